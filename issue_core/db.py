@@ -1,0 +1,158 @@
+"""Engine and sessions from the configured URL; SQLite pragmas; migrations at start.
+
+Reads and writes use different sessions. On SQLite a write session starts with `BEGIN IMMEDIATE`,
+so two writers queue on the database lock (up to the busy timeout) instead of failing half-way
+with "database is locked"; a read session starts a plain deferred transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "issue.sqlite"
+SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_OPTION = "issue_write"
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def configured_url(secrets_path: Path = SECRETS_PATH) -> str:
+    """ISSUE_DATABASE_URL, else [connections.issue] url in secrets.toml, else the embedded SQLite file."""
+    url = os.environ.get("ISSUE_DATABASE_URL", "").strip()
+    if url:
+        return url
+    if secrets_path.is_file():
+        with secrets_path.open("rb") as handle:
+            secrets = tomllib.load(handle)
+        url = str(secrets.get("connections", {}).get("issue", {}).get("url", "")).strip()
+        if url:
+            return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names (or none)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_issue_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        _install_sqlite_pragmas(engine, in_memory=database in ("", ":memory:"))
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _install_sqlite_pragmas(engine: Engine, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # noqa: ANN001
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process (Streamlit reruns and threads share it)."""
+    url = normalise_url(url or configured_url())
+    with _engines_lock:
+        if url not in _engines:
+            _engines[url] = create_issue_engine(url)
+        return _engines[url]
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(bind=engine) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends normally, rolled back on any exception."""
+    with Session(bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "db" / "migrations"))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest migration; a no-op when it is already there."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_empty(engine: Engine) -> bool:
+    from issue_core.models import Site
+
+    with read_session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Site)) == 0
+
+
+def demo_enabled() -> bool:
+    return os.environ.get("ISSUE_DEMO", "1").strip() not in ("0", "false", "no", "off")
+
+
+def prepare_database(engine: Engine) -> None:
+    """What the app and the command line do at start: migrate, then seed the demo on an empty database."""
+    migrate(engine)
+    if demo_enabled() and is_empty(engine):
+        from issue_core.demo import seed_demo
+
+        seed_demo(engine)

@@ -1,0 +1,1 @@
+"""The read side: SQL aggregates returning pandas DataFrames. Metric definitions live here."""

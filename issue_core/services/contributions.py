@@ -1,0 +1,221 @@
+"""Contributions: the scale (admin), a household's income status and amount, payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from issue_core import clock
+from issue_core.auth import Actor, require_admin, require_household_editor
+from issue_core.db import write_session
+from issue_core.errors import Conflict, InvalidInput, Money, Term
+from issue_core.models import (
+    ContributionScale,
+    ContributionStatus,
+    Household,
+    IncomeStatus,
+    Payment,
+    PaymentMethod,
+    ScaleRule,
+)
+from issue_core.services.common import (
+    MAX_NOTES,
+    audit,
+    get_or_refuse,
+    optional_money,
+    optional_text,
+    require_choice,
+    require_date,
+    require_money,
+    require_text,
+    service,
+    snapshot,
+)
+
+CENT = Decimal("0.01")
+MAX_MONTHS_PER_PAYMENT = 24
+
+
+def amount_from_scale(entry: ContributionScale, monthly_income: Decimal | None) -> Decimal:
+    """The monthly contribution a scale entry gives for an income (pure: no database)."""
+    if entry.rule == ScaleRule.FIXED:
+        return Decimal(entry.amount).quantize(CENT)
+    if monthly_income is None:
+        raise InvalidInput("error.income_required", status=Term(f"income_status.{entry.income_status}"))
+    amount = (Decimal(monthly_income) * Decimal(entry.percent) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    if entry.minimum is not None:
+        amount = max(amount, Decimal(entry.minimum))
+    if entry.maximum is not None:
+        amount = min(amount, Decimal(entry.maximum))
+    return amount.quantize(CENT)
+
+
+def scale_in_force(session: Session, income_status: str, day: date) -> ContributionScale | None:
+    return session.scalars(
+        select(ContributionScale)
+        .where(ContributionScale.income_status == income_status, ContributionScale.effective_from <= day)
+        .order_by(ContributionScale.effective_from.desc())
+        .limit(1)
+    ).first()
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+@service
+def set_income_status(
+    engine: Engine,
+    actor: Actor,
+    household_id: int,
+    *,
+    effective_from: date,
+    income_status: str,
+    monthly_income: Decimal | None = None,
+    override_amount: Decimal | None = None,
+    override_reason: str | None = None,
+) -> Decimal:
+    """Set a household's income status from a date; the amount comes from the scale in force that day,
+    unless overridden with a reason. A status already starting that day is replaced. Returns the amount."""
+    start = require_date(effective_from, "field.effective_from")
+    status = require_choice(income_status, IncomeStatus, "field.income_status")
+    income = optional_money(monthly_income, "field.monthly_income")
+    override = optional_money(override_amount, "field.override_amount")
+    reason = optional_text(override_reason, "field.override_reason")
+    if override is not None and reason is None:
+        raise InvalidInput("error.override_needs_reason")
+    with write_session(engine) as session:
+        household = get_or_refuse(session, Household, household_id, "household", lock=True)
+        require_household_editor(actor, household.referent_organisation_id)
+        if start < household.referred_on:
+            raise InvalidInput("error.status_before_referral", date=household.referred_on)
+        if household.follow_up_ended_on is not None and start >= household.follow_up_ended_on:
+            raise Conflict("error.follow_up_ended", reference=household.reference, date=household.follow_up_ended_on)
+        entry = scale_in_force(session, status, start)
+        if entry is None and override is None:
+            raise Conflict("error.no_scale", status=Term(f"income_status.{status}"), date=start)
+        amount = override if override is not None else amount_from_scale(entry, income)
+        row = session.scalars(
+            select(ContributionStatus).where(
+                ContributionStatus.household_id == household.id, ContributionStatus.effective_from == start
+            )
+        ).first()
+        before = snapshot(row)
+        if row is None:
+            row = ContributionStatus(household_id=household.id, effective_from=start)
+            session.add(row)
+        row.income_status, row.monthly_income, row.monthly_amount = status, income, amount
+        row.override_reason = reason if override is not None else None
+        session.flush()
+        audit(session, actor, "contribution.set_status", "contribution_status", row.id, before=before, after=snapshot(row))
+        return amount
+
+
+def split_amount(total: Decimal, parts: int) -> list[Decimal]:
+    """Split a total in cents over `parts` months; the last month takes the remainder."""
+    share = (total / parts).quantize(CENT, rounding="ROUND_DOWN")
+    return [share] * (parts - 1) + [total - share * (parts - 1)]
+
+
+def _months(period_months: Any) -> list[date]:
+    if isinstance(period_months, (date, str)):
+        period_months = [period_months]
+    if not isinstance(period_months, (list, tuple)) or not period_months:
+        raise InvalidInput("error.months_required")
+    months = sorted({first_of_month(require_date(m, "field.period_month")) for m in period_months})
+    if len(months) > MAX_MONTHS_PER_PAYMENT:
+        raise InvalidInput("error.too_many_months", maximum=MAX_MONTHS_PER_PAYMENT)
+    return months
+
+
+@service
+def record_payment(
+    engine: Engine,
+    actor: Actor,
+    household_id: int,
+    *,
+    paid_on: date,
+    amount: Decimal,
+    period_months: list[date] | date,
+    method: str,
+    notes: str | None = None,
+) -> list[int]:
+    """Record a payment covering one or several months (the amount is split over them). Returns row ids."""
+    paid = require_date(paid_on, "field.paid_on")
+    total = require_money(amount, "field.amount", positive=True)
+    months = _months(period_months)
+    method = require_choice(method, PaymentMethod, "field.method")
+    notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
+    if paid > clock.today():
+        raise InvalidInput("error.payment_in_future", date=paid)
+    with write_session(engine) as session:
+        household = get_or_refuse(session, Household, household_id, "household", lock=True)
+        require_household_editor(actor, household.referent_organisation_id)
+        if paid < household.referred_on:
+            raise InvalidInput("error.payment_before_referral", date=household.referred_on)
+        rows = [
+            Payment(household_id=household.id, paid_on=paid, amount=share, period_month=month, method=method, notes=notes)
+            for month, share in zip(months, split_amount(total, len(months)))
+        ]
+        session.add_all(rows)
+        session.flush()
+        audit(
+            session, actor, "payment.create", "payment", rows[0].id,
+            after={"household_id": household.id, "total": total, "payments": [snapshot(r) for r in rows]},
+        )
+        return [row.id for row in rows]
+
+
+@service
+def set_scale_entry(
+    engine: Engine,
+    actor: Actor,
+    *,
+    income_status: str,
+    label: str,
+    rule: str,
+    effective_from: date,
+    amount: Decimal | None = None,
+    percent: Decimal | None = None,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+) -> int:
+    """Add (or replace, for the same status and date) an entry of the contribution scale. Admin only."""
+    require_admin(actor)
+    status = require_choice(income_status, IncomeStatus, "field.income_status")
+    label = require_text(label, "field.label")
+    rule = require_choice(rule, ScaleRule, "field.rule")
+    start = require_date(effective_from, "field.effective_from")
+    amount, minimum, maximum = (
+        optional_money(amount, "field.amount"),
+        optional_money(minimum, "field.minimum"),
+        optional_money(maximum, "field.maximum"),
+    )
+    percent = optional_money(percent, "field.percent")
+    if rule == ScaleRule.FIXED and amount is None:
+        raise InvalidInput("error.fixed_needs_amount")
+    if rule == ScaleRule.PERCENT_OF_INCOME and percent is None:
+        raise InvalidInput("error.percent_needs_percent")
+    if percent is not None and percent > 100:
+        raise InvalidInput("error.too_large", field=Term("field.percent"), maximum=100)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise InvalidInput("error.minimum_above_maximum", minimum=Money(minimum), maximum=Money(maximum))
+    with write_session(engine) as session:
+        entry = session.scalars(
+            select(ContributionScale).where(
+                ContributionScale.income_status == status, ContributionScale.effective_from == start
+            )
+        ).first()
+        before = snapshot(entry)
+        if entry is None:
+            entry = ContributionScale(income_status=status, effective_from=start)
+            session.add(entry)
+        entry.label, entry.rule = label, rule
+        entry.amount, entry.percent, entry.minimum, entry.maximum = amount, percent, minimum, maximum
+        session.flush()
+        audit(session, actor, "scale.set", "contribution_scale", entry.id, before=before, after=snapshot(entry))
+        return entry.id

@@ -1,0 +1,175 @@
+"""The placement invariants of DOMAIN.md (1, 2, 4, 6), checked inside the writing transaction so the
+user is told exactly what conflicts before the database would refuse it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from issue_core.auth import Actor, can_see_household
+from issue_core.errors import Conflict, HouseholdOf, InvalidInput
+from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
+
+FAR_FUTURE = date(9999, 12, 31)
+
+
+def overlaps(start_column, end_column, start: date, end: date | None):
+    """SQL condition: the half-open range [start_column, end_column) meets [start, end)."""
+    return and_(
+        start_column < (end or FAR_FUTURE),
+        or_(end_column.is_(None), end_column > start),
+    )
+
+
+def household_label(session: Session, actor: Actor, household: Household) -> str | HouseholdOf:
+    """The reference when the actor may see it, else which organisation follows the household."""
+    if can_see_household(actor, household.referent_organisation_id):
+        return household.reference
+    organisation = session.get(Organisation, household.referent_organisation_id)
+    return HouseholdOf(organisation.short_name if organisation else "?")
+
+
+def unit_name(session: Session, unit: Unit) -> str:
+    site = session.get(Site, unit.site_id)
+    return f"{site.name if site else '?'} · {unit.label}"
+
+
+def check_unit_free(
+    session: Session, actor: Actor, unit: Unit, start: date, end: date | None, ignore: tuple[int, ...] = ()
+) -> None:
+    """Invariant 1: the unit holds no other placement in [start, end)."""
+    clash = session.scalars(
+        select(Placement)
+        .where(Placement.unit_id == unit.id, Placement.id.not_in(ignore) if ignore else True)
+        .where(overlaps(Placement.start_date, Placement.end_date, start, end))
+        .order_by(Placement.start_date)
+        .limit(1)
+    ).first()
+    if clash is None:
+        return
+    holder = household_label(session, actor, session.get(Household, clash.household_id))
+    if clash.end_date is None:
+        raise Conflict("error.unit_occupied_open", unit=unit_name(session, unit), holder=holder, start=clash.start_date)
+    raise Conflict(
+        "error.unit_occupied",
+        unit=unit_name(session, unit),
+        holder=holder,
+        start=clash.start_date,
+        end=clash.end_date,
+    )
+
+
+def check_household_free(
+    session: Session, household: Household, start: date, end: date | None, ignore: tuple[int, ...] = ()
+) -> None:
+    """Invariant 2: the household is in no other unit in [start, end)."""
+    clash = session.scalars(
+        select(Placement)
+        .where(Placement.household_id == household.id, Placement.id.not_in(ignore) if ignore else True)
+        .where(overlaps(Placement.start_date, Placement.end_date, start, end))
+        .order_by(Placement.start_date)
+        .limit(1)
+    ).first()
+    if clash is None:
+        return
+    unit = session.get(Unit, clash.unit_id)
+    raise Conflict(
+        "error.household_already_placed",
+        reference=household.reference,
+        unit=unit_name(session, unit),
+        start=clash.start_date,
+    )
+
+
+def effective_end(start: date, end: date | None, today: date) -> date:
+    """The end a placement is checked against: its end, or today (at least its first day) when open."""
+    return end if end is not None else max(today, start + timedelta(days=1))
+
+
+def check_inside_convention(session: Session, unit: Unit, start: date, end: date | None, today: date) -> Convention:
+    """Invariant 4 (convention part): start on or after a convention's start, end by its actual end."""
+    conventions = session.scalars(
+        select(Convention).where(Convention.site_id == unit.site_id).order_by(Convention.start_date)
+    ).all()
+    site = session.get(Site, unit.site_id)
+    if not conventions:
+        raise Conflict("error.no_convention", site=site.name)
+    last_day = effective_end(start, end, today)
+    for convention in conventions:
+        if convention.start_date <= start and (
+            convention.actual_end_date is None or last_day <= convention.actual_end_date
+        ):
+            return convention
+    started = [c for c in conventions if c.start_date <= start]
+    if not started:
+        raise Conflict("error.before_convention_start", site=site.name, start=conventions[0].start_date)
+    closed = started[-1]
+    raise Conflict("error.after_convention_end", site=site.name, end=closed.actual_end_date)
+
+
+def check_unit_available(session: Session, unit: Unit, start: date, end: date | None) -> None:
+    """Invariant 4 (availability part): no unavailability period of the unit meets [start, end)."""
+    period = session.scalars(
+        select(UnitUnavailability)
+        .where(UnitUnavailability.unit_id == unit.id)
+        .where(overlaps(UnitUnavailability.start_date, UnitUnavailability.end_date, start, end))
+        .order_by(UnitUnavailability.start_date)
+        .limit(1)
+    ).first()
+    if period is None:
+        return
+    if period.end_date is None:
+        raise Conflict("error.unit_unavailable_open", unit=unit_name(session, unit), start=period.start_date, reason=period.reason)
+    raise Conflict(
+        "error.unit_unavailable",
+        unit=unit_name(session, unit),
+        start=period.start_date,
+        end=period.end_date,
+        reason=period.reason,
+    )
+
+
+def check_reservation(
+    session: Session, actor: Actor, unit: Unit, household: Household, override_reason: str | None
+) -> bool:
+    """Invariant 6. Returns True when an admin overrode the reservation (the reason goes to the audit)."""
+    reserved_for = unit.reserved_for_organisation_id
+    if reserved_for is None or reserved_for == household.referent_organisation_id:
+        return False
+    organisation = session.get(Organisation, reserved_for)
+    if actor.is_admin and override_reason:
+        return True
+    key = "error.unit_reserved_admin_hint" if actor.is_admin else "error.unit_reserved"
+    raise Conflict(key, unit=unit_name(session, unit), organisation=organisation.short_name)
+
+
+def check_household_can_be_placed(household: Household, start: date) -> None:
+    if household.follow_up_ended_on is not None:
+        raise Conflict("error.follow_up_ended", reference=household.reference, date=household.follow_up_ended_on)
+    if start < household.referred_on:
+        raise InvalidInput("error.placement_before_referral", reference=household.reference, date=household.referred_on)
+
+
+def check_new_placement(
+    session: Session,
+    actor: Actor,
+    household: Household,
+    unit: Unit,
+    start: date,
+    end: date | None,
+    override_reason: str | None,
+    today: date,
+    ignore: tuple[int, ...] = (),
+) -> bool:
+    """All placement invariants, most specific message first. Returns whether a reservation was overridden."""
+    if end is not None and end <= start:
+        raise InvalidInput("error.end_before_start", start=start, end=end)
+    check_household_can_be_placed(household, start)
+    check_inside_convention(session, unit, start, end, today)
+    check_unit_available(session, unit, start, end)
+    overridden = check_reservation(session, actor, unit, household, override_reason)
+    check_unit_free(session, actor, unit, start, end, ignore)
+    check_household_free(session, household, start, end, ignore)
+    return overridden

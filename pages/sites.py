@@ -1,0 +1,67 @@
+"""Sites and their conventions: operator, units, period, duration in months, derived status."""
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.palette import STATUS_COLOURS
+from issue_core.queries.sites import DEFAULT_WARNING_DAYS, sites_overview
+from issue_core.ui.data import read
+from issue_core.ui.i18n import translator
+
+t = translator()
+today = clock.today()
+
+st.title(t("sites.title"))
+st.caption(t("sites.caption", today=today, days=DEFAULT_WARNING_DAYS))
+
+sites = read(sites_overview, today, DEFAULT_WARNING_DAYS)
+if sites.empty:
+    st.info(t("sites.empty"))
+    st.stop()
+
+overdue = int((sites["status"] == "overdue").sum())
+columns = st.columns(3)
+columns[0].metric(t("sites.metric.sites"), len(sites))
+columns[1].metric(t("sites.metric.units"), int(sites["units"].sum()))
+columns[2].metric(t("sites.metric.overdue"), overdue)
+if overdue:
+    st.warning(t("sites.overdue_warning", count=overdue), icon="⚠️")
+
+
+def period(row: pd.Series) -> str:
+    if pd.isna(row["start_date"]):
+        return ""
+    end = row["actual_end_date"] if pd.notna(row["actual_end_date"]) else row["planned_end_date"]
+    if pd.notna(row["actual_end_date"]) and row["actual_end_date"] != row["planned_end_date"]:
+        return t("sites.period_closed_early", start=row["start_date"], end=end, planned=row["planned_end_date"])
+    return t("sites.period", start=row["start_date"], end=end)
+
+
+statuses = sites["status"].fillna("none")
+table = pd.DataFrame(
+    {
+        t("sites.col.site"): sites["site"],
+        t("sites.col.status"): statuses.map(lambda s: t(f"status.{s}")),
+        t("sites.col.period"): sites.apply(period, axis=1),
+        t("sites.col.duration"): sites["duration_months"],
+        t("sites.col.units"): sites["units"],
+        t("sites.col.housing_operator"): sites["housing_operator"],
+        t("sites.col.manager"): sites["manager"].fillna("—"),
+        t("sites.col.commune"): sites["commune"],
+        t("sites.col.approximate"): sites["location_approximate"].map(
+            lambda approx: t("sites.approximate") if approx else t("sites.exact")
+        ),
+    }
+)
+colour_by_label = {t(f"status.{s}"): colour for s, colour in STATUS_COLOURS.items()}
+styled = table.style.map(
+    lambda label: f"background-color: {colour_by_label.get(label, '')}; color: white; font-weight: 600",
+    subset=[t("sites.col.status")],
+)
+st.dataframe(
+    styled,
+    hide_index=True,
+    width="stretch",
+    column_config={t("sites.col.duration"): st.column_config.NumberColumn(format="%g")},
+)
