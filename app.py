@@ -1,21 +1,54 @@
-"""Entry point: page config, language, demo banner, navigation. Nothing else."""
+"""Entry point: page config, language, sign-in gate, role-based navigation. Nothing else."""
+
+import logging
 
 import streamlit as st
 
 from issue_core.db import demo_enabled
+from issue_core.models import Role
+from issue_core.security import CookieKeyError
+from issue_core.ui import gate
 from issue_core.ui.data import engine
 from issue_core.ui.i18n import language_switch, translator
 
 st.set_page_config(page_title="ISSUE", page_icon="🏠", layout="wide")
-engine()  # migrate (and seed the demo on an empty database) before any page reads
 language_switch()
 t = translator()
+try:
+    engine()  # migrate (and seed the demo on an empty database) before any page reads
+    authenticator = gate.build_authenticator()
+except CookieKeyError as problem:
+    st.error(t("app.cookie_key_problem"))
+    logging.getLogger("issue").error("refusing to start: %s", problem)
+    st.stop()
+except Exception:  # noqa: BLE001 (whatever the driver raises, the user is told the same)
+    logging.getLogger("issue").exception("database unavailable at start")
+    st.error(t("error.database_unavailable"))
+    st.stop()
+
 if demo_enabled():
     st.sidebar.info(t("app.demo_banner"), icon="ℹ️")
 
-pages = {
-    t("nav.section.sites"): [
-        st.Page("pages/sites.py", title=t("nav.sites"), icon=":material/apartment:", url_path="sites", default=True),
-    ],
-}
-st.navigation(pages).run()
+actor = gate.current_actor() or gate.sign_in(authenticator, t)
+if actor is None:
+    st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in")], position="hidden").run()
+    st.stop()
+
+t = translator()  # the user's own language once signed in
+EVERYONE = tuple(Role)
+PAGES = [  # (section, file, title key, icon, url, roles)
+    ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", EVERYONE),
+    ("nav.section.admin", "pages/users.py", "nav.users", ":material/group:", "users", (Role.ADMIN,)),
+    ("nav.section.admin", "pages/audit.py", "nav.audit", ":material/history:", "audit", (Role.ADMIN,)),
+    ("nav.section.account", "pages/account.py", "nav.account", ":material/person:", "account", EVERYONE),
+]
+must_change = st.session_state.get("issue_must_change_password", False)
+sections: dict[str, list] = {}
+for section, path, title, icon, url, roles in PAGES:
+    if actor.role in roles and (not must_change or url == "account"):
+        sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+
+with st.sidebar:
+    st.caption(t("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
+    st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=gate.sign_out)
+st.navigation(sections).run()

@@ -4,6 +4,7 @@ latest migration."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from issue_core.db import configured_url, current_revision, get_engine, is_empty, migrate
@@ -30,12 +31,59 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def read_new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (12 characters at least): ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise SystemExit("the two passwords differ: nothing was created")
+    return first
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from issue_core.auth import SYSTEM
+    from issue_core.services.users import create_user
+
+    engine = get_engine(args.database_url)
+    migrate(engine)
+    organisation_id = None
+    if args.organisation:
+        from sqlalchemy import select
+
+        from issue_core.db import read_session
+        from issue_core.models import Organisation
+
+        with read_session(engine) as session:
+            organisation_id = session.scalar(
+                select(Organisation.id).where(Organisation.short_name == args.organisation)
+            )
+        if organisation_id is None:
+            print(f"no organisation with the short name {args.organisation!r}", file=sys.stderr)
+            return 2
+    password = read_new_password(args.password_stdin)
+    user_id = create_user(
+        engine, SYSTEM, username=args.username, display_name=args.display_name or args.username, role=args.role,
+        password=password, organisation_id=organisation_id, language=args.language, email=args.email,
+    )
+    print(f"account {args.username} created (id {user_id}, role {args.role})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m issue_core", description="ISSUE dashboard command line")
     parser.add_argument("--database-url", default=None, help=f"default: the configured URL ({configured_url()})")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database to the latest migration").set_defaults(func=cmd_migrate)
     commands.add_parser("seed-demo", help="write the demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    create = commands.add_parser("create-user", help="create an account (asks for its password)")
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "coordinator", "director", "screen"])
+    create.add_argument("--organisation", help="short name of the partner (coordinators and directors)")
+    create.add_argument("--display-name")
+    create.add_argument("--email")
+    create.add_argument("--language", default="fr", choices=["fr", "nl", "en"])
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_create_user)
     return parser
 
 

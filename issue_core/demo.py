@@ -16,7 +16,8 @@ from sqlalchemy import Engine, select
 
 from issue_core import clock
 from issue_core.auth import Actor
-from issue_core.db import read_session
+from issue_core import security
+from issue_core.db import read_session, write_session
 from issue_core.models import (
     AdministrativeStatus,
     Placement,
@@ -26,7 +27,8 @@ from issue_core.models import (
     OrganisationKind,
     Role,
 )
-from issue_core.services import contributions, households, organisations, placements, sites
+from issue_core.services import contributions, households, organisations, placements, sites, users
+from issue_core.services.common import audit
 
 SEED = 20200301
 DEMO_ACTOR = Actor(username="demo-seed", role=Role.ADMIN)
@@ -105,6 +107,25 @@ EXITS_BY_AXIS = {
     3: [("housing_first", 40), ("durable_social_housing", 10), ("care_institution", 20), ("street", 10),
         ("prison", 5), ("deceased", 4), ("unknown", 11)],
 }
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: Role
+    organisation: str | None = None  # short name
+
+
+_PARTNER_SLUGS = {"L'Ilot": "ilot", "DIOGENES": "diogenes", "Smes": "smes", "Pierre d'Angle": "pierredangle",
+                  "Samusocial": "samusocial", "Cellule CCL": "cellule"}
+# Demo mode only; listed in the README. Outside demo mode no account exists until an admin creates one.
+DEMO_ACCOUNTS = [
+    DemoAccount("admin", "Brussels-demo-A1", Role.ADMIN),
+    DemoAccount("ecran", "Brussels-demo-S1", Role.SCREEN),
+    *[DemoAccount(f"coord.{slug}", "Brussels-demo-C1", Role.COORDINATOR, short) for short, slug in _PARTNER_SLUGS.items()],
+    *[DemoAccount(f"dir.{slug}", "Brussels-demo-D1", Role.DIRECTOR, short) for short, slug in _PARTNER_SLUGS.items()],
+]
 
 
 @dataclass
@@ -312,10 +333,25 @@ class DemoBuilder:
                     period_months=quarter, method=self.rng.choice(["transfer", "transfer", "cash", "direct_debit"]),
                 )
 
+    def accounts(self) -> None:
+        """One account per role and partner, in one audited write (each password hashed once)."""
+        hashes = {password: security.hash_password(password) for password in {a.password for a in DEMO_ACCOUNTS}}
+        with write_session(self.engine) as session:
+            created = []
+            for account in DEMO_ACCOUNTS:
+                user = users.add_user(
+                    session, username=account.username, display_name=account.username,
+                    role=account.role, organisation_id=self.org[account.organisation] if account.organisation else None,
+                    language="fr", password_hash=hashes[account.password],
+                )
+                created.append(user.username)
+            audit(session, DEMO_ACTOR, "user.create_demo_accounts", "app_user", None, after={"usernames": created})
+
     # --- the story -----------------------------------------------------------------------------
 
     def build(self) -> None:
         self.organisations()
+        self.accounts()
         self.sites()
         as_of, rng = self.as_of, self.rng
 

@@ -7,12 +7,14 @@ Parameters that are dates, Money or Term are formatted in the target language.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_timezone
 from babel.numbers import format_currency, format_decimal
 
 from issue_core.errors import HouseholdOf, Money, Term
@@ -20,6 +22,7 @@ from issue_core.errors import HouseholdOf, Money, Term
 LANGUAGES = ("fr", "nl", "en")
 DEFAULT_LANGUAGE = "fr"
 BABEL_LOCALES = {"fr": "fr_BE", "nl": "nl_BE", "en": "en_GB"}
+BRUSSELS = get_timezone("Europe/Brussels")
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
@@ -40,6 +43,17 @@ def format_date(value: date | None, language: str = DEFAULT_LANGUAGE) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return babel_format_date(value, "dd/MM/yyyy", locale=BABEL_LOCALES[normalise_language(language)])
+
+
+def format_datetime(value: datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """23/11/2026 14:05, Brussels time (stored in UTC)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return babel_format_datetime(
+        value, "dd/MM/yyyy HH:mm", tzinfo=BRUSSELS, locale=BABEL_LOCALES[normalise_language(language)]
+    )
 
 
 def format_money(value: Decimal | float | int | None, language: str = DEFAULT_LANGUAGE) -> str:
@@ -97,6 +111,9 @@ class Translator:
 
     def date(self, value: date | None) -> str:
         return format_date(value, self.language)
+
+    def datetime(self, value: datetime | None) -> str:
+        return format_datetime(value, self.language)
 
     def money(self, value: Decimal | float | int | None) -> str:
         return format_money(value, self.language)

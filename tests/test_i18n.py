@@ -16,9 +16,7 @@ from issue_core.i18n import LANGUAGES, catalogue, format_date, format_money, tra
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*ROOT.glob("app.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("issue_core/**/*.py")]
 # Literal keys: t("x.y"), DomainError subclasses ("error.x"), Term("field.x").
-LITERAL_KEY = re.compile(r"""["']((?:error|field|entity|param|status|exit|income_status|organisation_kind|app|nav|sites)\.[a-z_.]+)["']""")
-# Keys built from a prefix and a value: Term(f"entity.{what}") etc.
-PREFIXED_KEY = re.compile(r"""f["']((?:field|entity|status|exit|income_status|organisation_kind)\.)\{""")
+LITERAL_KEY = re.compile(r"""["']((?:error|field|entity|param|status|exit|income_status|organisation_kind|app|nav|sites|auth|users|audit|account|role|common)\.[a-z_.]+)["']""")
 
 
 def placeholders(text: str) -> set[str]:
@@ -45,7 +43,7 @@ def test_every_key_used_by_the_code_exists():
 
 def test_prefixed_keys_have_their_values():
     """Every value an f-string key can take (statuses, exit destinations, …) is translated."""
-    from issue_core.models import ExitDestination, IncomeStatus, OrganisationKind
+    from issue_core.models import ExitDestination, IncomeStatus, OrganisationKind, Role
     from issue_core.queries.sites import STATUSES
 
     expected = (
@@ -53,7 +51,8 @@ def test_prefixed_keys_have_their_values():
         + [f"exit.{d}" for d in ExitDestination.values()]
         + [f"income_status.{s}" for s in IncomeStatus.values()]
         + [f"organisation_kind.{k}" for k in OrganisationKind.values()]
-        + [f"entity.{e}" for e in ("household", "unit", "placement", "site", "convention", "axis", "organisation", "unavailability")]
+        + [f"entity.{e}" for e in ("household", "unit", "placement", "site", "convention", "axis", "organisation", "unavailability", "user")]
+        + [f"role.{r}" for r in Role.values()]
     )
     assert [key for key in expected if key not in catalogue("fr")] == []
 

@@ -1,4 +1,4 @@
-"""The translator of the current session (the language chosen in the sidebar, French by default)."""
+"""The translator of the current session: the user's language once signed in, French by default."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import streamlit as st
 from issue_core.i18n import LANGUAGES, Translator, normalise_language
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+SWITCH_LABEL = "Langue · Taal · Language"  # the same in every language, so anyone can find it
 
 
 def current_language() -> str:
@@ -18,8 +19,20 @@ def translator() -> Translator:
 
 
 def language_switch() -> None:
-    st.session_state.setdefault("language", "fr")
-    t = translator()
+    """A language choice in the sidebar, kept in the user's account once signed in."""
+    st.session_state["language_choice"] = current_language()  # before the widget exists: allowed
     st.sidebar.selectbox(
-        t("app.language"), LANGUAGES, key="language", format_func=LANGUAGE_NAMES.__getitem__
+        SWITCH_LABEL, LANGUAGES, key="language_choice", format_func=LANGUAGE_NAMES.__getitem__,
+        on_change=_language_chosen,
     )
+
+
+def _language_chosen() -> None:
+    chosen = normalise_language(st.session_state.get("language_choice"))
+    st.session_state["language"] = chosen
+    actor = st.session_state.get("issue_actor")
+    if actor is not None:
+        from issue_core.services.users import set_own_language
+        from issue_core.ui.data import engine
+
+        set_own_language(engine(), actor, chosen)

@@ -1,0 +1,177 @@
+"""Passwords, the cookie key and the session rules (no Streamlit here).
+
+- Passwords: bcrypt, cost 12; at least 12 characters.
+- The sign-in cookie is signed with a key of at least 32 random characters, from ISSUE_COOKIE_KEY or
+  `[auth] cookie_key` in secrets.toml; in demo mode a random key is generated once into a git-ignored
+  file. A missing, short or well-known key stops the app.
+- A session lives at most 12 hours and ends after 30 minutes without activity; a cookie issued before
+  the user's `sessions_valid_after` (logout, password change, deactivation, role change) is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import bcrypt
+import jwt
+
+from issue_core.db import PROJECT_ROOT, SECRETS_PATH, demo_enabled
+from issue_core.errors import InvalidInput
+
+BCRYPT_COST = 12
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 72  # bcrypt ignores what lies beyond 72 bytes
+COOKIE_NAME = "issue_session"
+SESSION_LIFETIME = timedelta(hours=12)
+IDLE_TIMEOUT = timedelta(minutes=30)
+LOCKOUT_FAILURES = 10
+LOCKOUT_WINDOW = timedelta(minutes=15)
+LOCKOUT_DURATION = timedelta(minutes=15)
+COOKIE_KEY_MIN_LENGTH = 32
+DEMO_COOKIE_KEY_PATH = PROJECT_ROOT / ".streamlit" / "cookie_key"
+KNOWN_DEFAULT_KEYS = frozenset(
+    {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme", "change-me"}
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back: they were written in UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def check_password_rules(password: object, username: str = "") -> str:
+    if not isinstance(password, str):
+        raise InvalidInput("error.password_required")
+    if password != password.strip():
+        raise InvalidInput("error.password_spaces")
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidInput("error.password_too_short", minimum=PASSWORD_MIN_LENGTH)
+    if len(password.encode("utf-8")) > PASSWORD_MAX_LENGTH:
+        raise InvalidInput("error.password_too_long", maximum=PASSWORD_MAX_LENGTH)
+    if username and username.lower() in password.lower():
+        raise InvalidInput("error.password_contains_username")
+    if len(set(password)) < 4:
+        raise InvalidInput("error.password_too_simple")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(BCRYPT_COST)).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def spend_verification_time(password: str) -> None:
+    """A bcrypt check against nothing, so an unknown or locked account answers as slowly as a wrong
+    password (the response time must not tell them apart)."""
+    verify_password(password or "x", _dummy_hash())
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters
+
+
+# --- the cookie key ------------------------------------------------------------------------------
+
+
+class CookieKeyError(RuntimeError):
+    """The sign-in cookie cannot be signed safely: the app refuses to start."""
+
+
+def configured_cookie_key(secrets_path: Path = SECRETS_PATH) -> str | None:
+    key = os.environ.get("ISSUE_COOKIE_KEY", "").strip()
+    if key:
+        return key
+    if secrets_path.is_file():
+        with secrets_path.open("rb") as handle:
+            key = str(tomllib.load(handle).get("auth", {}).get("cookie_key", "")).strip()
+    return key or None
+
+
+def check_cookie_key(key: str) -> str:
+    if key.lower() in KNOWN_DEFAULT_KEYS or len(set(key)) < 8:
+        raise CookieKeyError("the cookie key is a well-known default or not random: set a new one")
+    if len(key) < COOKIE_KEY_MIN_LENGTH:
+        raise CookieKeyError(f"the cookie key must hold at least {COOKIE_KEY_MIN_LENGTH} characters")
+    return key
+
+
+def cookie_key(secrets_path: Path = SECRETS_PATH, demo_key_path: Path = DEMO_COOKIE_KEY_PATH) -> str:
+    """The configured key, checked; in demo mode without one, a random key generated once."""
+    key = configured_cookie_key(secrets_path)
+    if key is not None:
+        return check_cookie_key(key)
+    if not demo_enabled():
+        raise CookieKeyError(
+            "no cookie key: set ISSUE_COOKIE_KEY (or [auth] cookie_key in .streamlit/secrets.toml) to at least "
+            f"{COOKIE_KEY_MIN_LENGTH} random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not demo_key_path.is_file():
+        demo_key_path.parent.mkdir(parents=True, exist_ok=True)
+        demo_key_path.write_text(secrets.token_urlsafe(48), encoding="ascii")
+        demo_key_path.chmod(0o600)
+    return check_cookie_key(demo_key_path.read_text(encoding="ascii").strip())
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CookieSession:
+    username: str
+    issued_at: datetime
+
+
+def read_cookie(token: str | None, key: str, now: datetime) -> CookieSession | None:
+    """The session a sign-in cookie carries, if its signature holds and it has not expired.
+
+    streamlit-authenticator's token holds the username and its expiry; the issue time is the expiry
+    minus the lifetime the app gives every cookie."""
+    if not token:
+        return None
+    try:
+        payload = jwt.decode(token, key, algorithms=["HS256"])
+        expires = datetime.fromtimestamp(float(payload["exp_date"]), UTC)
+        username = str(payload["username"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if expires <= now:
+        return None
+    return CookieSession(username=username, issued_at=expires - SESSION_LIFETIME)
+
+
+def session_still_valid(
+    *, active: bool, sessions_valid_after: datetime | None, signed_in_at: datetime, last_activity: datetime, now: datetime
+) -> bool:
+    """A session ends with the account, after any revocation, after 12 hours, and after 30 idle minutes."""
+    if not active:
+        return False
+    valid_after = as_utc(sessions_valid_after)
+    if valid_after is not None and signed_in_at <= valid_after:
+        return False
+    return now - signed_in_at <= SESSION_LIFETIME and now - last_activity <= IDLE_TIMEOUT

@@ -1,0 +1,39 @@
+"""My account (everyone): change one's own password and language."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from issue_core.models import Role
+from issue_core.services import users
+from issue_core.ui.data import engine
+from issue_core.ui.feedback import NOT_DONE, attempt, flash, show_flash
+from issue_core.ui.gate import SIGNED_IN_AT_KEY, require_role
+from issue_core.ui.i18n import translator
+
+actor = require_role(*Role)
+t = translator()
+st.title(t("account.title"))
+show_flash()
+st.caption(t("account.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
+if st.session_state.get("issue_must_change_password"):
+    st.warning(t("account.must_change"))
+
+with st.form("change-password", clear_on_submit=True):
+    st.subheader(t("account.change_password"))
+    current = st.text_input(t("account.current_password"), type="password")
+    new = st.text_input(t("account.new_password"), type="password", help=t("users.password_help"))
+    repeat = st.text_input(t("account.repeat_password"), type="password")
+    if st.form_submit_button(t("account.save_password"), type="primary"):
+        if new != repeat:
+            st.error(t("account.passwords_differ"))
+        else:
+            changed_at = attempt(users.change_own_password, engine(), actor, current_password=current, new_password=new)
+            if changed_at is not NOT_DONE:
+                # Every other session has ended; this one goes on, from just after the change.
+                st.session_state[SIGNED_IN_AT_KEY] = changed_at + timedelta(microseconds=1)
+                st.session_state["issue_must_change_password"] = False
+                flash(t("account.password_changed"))
+                st.rerun()
+
+st.caption(t("account.language_hint"))

@@ -1,0 +1,53 @@
+"""Audit (admin): every write and sign-in, filterable, with before and after side by side."""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.models import Role
+from issue_core.queries.admin import AUDIT_PAGE_SIZE, audit_choices, audit_events
+from issue_core.ui.data import read
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+
+require_role(Role.ADMIN)
+t = translator()
+st.title(t("audit.title"))
+st.caption(t("audit.caption", limit=AUDIT_PAGE_SIZE))
+
+choices = read(audit_choices)
+columns = st.columns(4)
+usernames = columns[0].multiselect(t("audit.user"), choices["username"], placeholder=t("common.all"))
+entities = columns[1].multiselect(t("audit.entity"), choices["entity"], placeholder=t("common.all"))
+actions = columns[2].multiselect(t("audit.action"), choices["action"], placeholder=t("common.all"))
+today = clock.today()
+period = columns[3].date_input(t("audit.period"), (today - timedelta(days=30), today), format="DD/MM/YYYY")
+start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
+
+events = read(audit_events, usernames=tuple(usernames), entities=tuple(entities), actions=tuple(actions),
+              start=start, end=end)
+if events.empty:
+    st.info(t("audit.none"))
+    st.stop()
+
+shown = pd.DataFrame({
+    t("audit.col.id"): events["id"],
+    t("audit.col.at"): events["at"].map(t.datetime),
+    t("audit.user"): events["username"],
+    t("audit.action"): events["action"],
+    t("audit.entity"): events["entity"],
+    t("audit.col.entity_id"): events["entity_id"].map(lambda v: "" if pd.isna(v) else str(int(v))),
+})
+selection = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row")
+rows = selection.selection.rows if selection else []
+event = events.iloc[rows[0]] if rows else events.iloc[0]
+st.subheader(t("audit.detail", id=int(event["id"]), action=event["action"]))
+before, after = st.columns(2)
+with before:
+    st.markdown(f"**{t('audit.before')}**")
+    st.json(event["before"] if event["before"] is not None else {}, expanded=True)
+with after:
+    st.markdown(f"**{t('audit.after')}**")
+    st.json(event["after"] if event["after"] is not None else {}, expanded=True)

@@ -1,0 +1,92 @@
+"""Users (admin): create, deactivate, reset a password, change a role."""
+
+import pandas as pd
+import streamlit as st
+
+from issue_core.models import Language, Role
+from issue_core.queries.admin import accounts
+from issue_core.queries.reference import organisations
+from issue_core.services import users
+from issue_core.ui.data import engine, read
+from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import LANGUAGE_NAMES, translator
+
+actor = require_role(Role.ADMIN)
+t = translator()
+st.title(t("users.title"))
+
+table = read(accounts)
+partners = read(organisations, kinds=("partner",))
+partner_names = dict(zip(partners["id"], partners["short_name"]))
+roles = [role.value for role in Role]
+
+st.dataframe(
+    table.assign(
+        role=table["role"].map(lambda r: t(f"role.{r}")),
+        active=table["active"].map(lambda a: t("common.yes") if a else t("common.no")),
+        locked_until=table["locked_until"].map(lambda d: t.datetime(d) if pd.notna(d) else ""),
+        organisation=table["organisation"].fillna("—"),
+    )[["username", "display_name", "role", "organisation", "language", "active", "failed_logins", "locked_until"]]
+    .rename(columns=lambda c: t(f"users.col.{c}")),
+    hide_index=True,
+    width="stretch",
+)
+
+create, manage = st.tabs([t("users.create"), t("users.manage")])
+with create, st.form("create-user", clear_on_submit=False):
+    username = st.text_input(t("users.col.username"), max_chars=60, help=t("users.username_help"))
+    display_name = st.text_input(t("users.col.display_name"), max_chars=120)
+    email = st.text_input(t("users.email"), max_chars=200)
+    role = st.selectbox(t("users.col.role"), roles, format_func=lambda r: t(f"role.{r}"))
+    organisation = st.selectbox(
+        t("users.col.organisation"), [None, *partner_names], format_func=lambda o: partner_names.get(o, "—")
+    )
+    language = st.selectbox(t("users.col.language"), Language.values(), format_func=LANGUAGE_NAMES.__getitem__)
+    password = st.text_input(t("users.initial_password"), type="password", help=t("users.password_help"))
+    if st.form_submit_button(t("users.create_submit"), type="primary"):
+        created = attempt(
+            users.create_user, engine(), actor, username=username, display_name=display_name, role=role,
+            organisation_id=organisation, language=language, password=password, email=email or None,
+            must_change_password=True,
+        )
+        if created is not NOT_DONE:
+            st.success(t("users.created", username=username.strip().lower()))
+
+with manage:
+    if table.empty:
+        st.info(t("users.none"))
+    else:
+        chosen = st.selectbox(t("users.choose"), table["id"].tolist(),
+                              format_func=lambda i: table.set_index("id").loc[i, "username"])
+        user = table.set_index("id").loc[chosen]
+        version = int(user["version"])
+        st.caption(t("users.current", role=t(f"role.{user['role']}"), organisation=user["organisation"] if pd.notna(user["organisation"]) else "—"))
+        left, right = st.columns(2)
+        with left, st.form("change-role"):
+            new_role = st.selectbox(t("users.col.role"), roles, index=roles.index(user["role"]),
+                                    format_func=lambda r: t(f"role.{r}"))
+            options = [None, *partner_names]
+            current = int(user["organisation_id"]) if pd.notna(user["organisation_id"]) else None
+            new_organisation = st.selectbox(
+                t("users.col.organisation"), options,
+                index=options.index(current) if current in options else 0,
+                format_func=lambda o: partner_names.get(o, "—"),
+            )
+            if st.form_submit_button(t("users.change_role")):
+                done = attempt(users.change_role, engine(), actor, int(chosen), version=version, role=new_role,
+                               organisation_id=new_organisation)
+                if done is not NOT_DONE:
+                    st.success(t("users.role_changed"))
+        with right:
+            if st.button(t("users.reset_password"), key="reset"):
+                temporary = attempt(users.reset_password, engine(), actor, int(chosen), version=version)
+                if temporary is not NOT_DONE:
+                    st.success(t("users.temporary_password"))
+                    st.code(temporary, language=None)
+            active = bool(user["active"])
+            label = t("users.deactivate") if active else t("users.reactivate")
+            if st.button(label, key="toggle-active"):
+                done = attempt(users.set_active, engine(), actor, int(chosen), version=version, active=not active)
+                if done is not NOT_DONE:
+                    st.success(t("users.deactivated") if active else t("users.reactivated"))

@@ -1,0 +1,26 @@
+"""The administration pages render in a real browser (screenshots kept as CI artefacts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(
+    "url, heading, expected",
+    [("users", "Utilisateurs", "Créer un compte"), ("audit", "Journal d'audit", "Avant"),
+     ("account", "Mon compte", "Changer mon mot de passe")],
+)
+def test_admin_page(page, app_url, url, heading, expected):
+    sign_in(page, app_url, "admin")
+    page.get_by_role("link", name=heading).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_text(expected).first.wait_for()
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, f"admin_{url}")

@@ -1,0 +1,23 @@
+"""The sites page in a real browser, on the demo data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sites_page_shows_the_demo_sites(page, app_url):
+    sign_in(page, app_url, "dir.samusocial")
+    page.get_by_role("heading", name="Sites et conventions").wait_for()
+    grid = page.locator("[data-testid='stDataFrame']")
+    grid.wait_for()
+    page.wait_for_timeout(1000)  # the grid draws on a canvas after mounting
+    assert "Données de démonstration" in page.inner_text("[data-testid='stSidebar']")
+    metrics = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    assert metrics == ["6", "39", "4"]
+    path = screenshot(page, "sites")
+    assert path.stat().st_size > 10_000

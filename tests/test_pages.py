@@ -1,0 +1,162 @@
+"""AppTest: every page × role (and signed out), on the demo data."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from issue_core.auth import SYSTEM
+from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
+from issue_core.demo import DEMO_ACCOUNTS, seed_demo
+from issue_core.services import sites as site_services
+from tests.conftest import TODAY
+
+APP = str(PROJECT_ROOT / "app.py")
+PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
+PAGES = {"sites": "pages/sites.py", "users": "pages/users.py", "audit": "pages/audit.py", "account": "pages/account.py"}
+ALLOWED = {
+    "admin": {"sites", "users", "audit", "account"},
+    "coord.samusocial": {"sites", "account"},
+    "dir.diogenes": {"sites", "account"},
+    "ecran": {"sites", "account"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'demo.sqlite'}"
+    engine = create_issue_engine(url)
+    migrate(engine)
+    seed_demo(engine, TODAY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(demo_url, monkeypatch) -> AppTest:
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def sign_in(app: AppTest, username: str, password: str | None = None) -> AppTest:
+    app.run()
+    app.text_input[0].input(username)
+    app.text_input[1].input(password or PASSWORDS[username])
+    app.button[0].click().run()
+    assert not app.exception
+    return app
+
+
+def page_titles(app: AppTest) -> list[str]:
+    return [title.value for title in app.title]
+
+
+def table_of(app: AppTest):
+    frame = app.dataframe[0].value
+    return frame.data if hasattr(frame, "data") else frame  # a Styler holds its DataFrame in .data
+
+
+# --- signed out ----------------------------------------------------------------------------------
+
+
+def test_signed_out_only_the_sign_in_form_shows(app):
+    app.run()
+    assert not app.exception
+    assert [field.label for field in app.text_input] == ["Nom d'utilisateur", "Mot de passe"]
+    assert page_titles(app) == [] and not app.dataframe
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_signed_out_no_page_can_be_reached(app, page):
+    app.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(PAGES[page])
+
+
+def test_a_wrong_password_gets_the_single_refusal_message(app):
+    sign_in(app, "admin", "not-the-password")
+    assert [e.value for e in app.error] == ["Nom d'utilisateur ou mot de passe incorrect, ou compte temporairement bloqué."]
+    sign_in(app, "nobody.at.all", "not-the-password")
+    assert [e.value for e in app.error] == ["Nom d'utilisateur ou mot de passe incorrect, ou compte temporairement bloqué."]
+
+
+# --- each role × each page -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ALLOWED)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_by_role(app, username, page):
+    sign_in(app, username)
+    if page not in ALLOWED[username]:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(PAGES[page])
+        return
+    app.switch_page(PAGES[page]).run()
+    assert not app.exception
+    assert page_titles(app), f"{page} should render for {username}"
+    assert not app.error
+
+
+def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
+    sign_in(app, "dir.diogenes")
+    assert page_titles(app) == ["Sites et conventions"]
+    table = table_of(app).set_index("Site")
+    assert list(table.loc[["Peterbos", "Grande Haie", "3 pommiers", "Ganshoren", "Trèfles", "Dubrucq"], "Durée (mois)"]) == [
+        7.0, 17.0, 36.0, 57.0, 27.0, 28.5]
+    assert table.loc["Peterbos", "Statut"] == "Clôturée"
+    assert table.loc["Dubrucq", "Statut"] == "Échéance dépassée"
+    assert table.loc["Dubrucq", "Gestion"] == "Communa"
+    assert table.loc["Peterbos", "Période de la convention"] == "01/03/2020 – 30/09/2020 (prévue : 28/02/2021)"
+    assert [m.value for m in app.metric] == ["6", "39", "4"]
+    assert "4 convention(s)" in app.warning[0].value
+
+
+def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
+    sign_in(app, "dir.diogenes")
+    app.selectbox(key="language_choice").set_value("nl").run()
+    assert not app.exception
+    assert page_titles(app) == ["Sites en overeenkomsten"]
+    assert table_of(app).set_index("Site").loc["Peterbos", "Statuut"] == "Afgesloten"
+    engine = create_issue_engine(demo_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT language FROM app_user WHERE username = 'dir.diogenes'").scalar() == "nl"
+        connection.exec_driver_sql("SELECT 1")
+    engine.dispose()
+
+
+def test_a_write_shows_on_the_next_rerun(app, demo_url):
+    sign_in(app, "ecran")
+    assert [m.value for m in app.metric][0] == "6"
+    engine = create_issue_engine(demo_url)
+    with engine.connect() as connection:
+        operator_id = connection.exec_driver_sql("SELECT id FROM organisation WHERE short_name = 'CityDev'").scalar()
+    site_services.create_site(engine, SYSTEM, name="Nouveau site", commune="Forest", housing_operator_id=operator_id)
+    engine.dispose()
+    app.run()
+    assert [m.value for m in app.metric][0] == "7"
+    assert "Nouveau site" in set(table_of(app)["Site"])
+
+
+def test_admin_creates_a_user_who_must_change_the_password(app):
+    sign_in(app, "admin")
+    app.switch_page("pages/users.py").run()
+    inputs = {field.label: field for field in app.text_input}
+    inputs["Nom d'utilisateur"].input("nouvelle.coord")
+    inputs["Nom affiché"].input("Nouvelle coordinatrice")
+    inputs["Mot de passe initial"].input("Initial-pass-2026")
+    role = next(box for box in app.selectbox if box.label == "Rôle")
+    role.set_value("screen")
+    next(button for button in app.button if button.label == "Créer le compte").click().run()
+    assert not app.exception and not app.error
+    assert "nouvelle.coord" in app.success[0].value
+
+
+def test_an_unreachable_database_shows_a_clear_message_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")  # port 1: refused at once
+    st.cache_resource.clear()
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    assert app.error[0].value.startswith("La base de données est injoignable")
