@@ -36,7 +36,8 @@ LOCKOUT_DURATION = timedelta(minutes=15)
 COOKIE_KEY_MIN_LENGTH = 32
 DEMO_COOKIE_KEY_PATH = PROJECT_ROOT / ".streamlit" / "cookie_key"
 KNOWN_DEFAULT_KEYS = frozenset(
-    {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme", "change-me"}
+    {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme", "change-me",
+     "replace-with-48-random-characters"}
 )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -175,7 +178,7 @@ def test_cookie_reading_checks_signature_and_expiry():
 # --- cookie key ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["some_key", "short-but-random-9f3", "a" * 40])
+@pytest.mark.parametrize("key", ["some_key", "short-but-random-9f3", "a" * 40, "REPLACE-WITH-48-RANDOM-CHARACTERS"])
 def test_weak_cookie_keys_stop_the_app(key, monkeypatch, tmp_path):
     monkeypatch.setenv("ISSUE_COOKIE_KEY", key)
     with pytest.raises(security.CookieKeyError):
@@ -233,3 +236,20 @@ def test_coordinators_and_directors_need_a_partner(world):
                           organisation_id=world.hou, password=PASSWORD)
     with pytest.raises(Conflict):
         users.create_user(world.engine, world.admin, username="COORD.SAMU", display_name="x", role="screen", password=PASSWORD)
+
+
+def test_command_line_creates_the_first_administrator(tmp_path):
+    from issue_core.db import PROJECT_ROOT, create_issue_engine
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    command = [sys.executable, "-m", "issue_core", "--database-url", url, "create-user", "--role", "admin",
+               "--username", "Marie", "--password-stdin"]
+    result = subprocess.run(command, input="a-long-secret-phrase\n", cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "ISSUE_DEMO": "0"})
+    assert result.returncode == 0, result.stderr
+    engine = create_issue_engine(url)
+    assert users.sign_in(engine, "marie", "a-long-secret-phrase").accepted
+    assert account(engine, "marie").role == "admin"
+    weak = subprocess.run(command[:-3] + ["--username", "paul", "--password-stdin"], input="short\n",
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert weak.returncode == 2 and "12" in weak.stderr

@@ -39,7 +39,17 @@ def sign_in(page, app_url: str, username: str, attempts: int = 3) -> None:
                 raise
             continue
         wait_for_app(page)
+        wait_for_cookie(page)
         return
+
+
+def wait_for_cookie(page, timeout_ms: int = 15_000) -> None:
+    """The sign-in cookie is written by a component frame once it has loaded: wait for it."""
+    for _ in range(timeout_ms // 250):
+        if any(cookie["name"] == "issue_session" for cookie in page.context.cookies()):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("the sign-in cookie was never written")
 
 
 def sees_sign_in_form(page) -> bool:
