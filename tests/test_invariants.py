@@ -342,3 +342,20 @@ def test_references_are_generated_per_year(world):
         administrative_status="unknown", referred_on=date(2023, 5, 5),
     )
     assert reference == "ISS-2023-004"
+
+
+def test_a_site_closing_later_takes_only_stays_that_end_by_then(world):
+    sites.close_convention(world.engine, world.admin, world.alpha_convention, version=1,
+                           actual_end_date=date(2026, 12, 20), reason="fin annoncée")
+    error = refused(world, Conflict, "error.after_convention_end", placements.place_household, world.admin,
+                    household_id=world.h_dio, unit_id=world.a1, start_date=date(2026, 12, 1))
+    assert "20/12/2026" in error.message("fr")
+    refused(world, Conflict, "error.after_convention_end", placements.place_household, world.admin,
+            household_id=world.h_dio, unit_id=world.a1, start_date=date(2026, 12, 1), end_date=date(2026, 12, 28))
+    place(world, world.h_dio, world.a1, date(2026, 12, 1), date(2026, 12, 20))
+
+
+def test_a_payment_too_small_to_split_is_refused(world):
+    refused(world, InvalidInput, "error.amount_too_small_to_split", contributions.record_payment, world.admin,
+            world.h_samu, paid_on=date(2024, 3, 1), amount=Decimal("0.01"),
+            period_months=[date(2024, 3, 1), date(2024, 4, 1)], method="cash")

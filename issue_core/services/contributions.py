@@ -148,6 +148,8 @@ def record_payment(
     paid = require_date(paid_on, "field.paid_on")
     total = require_money(amount, "field.amount", positive=True)
     months = _months(period_months)
+    if total < CENT * len(months):
+        raise InvalidInput("error.amount_too_small_to_split", count=len(months))
     method = require_choice(method, PaymentMethod, "field.method")
     notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
     if paid > clock.today():

@@ -93,14 +93,14 @@ def place_household(
         return placement.id
 
 
-def _check_exit(placement: Placement, end: date) -> None:
-    if placement.end_date is not None:
+def _check_exit(session: Session, placement: Placement, end: date, *, shorten: bool = False) -> None:
+    """A stay may end on `end`: it is still open (or, when a site closes, planned to end later), the end
+    follows its start, and the end stays within the convention (invariant 4)."""
+    if placement.end_date is not None and not (shorten and placement.end_date > end):
         raise Conflict("error.placement_already_ended", end=placement.end_date)
     if end <= placement.start_date:
         raise InvalidInput("error.end_before_start", start=placement.start_date, end=end)
-
-
-def _check_end_inside_convention(session: Session, placement: Placement, unit: Unit, end: date) -> None:
+    unit = session.get(Unit, placement.unit_id)
     rules.check_inside_convention(session, unit, placement.start_date, end, clock.today())
 
 
@@ -126,7 +126,7 @@ def end_placement(
         household = session.get(Household, placement.household_id)
         require_household_editor(actor, household.referent_organisation_id)
         check_version(placement, version)
-        _check_exit(placement, end)
+        _check_exit(session, placement, end)
         before = snapshot(placement)
         placement.end_date = end
         placement.exit_destination = destination
@@ -171,10 +171,12 @@ def _transfer(
     day: date,
     notes: str | None,
     override_reason: str | None,
+    *,
+    shorten: bool = False,
 ) -> tuple[int, dict]:
     if target.id == placement.unit_id:
         raise InvalidInput("error.transfer_same_unit")
-    _check_exit(placement, day)
+    _check_exit(session, placement, day, shorten=shorten)
     household = session.get(Household, placement.household_id)
     before = snapshot(placement)
     placement.end_date = day
@@ -241,12 +243,12 @@ def _relocate(
         target = get_or_refuse(session, Unit, relocation.unit_id, "unit", lock=True)
         if target.site_id == session.get(Unit, placement.unit_id).site_id:
             raise InvalidInput("error.transfer_same_site")
-        _, moved = _transfer(session, actor, placement, target, day, None, override_reason)
+        _, moved = _transfer(session, actor, placement, target, day, None, override_reason, shorten=True)
         return {"transfer": {"from": moved["from"], "to": moved["to"]}}
     destination = require_choice(relocation.exit_destination, ExitDestination, "field.exit_destination")
     if destination == ExitDestination.OTHER_ISSUE_UNIT:
         raise InvalidInput("error.use_transfer")
-    _check_exit(placement, day)
+    _check_exit(session, placement, day, shorten=True)
     before = snapshot(placement)
     placement.end_date = day
     placement.exit_destination = destination

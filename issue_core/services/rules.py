@@ -89,7 +89,8 @@ def effective_end(start: date, end: date | None, today: date) -> date:
 
 
 def check_inside_convention(session: Session, unit: Unit, start: date, end: date | None, today: date) -> Convention:
-    """Invariant 4 (convention part): start on or after a convention's start, end by its actual end."""
+    """Invariant 4 (convention part): start on or after a convention's start, end by its actual end.
+    A convention with an actual end (even a future one) takes no open-ended stay: it would outlive it."""
     conventions = session.scalars(
         select(Convention).where(Convention.site_id == unit.site_id).order_by(Convention.start_date)
     ).all()
@@ -99,7 +100,7 @@ def check_inside_convention(session: Session, unit: Unit, start: date, end: date
     last_day = effective_end(start, end, today)
     for convention in conventions:
         if convention.start_date <= start and (
-            convention.actual_end_date is None or last_day <= convention.actual_end_date
+            convention.actual_end_date is None or (end is not None and last_day <= convention.actual_end_date)
         ):
             return convention
     started = [c for c in conventions if c.start_date <= start]
