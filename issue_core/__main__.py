@@ -69,6 +69,18 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from issue_core.bench import run_bench, time_metrics
+
+    engine = get_engine(args.database_url)
+    if args.existing:
+        migrate(engine)
+        time_metrics(engine, repeat=args.repeat)
+    else:
+        run_bench(engine, households=args.households, units=args.units, repeat=args.repeat)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m issue_core", description="ISSUE dashboard command line")
     parser.add_argument("--database-url", default=None, help=f"default: the configured URL ({configured_url()})")
@@ -84,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--language", default="fr", choices=["fr", "nl", "en"])
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_create_user)
+    bench = commands.add_parser("bench", help="time the metrics on a large synthetic database (needs an EMPTY one)")
+    bench.add_argument("--households", type=int, default=20_000)
+    bench.add_argument("--units", type=int, default=2_000)
+    bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument("--existing", action="store_true", help="time the metrics on the database as it is")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

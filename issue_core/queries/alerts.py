@@ -1,0 +1,124 @@
+"""Conventions that end soon or are overdue, and placements outside any convention.
+
+(Units vacant for long: occupancy.vacant_units; households without contribution:
+contributions.households_without_contribution.)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, and_, exists, func, or_, select
+
+from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
+from issue_core.queries.filters import NO_FILTERS, Filters
+from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import greatest, next_day
+from issue_core.queries.sites import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.queries.sql import date_param, days_between
+
+
+def occupied_units_of_site(site_id, today: date):  # noqa: ANN001, ANN201
+    """SQL: how many units of the site have a placement covering `today`."""
+    d = date_param(today)
+    return (
+        select(func.count(func.distinct(Placement.unit_id)))
+        .join(Unit, Unit.id == Placement.unit_id)
+        .where(Unit.site_id == site_id, Placement.start_date <= d)
+        .where(or_(Placement.end_date.is_(None), Placement.end_date > d))
+        .scalar_subquery()
+    )
+
+
+def conventions_ending(
+    engine: Engine, today: date, warning_days: int = DEFAULT_WARNING_DAYS, filters: Filters = NO_FILTERS
+) -> pd.DataFrame:
+    """Conventions ending soon (active, end within `warning_days`) or overdue (planned end passed,
+    no actual end), with the site's occupied units today — the units at risk. Status as in
+    queries.sites (the end is the actual end when one is set, else the planned end).
+
+    columns: convention_id, site_id, site, housing_operator, start_date, planned_end_date,
+    actual_end_date, status ('ending_soon' | 'overdue'), days_to_end (negative when overdue),
+    units, occupied_units. Unit filters apply. Overdue first, then by days to end."""
+    units = select(func.count(Unit.id)).where(Unit.site_id == Convention.site_id).scalar_subquery()
+    inner = (
+        select(
+            Convention.id.label("convention_id"),
+            Site.id.label("site_id"),
+            Site.name.label("site"),
+            Organisation.short_name.label("housing_operator"),
+            Convention.start_date,
+            Convention.planned_end_date,
+            Convention.actual_end_date,
+            convention_status_sql(today, warning_days).label("status"),
+            days_between(date_param(today), convention_end_sql()).label("days_to_end"),
+            units.label("units"),
+            occupied_units_of_site(Convention.site_id, today).label("occupied_units"),
+        )
+        .join(Site, Site.id == Convention.site_id)
+        .join(Organisation, Organisation.id == Site.housing_operator_id)
+        .where(*filters.site_conditions(Convention.site_id))
+        .subquery("conventions")
+    )
+    query = (
+        select(inner)
+        .where(inner.c.status.in_(("ending_soon", "overdue")))
+        .order_by(inner.c.days_to_end, inner.c.site)
+    )
+    return read_frame(
+        engine, query,
+        dates=["start_date", "planned_end_date", "actual_end_date"],
+        ints=["convention_id", "site_id", "days_to_end", "units", "occupied_units"],
+    )
+
+
+def placements_outside_convention(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Placements not lying inside one convention of their unit's site: some day they occupy
+    (up to today for an open placement) is before the convention's start or after its actual end.
+    Empty on consistent data (the services refuse such placements); a convention closed or moved
+    by hand can create them.
+
+    columns: placement_id, household_id, reference, partner_id, unit_id, unit, site_id, site,
+    start_date, end_date, running_today. Running ones first. Both filter kinds apply."""
+    d = date_param(today)
+    # For the comparison with a convention's inclusive last day: an ended placement's exclusive
+    # end against the day after it; an open one as if it ended after today (or its first day).
+    last_day_open = greatest(d, Placement.start_date)
+    inside = exists().where(
+        Convention.site_id == Unit.site_id,
+        Convention.start_date <= Placement.start_date,
+        or_(
+            Convention.actual_end_date.is_(None),
+            and_(Placement.end_date.is_not(None), Placement.end_date <= next_day(Convention.actual_end_date)),
+            and_(Placement.end_date.is_(None), last_day_open <= Convention.actual_end_date),
+        ),
+    )
+    running = and_(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d))
+    query = (
+        select(
+            Placement.id.label("placement_id"),
+            Household.id.label("household_id"),
+            Household.reference,
+            Household.referent_organisation_id.label("partner_id"),
+            Unit.id.label("unit_id"),
+            Unit.label.label("unit"),
+            Site.id.label("site_id"),
+            Site.name.label("site"),
+            Placement.start_date,
+            Placement.end_date,
+            running.label("running_today"),
+        )
+        .join(Household, Household.id == Placement.household_id)
+        .join(Unit, Unit.id == Placement.unit_id)
+        .join(Site, Site.id == Unit.site_id)
+        .where(~inside)
+        .where(*filters.household_conditions(), *filters.site_conditions(Unit.site_id))
+        .order_by(running.desc(), Placement.start_date)
+    )
+    frame = read_frame(
+        engine, query, dates=["start_date", "end_date"],
+        ints=["placement_id", "household_id", "partner_id", "unit_id", "site_id"],
+    )
+    frame["running_today"] = frame["running_today"].astype(bool)
+    return frame

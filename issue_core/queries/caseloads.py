@@ -1,0 +1,108 @@
+"""Caseloads: households followed per axis and partner, placed or waiting for a unit.
+
+A household is **followed** on day d when referred_on ≤ d and its follow-up has not ended by d
+(follow_up_ended_on is NULL or > d): the half-open range [referred_on, follow_up_ended_on). It is
+**placed** on d when a placement covers d, otherwise **waiting**. Household filters apply; unit
+filters do not (a waiting household has no unit).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, func, literal, select
+
+from issue_core.models import Household, Organisation, Placement
+from issue_core.queries.filters import NO_FILTERS, Filters
+from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import (
+    Window,
+    common_days,
+    day_window,
+    follow_up_range,
+    month_windows,
+    overlaps,
+    placement_range,
+    sum_of_parts,
+    windows_table,
+)
+
+
+def household_days_query(windows: list[Window], filters: Filters, *, by_partner: bool = False):  # noqa: ANN201
+    """Per window, axis (and partner): followed household-days and, among them, placed ones."""
+    w = windows_table(windows)
+    keys = [w.c.key, Household.axis_id.label("axis_id")]
+    if by_partner:
+        keys.append(Household.referent_organisation_id.label("partner_id"))
+    nothing = literal(0)
+
+    def household_days(followed, placed):  # noqa: ANN001, ANN202
+        return select(*keys, func.sum(followed).label("followed"), func.sum(placed).label("placed")).select_from(w)
+
+    followed = (
+        household_days(common_days([follow_up_range()], w.c.start, w.c.end), nothing)
+        .join(Household, overlaps(*follow_up_range(), w.c.start, w.c.end))
+        .where(*filters.household_conditions())
+        .group_by(*keys)
+    )
+    placed = (
+        household_days(nothing, common_days([follow_up_range(), placement_range()], w.c.start, w.c.end))
+        .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
+        .join(Household, Household.id == Placement.household_id)
+        .where(*filters.household_conditions())
+        .group_by(*keys)
+    )
+    return sum_of_parts([followed, placed], [column.name for column in keys], ["followed", "placed"])
+
+
+def caseload_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Households followed on `day`, per axis × referent partner.
+
+    columns: axis_id, partner_id, partner (short name), followed, placed, waiting
+    (followed = placed + waiting). Only axis × partner pairs with at least one household."""
+    counts = read_frame(
+        engine, household_days_query(day_window(day), filters, by_partner=True),
+        ints=["axis_id", "partner_id", "followed", "placed"],
+    )
+    partners = read_frame(
+        engine, select(Organisation.id.label("partner_id"), Organisation.short_name.label("partner")),
+        ints=["partner_id"],
+    )
+    frame = counts.merge(partners, on="partner_id", how="left")
+    frame = frame[frame["followed"] > 0].copy()
+    frame["waiting"] = frame["followed"] - frame["placed"]
+    columns = ["axis_id", "partner_id", "partner", "followed", "placed", "waiting"]
+    return frame[columns].sort_values(["axis_id", "partner"]).reset_index(drop=True)
+
+
+def households_followed_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict[int, int]:
+    """Households followed on `day` per axis (every axis of the filter, zero included)."""
+    counts = read_frame(engine, household_days_query(day_window(day), filters), ints=["axis_id", "followed"])
+    found = dict(zip(counts["axis_id"], counts["followed"], strict=True))
+    return {axis: int(found.get(axis, 0)) for axis in filters.axes}
+
+
+def caseload_monthly(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per month of [start, end) and axis, the *average* caseload over the month's days inside the
+    period (household-days ÷ days, as monthly_occupancy does): followed, placed, waiting.
+
+    columns: month (first day), axis_id, followed, placed, waiting, days. One row per month × axis,
+    zeros included."""
+    windows = month_windows(start, end) if start < end else []
+    columns = ["month", "axis_id", "followed", "placed", "waiting", "days"]
+    if not windows:
+        return pd.DataFrame(columns=columns)
+    counts = read_frame(
+        engine, household_days_query(windows, filters), dates=["key"], ints=["axis_id", "followed", "placed"]
+    )
+    grid = pd.DataFrame(
+        [(w.key, axis, w.days) for w in windows for axis in filters.axes],
+        columns=["month", "axis_id", "days"],
+    )
+    grid = grid.merge(counts.rename(columns={"key": "month"}), on=["month", "axis_id"], how="left")
+    grid = grid.fillna({"followed": 0, "placed": 0})
+    grid["followed"] = grid["followed"] / grid["days"]
+    grid["placed"] = grid["placed"] / grid["days"]
+    grid["waiting"] = grid["followed"] - grid["placed"]
+    return grid[columns]

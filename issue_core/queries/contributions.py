@@ -1,0 +1,229 @@
+"""Contributions: what is due, what is paid, arrears.
+
+**Due** for a month = monthly amount in force × placed days in that month ÷ days in that month.
+The amount in force on a day is the household's contribution_status with the latest
+effective_from ≤ that day, so a status holds over [effective_from, next effective_from). Due is
+computed per intersection of a placement with a status period — in "months" (see
+intervals.month_position), so a status change mid-month or a stay across months needs no calendar.
+Days before a household's first status are due at 0 (households_without_contribution lists them).
+
+**Paid** for a month = payments whose period_month is that month. **Arrears** = Σ due − Σ paid
+to date, kept after the household leaves. Household filters apply; unit filters do not (a
+household's contributions follow it across units), except in households_without_contribution.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, Float, and_, case, cast, exists, func, or_, select
+
+from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
+from issue_core.queries.filters import NO_FILTERS, Filters
+from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import (
+    ONE_DAY,
+    common_days,
+    common_months,
+    month_windows,
+    overlaps,
+    placement_range,
+    windows_table,
+)
+from issue_core.queries.sql import date_param
+
+# A balance that rounds to 0.00 is not arrears.
+HALF_CENT = 0.005
+
+
+def status_periods():  # noqa: ANN201
+    """Each contribution status with the range it is in force: [effective_from, next effective_from)."""
+    status = ContributionStatus
+    by_household = {"partition_by": status.household_id, "order_by": status.effective_from}
+    return select(
+        status.household_id,
+        cast(status.monthly_amount, Float).label("amount"),
+        status.effective_from.label("start_date"),
+        func.lead(status.effective_from).over(**by_household).label("end_date"),
+    ).subquery("status")
+
+
+def _status_meets_placement(status, placement=Placement):  # noqa: ANN001, ANN202
+    return and_(
+        status.c.household_id == placement.household_id,
+        or_(placement.end_date.is_(None), status.c.start_date < placement.end_date),
+        or_(status.c.end_date.is_(None), placement.start_date < status.c.end_date),
+    )
+
+
+def due_by_household_query(as_of: date, filters: Filters):  # noqa: ANN201
+    """Per household: amount due for its placed days up to and including `as_of`."""
+    status = status_periods()
+    end = date_param(as_of + ONE_DAY)
+    in_force = (status.c.start_date, status.c.end_date)
+    due = status.c.amount * common_months([placement_range(), in_force], Placement.start_date, end)
+    return (
+        select(Placement.household_id, func.sum(due).label("due"))
+        .join(status, _status_meets_placement(status))
+        .where(Placement.start_date < end, *filters.of_households(Placement.household_id))
+        .group_by(Placement.household_id)
+    )
+
+
+def paid_by_household_query(as_of: date, filters: Filters):  # noqa: ANN201
+    """Per household: payments made on or before `as_of`, whatever months they cover."""
+    return (
+        select(Payment.household_id, func.sum(Payment.amount).label("paid"))
+        .where(Payment.paid_on <= date_param(as_of), *filters.of_households(Payment.household_id))
+        .group_by(Payment.household_id)
+    )
+
+
+def _balances(as_of: date, filters: Filters):  # noqa: ANN202
+    due = due_by_household_query(as_of, filters).subquery("due")
+    paid = paid_by_household_query(as_of, filters).subquery("paid")
+    due_amount, paid_amount = func.coalesce(due.c.due, 0.0), func.coalesce(cast(paid.c.paid, Float), 0.0)
+    return (
+        select(
+            Household.id.label("household_id"),
+            Household.reference,
+            Household.axis_id,
+            Household.referent_organisation_id.label("partner_id"),
+            Organisation.short_name.label("partner"),
+            due_amount.label("due"),
+            paid_amount.label("paid"),
+            (due_amount - paid_amount).label("arrears"),
+        )
+        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        .outerjoin(due, due.c.household_id == Household.id)
+        .outerjoin(paid, paid.c.household_id == Household.id)
+        .where(or_(due.c.household_id.is_not(None), paid.c.household_id.is_not(None)))
+        .where(*filters.household_conditions())
+    )
+
+
+def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per household with something due or paid: due (placed days up to and including `as_of`),
+    paid (payments made on or before `as_of`), arrears = due − paid (negative: paid ahead).
+    References are returned: the page hides those the viewer may not see.
+
+    columns: household_id, reference, axis_id, partner_id, partner, due, paid, arrears —
+    largest arrears first."""
+    balances = _balances(as_of, filters).subquery("balances")
+    query = select(balances).order_by(balances.c.arrears.desc(), balances.c.reference)
+    return read_frame(
+        engine, query, ints=["household_id", "axis_id", "partner_id"], money=["due", "paid", "arrears"]
+    )
+
+
+def arrears_by_partner(
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: float = HALF_CENT
+) -> pd.DataFrame:
+    """Per referent partner: due, paid, arrears = Σ of the households' balances above `threshold`
+    (a household paid ahead does not offset another's debt), households_in_arrears (their number).
+    The default threshold counts any balance of a cent or more.
+
+    columns: partner_id, partner, due, paid, arrears, households_in_arrears."""
+    balances = _balances(as_of, filters).subquery("balances")
+    in_arrears = balances.c.arrears > threshold
+    query = (
+        select(
+            balances.c.partner_id,
+            balances.c.partner,
+            func.sum(balances.c.due).label("due"),
+            func.sum(balances.c.paid).label("paid"),
+            func.sum(case((in_arrears, balances.c.arrears), else_=0.0)).label("arrears"),
+            func.sum(case((in_arrears, 1), else_=0)).label("households_in_arrears"),
+        )
+        .group_by(balances.c.partner_id, balances.c.partner)
+        .order_by(balances.c.partner)
+    )
+    return read_frame(
+        engine, query, ints=["partner_id", "households_in_arrears"], money=["due", "paid", "arrears"]
+    )
+
+
+def total_arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: float = HALF_CENT) -> float:
+    """Σ of the households' balances above `threshold` on `as_of` (as arrears_by_partner)."""
+    balances = _balances(as_of, filters).subquery("balances")
+    query = select(func.sum(case((balances.c.arrears > threshold, balances.c.arrears), else_=0.0)))
+    with engine.connect() as connection:
+        return round(float(connection.execute(query).scalar() or 0), 2)
+
+
+def contributions_monthly(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per calendar month meeting [start, end), whole months (a payment covers a whole month, and an
+    open placement is expected to run to the month's end): due, paid (payments for that
+    period_month, whenever made), collection_rate = paid ÷ due (None when nothing is due).
+
+    columns: month (first day), due, paid, collection_rate."""
+    windows = month_windows(start, end, whole_months=True) if start < end else []
+    columns = ["month", "due", "paid", "collection_rate"]
+    if not windows:
+        return pd.DataFrame(columns=columns)
+    w, status = windows_table(windows), status_periods()
+    # Within one whole month, due = amount × placed days ÷ days in the month (w.days): no need for
+    # month positions here.
+    placed_days = common_days([placement_range(), (status.c.start_date, status.c.end_date)], w.c.start, w.c.end)
+    due = status.c.amount * placed_days / w.c.days
+    due_query = (
+        select(w.c.key, func.sum(due).label("due"))
+        .select_from(w)
+        .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
+        .join(status, _status_meets_placement(status))
+        .where(*filters.of_households(Placement.household_id))
+        .group_by(w.c.key)
+    )
+    paid_query = (  # period_month is the first day of a month, like the windows' keys
+        select(Payment.period_month.label("key"), func.sum(Payment.amount).label("paid"))
+        .where(Payment.period_month >= date_param(windows[0].start))
+        .where(Payment.period_month < date_param(windows[-1].end))
+        .where(*filters.of_households(Payment.household_id))
+        .group_by(Payment.period_month)
+    )
+    frame = pd.DataFrame({"month": [window.key for window in windows]})
+    for query, column in ((due_query, "due"), (paid_query, "paid")):
+        part = read_frame(engine, query, dates=["key"], money=[column]).rename(columns={"key": "month"})
+        frame = frame.merge(part, on="month", how="left")
+    frame = frame.fillna({"due": 0.0, "paid": 0.0})
+    frame["collection_rate"] = [
+        paid / due if due else None for due, paid in zip(frame["due"], frame["paid"], strict=True)
+    ]
+    return frame[columns]
+
+
+def households_without_contribution(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Households placed today without a contribution status in force (none with effective_from ≤
+    today). Both filter kinds apply (the unit of today's placement).
+
+    columns: household_id, reference, axis_id, partner_id, partner, unit_id, unit, site_id, site,
+    placed_since (start of today's placement)."""
+    d = date_param(today)
+    in_force = exists().where(
+        ContributionStatus.household_id == Placement.household_id, ContributionStatus.effective_from <= d
+    )
+    query = (
+        select(
+            Household.id.label("household_id"),
+            Household.reference,
+            Household.axis_id,
+            Household.referent_organisation_id.label("partner_id"),
+            Organisation.short_name.label("partner"),
+            Unit.id.label("unit_id"),
+            Unit.label.label("unit"),
+            Site.id.label("site_id"),
+            Site.name.label("site"),
+            Placement.start_date.label("placed_since"),
+        )
+        .join(Household, Household.id == Placement.household_id)
+        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        .join(Unit, Unit.id == Placement.unit_id)
+        .join(Site, Site.id == Unit.site_id)
+        .where(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d), ~in_force)
+        .where(*filters.household_conditions(), *filters.site_conditions(Unit.site_id))
+        .order_by(Placement.start_date, Household.reference)
+    )
+    return read_frame(
+        engine, query, dates=["placed_since"], ints=["household_id", "axis_id", "partner_id", "unit_id", "site_id"]
+    )

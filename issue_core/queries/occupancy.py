@@ -1,0 +1,386 @@
+"""Units: availability, occupancy, utilisation, vacancy.
+
+Definitions (DOMAIN.md, "Metrics"):
+
+- A unit is **available** on day d when its site has a convention active on d (start_date ≤ d and,
+  when it has an actual end, d ≤ actual_end_date; an overdue convention without actual end is still
+  active) and no unavailability period [start_date, end_date) of the unit covers d.
+- A unit is **occupied** on d when it is available and a placement [start_date, end_date) covers d.
+- **Unit-days**: every figure here is a sum of intersection lengths of such ranges with a window
+  (a day, a month, a period), computed in SQL — never a day-by-day expansion. Conventions of a
+  site do not overlap, nor do a unit's unavailability periods or placements (the services keep
+  this), so the sums count each day once.
+
+Filters: housing operator and site select units. Axis and partner select households, so they narrow
+the *occupied* figures to units occupied by those households; available, unavailable and vacant
+units stay unit figures (with a household filter, occupied + vacant ≤ available).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, and_, exists, func, literal, or_, select
+
+from issue_core.models import Convention, Household, Placement, Site, Unit, UnitUnavailability
+from issue_core.queries.filters import NO_FILTERS, Filters
+from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import (
+    ONE_DAY,
+    Window,
+    common_days,
+    convention_range,
+    day_window,
+    greatest,
+    month_windows,
+    overlaps,
+    period_window,
+    placement_range,
+    ranges_meet,
+    sum_of_parts,
+    unavailability_range,
+    windows_table,
+)
+from issue_core.queries.sql import date_param, days_between
+
+# --- building blocks: unit-days per window ------------------------------------------------------
+
+
+def convention_active_during(window_start, window_end):  # noqa: ANN001, ANN201
+    """A convention active on at least one day of [window_start, window_end)."""
+    return and_(
+        Convention.start_date < window_end,
+        or_(Convention.actual_end_date.is_(None), Convention.actual_end_date >= window_start),
+    )
+
+
+def convention_active_on(day: date):  # noqa: ANN201
+    return convention_active_during(date_param(day), date_param(day + ONE_DAY))
+
+
+def unit_days_query(windows: list[Window], filters: Filters, *, by_site: bool = False):  # noqa: ANN201
+    """Per window (and site): convention unit-days and, among them, unavailable unit-days.
+
+    available unit-days = convention_days − unavailable_days."""
+    w = windows_table(windows)
+    keys = [w.c.key] + ([Unit.site_id.label("site_id")] if by_site else [])
+    nothing = literal(0)
+
+    def unit_days(convention_days, unavailable_days):  # noqa: ANN001, ANN202
+        return (
+            select(*keys, func.sum(convention_days).label("convention_days"),
+                   func.sum(unavailable_days).label("unavailable_days"))
+            .select_from(w)
+            .join(Convention, convention_active_during(w.c.start, w.c.end))
+            .join(Unit, Unit.site_id == Convention.site_id)
+            .where(*filters.site_conditions(Unit.site_id))
+            .group_by(*keys)
+        )
+
+    in_convention = unit_days(common_days([convention_range()], w.c.start, w.c.end), nothing)
+    unavailable = unit_days(
+        nothing, common_days([convention_range(), unavailability_range()], w.c.start, w.c.end)
+    ).join(
+        UnitUnavailability,
+        and_(UnitUnavailability.unit_id == Unit.id, overlaps(*unavailability_range(), w.c.start, w.c.end)),
+    )
+    return sum_of_parts(
+        [in_convention, unavailable], [column.name for column in keys], ["convention_days", "unavailable_days"]
+    )
+
+
+def occupied_days_query(  # noqa: ANN201
+    windows: list[Window], filters: Filters, *, by_site: bool = False, by_axis: bool = False,
+    households: bool = True,
+):
+    """Per window (and site, axis): unit-days occupied while available.
+
+    occupied_days = days of placement ∩ convention ∩ window − days of those also unavailable
+    (zero on consistent data, where no placement meets an unavailability). With households=False
+    the household filters are ignored (vacancy is a property of units)."""
+    w = windows_table(windows)
+    keys = [w.c.key]
+    if by_site:
+        keys.append(Unit.site_id.label("site_id"))
+    if by_axis:
+        keys.append(Household.axis_id.label("axis_id"))
+    household_conditions = filters.household_conditions() if households else []
+
+    def placed_days(*, during_unavailability: bool):  # noqa: ANN202
+        ranges = [placement_range(), convention_range()]
+        if during_unavailability:
+            ranges.append(unavailability_range())
+        days = common_days(ranges, w.c.start, w.c.end)
+        query = (
+            select(*keys, func.sum(-days if during_unavailability else days).label("occupied_days"))
+            .select_from(w)
+            .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
+            .join(Unit, Unit.id == Placement.unit_id)
+            .join(
+                Convention,
+                and_(
+                    Convention.site_id == Unit.site_id,
+                    convention_active_during(w.c.start, w.c.end),
+                    ranges_meet(*placement_range(), *convention_range()),
+                ),
+            )
+        )
+        if during_unavailability:
+            query = query.join(
+                UnitUnavailability,
+                and_(UnitUnavailability.unit_id == Unit.id, ranges_meet(*unavailability_range(), *placement_range())),
+            )
+        if by_axis or household_conditions:
+            query = query.join(Household, Household.id == Placement.household_id)
+        return query.where(*filters.site_conditions(Unit.site_id), *household_conditions).group_by(*keys)
+
+    parts = [placed_days(during_unavailability=flag) for flag in (False, True)]
+    return sum_of_parts(parts, [column.name for column in keys], ["occupied_days"])
+
+
+def _scalar_sums(engine: Engine, query) -> dict:  # noqa: ANN001
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return {name: int(value or 0) for name, value in (row or {}).items() if name != "key"}
+
+
+def active_sites_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> int:
+    """Sites with a convention active on `day` (unit filters apply)."""
+    query = select(func.count(func.distinct(Convention.site_id))).where(
+        convention_active_on(day), *filters.site_conditions(Convention.site_id)
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+# --- public metrics -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Units on one day. rate = occupied ÷ available (None when no unit is available)."""
+
+    day: date
+    active_sites: int
+    available: int
+    occupied: int
+    vacant: int
+    unavailable: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.occupied / self.available if self.available else None
+
+
+def occupancy_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> Occupancy:
+    """Occupancy on `day`:
+
+    - available: units whose site has a convention active on d, not unavailable on d;
+    - unavailable: units whose site has a convention active on d, unavailable on d;
+    - occupied: available units with a placement covering d (of the filtered households);
+    - vacant: available units with no placement covering d (whoever the household);
+    - active_sites: sites with a convention active on d.
+    """
+    window = day_window(day)
+    units = _scalar_sums(engine, unit_days_query(window, filters))
+    occupied = _scalar_sums(engine, occupied_days_query(window, filters)).get("occupied_days", 0)
+    occupied_by_anyone = (
+        _scalar_sums(engine, occupied_days_query(window, filters, households=False)).get("occupied_days", 0)
+        if filters.filters_households else occupied
+    )
+    available = units.get("convention_days", 0) - units.get("unavailable_days", 0)
+    return Occupancy(
+        day=day,
+        active_sites=active_sites_on(engine, day, filters),
+        available=available,
+        occupied=occupied,
+        vacant=available - occupied_by_anyone,
+        unavailable=units.get("unavailable_days", 0),
+    )
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    """Unit-days over [start, end). rate = occupied ÷ available unit-days (None when none)."""
+
+    start: date
+    end: date
+    available_unit_days: int
+    occupied_unit_days: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.occupied_unit_days / self.available_unit_days if self.available_unit_days else None
+
+
+def utilisation(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> Utilisation:
+    """Utilisation over [start, end) = Σ occupied unit-days ÷ Σ available unit-days, where a day
+    counts as occupied only when the unit is available that day."""
+    window = _period(start, end)
+    units = _scalar_sums(engine, unit_days_query(window, filters))
+    occupied = _scalar_sums(engine, occupied_days_query(window, filters)).get("occupied_days", 0)
+    return Utilisation(
+        start=start,
+        end=end,
+        available_unit_days=units.get("convention_days", 0) - units.get("unavailable_days", 0),
+        occupied_unit_days=occupied,
+    )
+
+
+def monthly_occupancy(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Per month of [start, end) and per axis, the *average* number of units over the month's days
+    inside the period (unit-days ÷ days — rather than a reference day, so that every day counts
+    and the figures add up to utilisation):
+
+    columns: month (first day), axis_id, available_units, occupied_units, days (of the month in
+    the period). available_units repeats on the axis rows of a month; occupied_units is the
+    average number of available units occupied by households of that axis. One row per month × axis
+    (all three axes, or the filtered ones), zeros included.
+    """
+    windows = month_windows(start, end) if start < end else []
+    if not windows:
+        return pd.DataFrame(columns=["month", "axis_id", "available_units", "occupied_units", "days"])
+    units = read_frame(
+        engine, unit_days_query(windows, filters), dates=["key"], ints=["convention_days", "unavailable_days"]
+    )
+    occupied = read_frame(
+        engine, occupied_days_query(windows, filters, by_axis=True), dates=["key"], ints=["axis_id", "occupied_days"]
+    )
+    axes = filters.axes
+    grid = pd.DataFrame(
+        [(w.key, axis, w.days) for w in windows for axis in axes], columns=["month", "axis_id", "days"]
+    )
+    units["available_days"] = units["convention_days"] - units["unavailable_days"]
+    grid = grid.merge(units[["key", "available_days"]].rename(columns={"key": "month"}), on="month", how="left")
+    grid = grid.merge(occupied.rename(columns={"key": "month"}), on=["month", "axis_id"], how="left")
+    grid = grid.fillna({"available_days": 0, "occupied_days": 0})
+    grid["available_units"] = grid["available_days"] / grid["days"]
+    grid["occupied_units"] = grid["occupied_days"] / grid["days"]
+    grid["axis_id"] = grid["axis_id"].astype("int64")
+    return grid[["month", "axis_id", "available_units", "occupied_units", "days"]]
+
+
+def vacant_days_by_site(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Vacant unit-days lost per site over [start, end) = available unit-days − occupied unit-days.
+
+    columns: site_id, site, available_unit_days, occupied_unit_days, vacant_unit_days. Sites with
+    no available day in the period are left out. Unit filters apply; household filters do not
+    (a vacant day is lost whoever might have used it)."""
+    window = _period(start, end)
+    units = read_frame(
+        engine, unit_days_query(window, filters, by_site=True),
+        ints=["site_id", "convention_days", "unavailable_days"],
+    )
+    occupied = read_frame(
+        engine, occupied_days_query(window, filters, by_site=True, households=False), ints=["site_id", "occupied_days"]
+    )
+    names = read_frame(engine, select(Site.id.label("site_id"), Site.name.label("site")), ints=["site_id"])
+    frame = units.merge(occupied[["site_id", "occupied_days"]], on="site_id", how="left").fillna({"occupied_days": 0})
+    frame = frame.merge(names, on="site_id")
+    frame["available_unit_days"] = frame["convention_days"] - frame["unavailable_days"]
+    frame["occupied_unit_days"] = frame["occupied_days"].astype("int64")
+    frame["vacant_unit_days"] = frame["available_unit_days"] - frame["occupied_unit_days"]
+    frame = frame[frame["available_unit_days"] > 0]
+    columns = ["site_id", "site", "available_unit_days", "occupied_unit_days", "vacant_unit_days"]
+    return frame[columns].sort_values(["vacant_unit_days", "site"], ascending=[False, True]).reset_index(drop=True)
+
+
+def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Gaps between consecutive placements of a unit whose next placement starts in [start, end):
+    gap_days = next start − previous end (DOMAIN.md; the raw calendar gap, whether or not the unit
+    was available all along).
+
+    columns: unit_id, unit, site_id, site, previous_end, next_start, gap_days. Unit filters apply."""
+    by_unit = {"partition_by": Placement.unit_id, "order_by": Placement.start_date}
+    ordered = (
+        select(
+            Placement.unit_id,
+            Placement.start_date,
+            func.lag(Placement.end_date).over(**by_unit).label("previous_end"),
+        )
+        .where(Placement.start_date < date_param(end), *filters.of_units(Placement.unit_id))
+        .subquery("ordered")
+    )
+    query = (
+        select(
+            ordered.c.unit_id,
+            Unit.label.label("unit"),
+            Site.id.label("site_id"),
+            Site.name.label("site"),
+            ordered.c.previous_end,
+            ordered.c.start_date.label("next_start"),
+            days_between(ordered.c.previous_end, ordered.c.start_date).label("gap_days"),
+        )
+        .join(Unit, Unit.id == ordered.c.unit_id)
+        .join(Site, Site.id == Unit.site_id)
+        .where(ordered.c.previous_end.is_not(None), ordered.c.start_date >= date_param(start))
+        .where(*filters.site_conditions(Unit.site_id))
+        .order_by(ordered.c.start_date, Site.name, Unit.label)
+    )
+    return read_frame(engine, query, dates=["previous_end", "next_start"], ints=["unit_id", "site_id", "gap_days"])
+
+
+def vacant_units(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Units available and empty today, with the day since which they are so.
+
+    vacant_since = the latest of: the start of the site's active convention, the end of the
+    unit's last placement, the end of its last unavailability period (all on or before today);
+    days_vacant = today − vacant_since. Alerts use days_vacant > 30.
+
+    columns: unit_id, unit, site_id, site, vacant_since, days_vacant, last_placement_end,
+    next_placement_start (a placement already planned, if any). Unit filters apply."""
+    d = date_param(today)
+
+    # `model` is Placement or UnitUnavailability: periods of the unit.
+    def last_end_by_today(model):  # noqa: ANN001, ANN202
+        return select(func.max(model.end_date)).where(model.unit_id == Unit.id, model.end_date <= d).scalar_subquery()
+
+    def covers_today(model):  # noqa: ANN001, ANN202
+        return and_(model.unit_id == Unit.id, model.start_date <= d, or_(model.end_date.is_(None), model.end_date > d))
+
+    last_end, last_unavailable = last_end_by_today(Placement), last_end_by_today(UnitUnavailability)
+    next_start = (
+        select(func.min(Placement.start_date))
+        .where(Placement.unit_id == Unit.id, Placement.start_date > d)
+        .scalar_subquery()
+    )
+
+    since = greatest(
+        Convention.start_date,
+        func.coalesce(last_end, Convention.start_date),
+        func.coalesce(last_unavailable, Convention.start_date),
+    )
+    inner = (
+        select(
+            Unit.id.label("unit_id"),
+            Unit.label.label("unit"),
+            Site.id.label("site_id"),
+            Site.name.label("site"),
+            since.label("vacant_since"),
+            last_end.label("last_placement_end"),
+            next_start.label("next_placement_start"),
+        )
+        .join(Site, Site.id == Unit.site_id)
+        .join(Convention, and_(Convention.site_id == Site.id, convention_active_on(today)))
+        .where(~exists().where(covers_today(Placement)), ~exists().where(covers_today(UnitUnavailability)))
+        .where(*filters.site_conditions(Unit.site_id))
+        .subquery("vacant")
+    )
+    query = select(
+        inner.c.unit_id, inner.c.unit, inner.c.site_id, inner.c.site, inner.c.vacant_since,
+        days_between(inner.c.vacant_since, d).label("days_vacant"),
+        inner.c.last_placement_end, inner.c.next_placement_start,
+    ).order_by(days_between(inner.c.vacant_since, d).desc(), inner.c.site, inner.c.unit)
+    return read_frame(
+        engine, query,
+        dates=["vacant_since", "last_placement_end", "next_placement_start"],
+        ints=["unit_id", "site_id", "days_vacant"],
+    )
+
+
+def _period(start: date, end: date) -> list[Window]:
+    if end <= start:
+        raise ValueError(f"empty period [{start}, {end})")
+    return period_window(start, end)
