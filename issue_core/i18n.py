@@ -28,8 +28,13 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    with (LOCALES_DIR / f"{language}.json").open(encoding="utf-8") as handle:
-        return json.load(handle)
+    """locales/<language>.json, plus every locales/<language>/*.json (one file per page or area)."""
+    files = [LOCALES_DIR / f"{language}.json", *sorted((LOCALES_DIR / language).glob("*.json"))]
+    merged: dict[str, str] = {}
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            merged.update(json.load(handle))
+    return merged
 
 
 def normalise_language(language: str | None) -> str:

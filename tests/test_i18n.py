@@ -15,8 +15,10 @@ from issue_core.i18n import LANGUAGES, catalogue, format_date, format_money, tra
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*ROOT.glob("app.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("issue_core/**/*.py")]
+KEY_PREFIXES = ("error|field|entity|param|status|exit|income_status|organisation_kind|app|nav|sites|auth|users|audit"
+                "|account|role|common|filters|overview|map|timeline|occupancy|caseloads|contributions|alert")
 # Literal keys: t("x.y"), DomainError subclasses ("error.x"), Term("field.x").
-LITERAL_KEY = re.compile(r"""["']((?:error|field|entity|param|status|exit|income_status|organisation_kind|app|nav|sites|auth|users|audit|account|role|common)\.[a-z_.]+)["']""")
+LITERAL_KEY = re.compile(r"""["']((?:""" + KEY_PREFIXES + r""")\.[a-z0-9_.]+)["']""")
 
 
 def placeholders(text: str) -> set[str]:

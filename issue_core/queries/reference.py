@@ -19,3 +19,23 @@ def organisations(engine: Engine, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
 def axes(engine: Engine) -> pd.DataFrame:
     with engine.connect() as connection:
         return pd.read_sql(select(Axis).order_by(Axis.id), connection)
+
+
+def sites(engine: Engine) -> pd.DataFrame:
+    from issue_core.models import Site
+
+    with engine.connect() as connection:
+        return pd.read_sql(select(Site.id, Site.name, Site.housing_operator_id).order_by(Site.name), connection)
+
+
+def axis_operators(engine: Engine) -> pd.DataFrame:
+    """(axis_id, organisation_id, short_name) for every partner operating an axis."""
+    from issue_core.models import AxisOperator
+
+    query = (
+        select(AxisOperator.axis_id, AxisOperator.organisation_id, Organisation.short_name)
+        .join(Organisation, Organisation.id == AxisOperator.organisation_id)
+        .order_by(AxisOperator.axis_id, Organisation.short_name)
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
