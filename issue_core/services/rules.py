@@ -23,6 +23,21 @@ def overlaps(start_column, end_column, start: date, end: date | None):
     )
 
 
+def first_overlapping(session: Session, model, owner_column, owner_id: int, start: date, end: date | None,
+                      ignore: tuple[int, ...] = ()):  # noqa: ANN001 (a model and one of its columns)
+    """The earliest period (placement or unavailability) of one unit or household that meets [start, end)."""
+    query = (
+        select(model)
+        .where(owner_column == owner_id)
+        .where(overlaps(model.start_date, model.end_date, start, end))
+        .order_by(model.start_date)
+        .limit(1)
+    )
+    if ignore:
+        query = query.where(model.id.not_in(ignore))
+    return session.scalars(query).first()
+
+
 def household_label(session: Session, actor: Actor, household: Household) -> str | HouseholdOf:
     """The reference when the actor may see it, else which organisation follows the household."""
     if can_see_household(actor, household.referent_organisation_id):
@@ -40,13 +55,7 @@ def check_unit_free(
     session: Session, actor: Actor, unit: Unit, start: date, end: date | None, ignore: tuple[int, ...] = ()
 ) -> None:
     """Invariant 1: the unit holds no other placement in [start, end)."""
-    clash = session.scalars(
-        select(Placement)
-        .where(Placement.unit_id == unit.id, Placement.id.not_in(ignore) if ignore else True)
-        .where(overlaps(Placement.start_date, Placement.end_date, start, end))
-        .order_by(Placement.start_date)
-        .limit(1)
-    ).first()
+    clash = first_overlapping(session, Placement, Placement.unit_id, unit.id, start, end, ignore)
     if clash is None:
         return
     holder = household_label(session, actor, session.get(Household, clash.household_id))
@@ -65,13 +74,7 @@ def check_household_free(
     session: Session, household: Household, start: date, end: date | None, ignore: tuple[int, ...] = ()
 ) -> None:
     """Invariant 2: the household is in no other unit in [start, end)."""
-    clash = session.scalars(
-        select(Placement)
-        .where(Placement.household_id == household.id, Placement.id.not_in(ignore) if ignore else True)
-        .where(overlaps(Placement.start_date, Placement.end_date, start, end))
-        .order_by(Placement.start_date)
-        .limit(1)
-    ).first()
+    clash = first_overlapping(session, Placement, Placement.household_id, household.id, start, end, ignore)
     if clash is None:
         return
     unit = session.get(Unit, clash.unit_id)
@@ -112,13 +115,7 @@ def check_inside_convention(session: Session, unit: Unit, start: date, end: date
 
 def check_unit_available(session: Session, unit: Unit, start: date, end: date | None) -> None:
     """Invariant 4 (availability part): no unavailability period of the unit meets [start, end)."""
-    period = session.scalars(
-        select(UnitUnavailability)
-        .where(UnitUnavailability.unit_id == unit.id)
-        .where(overlaps(UnitUnavailability.start_date, UnitUnavailability.end_date, start, end))
-        .order_by(UnitUnavailability.start_date)
-        .limit(1)
-    ).first()
+    period = first_overlapping(session, UnitUnavailability, UnitUnavailability.unit_id, unit.id, start, end)
     if period is None:
         return
     if period.end_date is None:
