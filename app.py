@@ -8,11 +8,13 @@ from issue_core.db import demo_enabled
 from issue_core.models import Role
 from issue_core.security import CookieKeyError
 from issue_core.ui import gate
+from issue_core.ui.components import keep_filters
 from issue_core.ui.data import engine
 from issue_core.ui.i18n import language_switch, translator
 
 st.set_page_config(page_title="ISSUE", page_icon="🏠", layout="wide")
 language_switch()
+keep_filters()
 t = translator()
 try:
     engine()  # migrate (and seed the demo on an empty database) before any page reads
@@ -36,7 +38,14 @@ if actor is None:
 
 t = translator()  # the user's own language once signed in
 EVERYONE = tuple(Role)
-PAGES = [  # (section, file, title key, icon, url, roles)
+PAGES = [  # (section, file, title key, icon, url, roles); the first one the user may see is the default
+    ("nav.section.dashboards", "pages/overview.py", "nav.overview", ":material/dashboard:", "overview", EVERYONE),
+    ("nav.section.dashboards", "pages/map.py", "nav.map", ":material/map:", "map", EVERYONE),
+    ("nav.section.dashboards", "pages/timeline.py", "nav.timeline", ":material/view_timeline:", "timeline", EVERYONE),
+    ("nav.section.dashboards", "pages/occupancy.py", "nav.occupancy", ":material/grid_view:", "occupancy", EVERYONE),
+    ("nav.section.dashboards", "pages/caseloads.py", "nav.caseloads", ":material/groups:", "caseloads", EVERYONE),
+    ("nav.section.dashboards", "pages/contributions.py", "nav.contributions", ":material/euro:", "contributions",
+     EVERYONE),
     ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", EVERYONE),
     ("nav.section.admin", "pages/users.py", "nav.users", ":material/group:", "users", (Role.ADMIN,)),
     ("nav.section.admin", "pages/audit.py", "nav.audit", ":material/history:", "audit", (Role.ADMIN,)),
@@ -44,9 +53,10 @@ PAGES = [  # (section, file, title key, icon, url, roles)
 ]
 must_change = st.session_state.get("issue_must_change_password", False)
 sections: dict[str, list] = {}
-for section, path, title, icon, url, roles in PAGES:
-    if actor.role in roles and (not must_change or url == "account"):
-        sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]
+for section, path, title, icon, url, _ in allowed:
+    sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go
 
 with st.sidebar:
     st.caption(t("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))

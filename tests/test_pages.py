@@ -14,12 +14,13 @@ from tests.conftest import TODAY
 
 APP = str(PROJECT_ROOT / "app.py")
 PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
-PAGES = {"sites": "pages/sites.py", "users": "pages/users.py", "audit": "pages/audit.py", "account": "pages/account.py"}
+DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites"}
+PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "users", "audit", "account")}
 ALLOWED = {
-    "admin": {"sites", "users", "audit", "account"},
-    "coord.samusocial": {"sites", "account"},
-    "dir.diogenes": {"sites", "account"},
-    "ecran": {"sites", "account"},
+    "admin": DASHBOARDS | {"users", "audit", "account"},
+    "coord.samusocial": DASHBOARDS | {"account"},
+    "dir.diogenes": DASHBOARDS | {"account"},
+    "ecran": DASHBOARDS | {"account"},
 }
 
 
@@ -100,8 +101,14 @@ def test_page_by_role(app, username, page):
     assert not app.error
 
 
+def test_signed_in_users_land_on_the_overview(app):
+    sign_in(app, "dir.diogenes")
+    assert page_titles(app) == ["Vue d'ensemble"]
+
+
 def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
     sign_in(app, "dir.diogenes")
+    app.switch_page("pages/sites.py").run()
     assert page_titles(app) == ["Sites et conventions"]
     table = table_of(app).set_index("Site")
     assert list(table.loc[["Peterbos", "Grande Haie", "3 pommiers", "Ganshoren", "Trèfles", "Dubrucq"], "Durée (mois)"]) == [
@@ -118,6 +125,8 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
     sign_in(app, "dir.diogenes")
     app.selectbox(key="language_choice").set_value("nl").run()
     assert not app.exception
+    assert page_titles(app) == ["Overzicht"]
+    app.switch_page("pages/sites.py").run()
     assert page_titles(app) == ["Sites en overeenkomsten"]
     assert table_of(app).set_index("Site").loc["Peterbos", "Statuut"] == "Afgesloten"
     engine = create_issue_engine(demo_url)
@@ -129,6 +138,7 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
 
 def test_a_write_shows_on_the_next_rerun(app, demo_url):
     sign_in(app, "ecran")
+    app.switch_page("pages/sites.py").run()
     assert [m.value for m in app.metric][0] == "6"
     engine = create_issue_engine(demo_url)
     with engine.connect() as connection:

@@ -31,7 +31,7 @@ def readable(chart: alt.TopLevelMixin, height: int = 320) -> alt.TopLevelMixin:
     return (
         chart.properties(height=height)
         .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="bottom")
+        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="top")  # a bottom legend gets clipped
         .configure_title(fontSize=TITLE_SIZE)
         .configure_view(strokeWidth=0)
     )

@@ -22,6 +22,17 @@ def axis_label(t: Translator, axis_id: int) -> str:
     return t("common.axis", axis=axis_id)
 
 
+FILTER_KEYS = ("flt_period", "flt_axes", "flt_partners", "flt_operators", "flt_sites")
+
+
+def keep_filters() -> None:
+    """Streamlit forgets a widget's value on a run that does not draw it; app.py calls this on every
+    run so the filters survive a visit to a page without them (re-assigning a key keeps it)."""
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def dashboard_filters(t: Translator, *, period: bool = True) -> tuple[Filters, date, date]:
     """Filters in the sidebar, shared by every dashboard page (kept while moving between pages).
     Returns the filters and the period [start, end) — end is the day after the last day chosen."""

@@ -62,7 +62,7 @@ def test_sign_in_and_out(page, app_url):
     settle(page)
     screenshot(page, "sign_in")
     sign_in(page, app_url, "admin")
-    page.get_by_role("heading", name="Sites et conventions").wait_for()
+    page.get_by_role("heading", name="Vue d'ensemble").wait_for()
     assert "admin · Administrateur" in page.inner_text("[data-testid='stSidebar']")
     assert page.get_by_role("link", name="Utilisateurs").is_visible()
     page.get_by_role("button", name="Se déconnecter").click()
@@ -89,7 +89,7 @@ def test_deep_link_to_an_admin_page_as_director_lands_on_the_default_page(page, 
     sign_in(page, app_url, "dir.diogenes")
     page.goto(f"{app_url}/users")
     wait_for_app(page)
-    page.get_by_role("heading", name="Sites et conventions").wait_for()
+    page.get_by_role("heading", name="Vue d'ensemble").wait_for()
     assert page.get_by_role("heading", name="Utilisateurs").count() == 0
     assert page.get_by_role("link", name="Utilisateurs").count() == 0
     screenshot(page, "director_deep_link")

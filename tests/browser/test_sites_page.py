@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
@@ -12,6 +12,8 @@ pytestmark = pytest.mark.browser
 
 def test_sites_page_shows_the_demo_sites(page, app_url):
     sign_in(page, app_url, "dir.samusocial")
+    page.get_by_role("link", name="Sites", exact=True).click()
+    wait_for_app(page)
     page.get_by_role("heading", name="Sites et conventions").wait_for()
     grid = page.locator("[data-testid='stDataFrame']")
     grid.wait_for()

@@ -1,0 +1,85 @@
+"""Charts of the occupancy page: units available vs occupied per month, vacancy per site.
+
+DataFrame in, chart out. The frames hold translated labels already (the page prepares them); the
+builders take the field names and titles as arguments where a user reads them.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from issue_core.charts import axis_scale, readable
+
+# st.badge colours closest to palette.AXIS_COLOURS (blue, orange, violet), for the unit tiles.
+AXIS_BADGE_COLOURS = {1: "blue", 2: "orange", 3: "violet"}
+# Streamlit fits the whole chart, axes included, in its height: room for them.
+AXIS_ROOM = 70
+AVAILABLE_COLOUR = "#30343b"
+VACANT_COLOUR = "#d64545"
+GAP_COLOUR = "#8a8f98"
+
+
+def monthly_units(frame: pd.DataFrame, axis_labels: dict[int, str], titles: dict[str, str]) -> alt.TopLevelMixin:
+    """Stacked bars of occupied units by axis per month, and a line of available units.
+
+    frame: month (label, in order), axis (label), occupied (units), available (units, repeated on
+    each axis row of a month). titles: month, units, axis, available."""
+    months = list(dict.fromkeys(frame["month"]))
+    x = alt.X("month:N", sort=months, title=titles["month"], axis=alt.Axis(labelAngle=-45))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=x,
+        y=alt.Y("sum(occupied):Q", title=titles["units"], stack="zero"),
+        color=alt.Color("axis:N", scale=axis_scale(axis_labels), title=titles["axis"]),
+        order=alt.Order("axis:N"),
+        tooltip=[alt.Tooltip("month:N", title=titles["month"]), alt.Tooltip("axis:N", title=titles["axis"]),
+                 alt.Tooltip("occupied:Q", title=titles["units"], format=".1f")],
+    )
+    available = frame.drop_duplicates("month")[["month", "available"]]
+    line = alt.Chart(available).mark_line(color=AVAILABLE_COLOUR, strokeWidth=3, point=alt.OverlayMarkDef(
+        color=AVAILABLE_COLOUR, size=50)).encode(
+        x=x,
+        y=alt.Y("available:Q"),
+        tooltip=[alt.Tooltip("month:N", title=titles["month"]),
+                 alt.Tooltip("available:Q", title=titles["available"], format=".1f")],
+    )
+    return readable(alt.layer(bars, line), height=460)
+
+
+def vacant_days_by_site(frame: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
+    """Horizontal bars: vacant unit-days lost per site, the figure written at the end of each bar.
+
+    frame: site, vacant_days. titles: site, vacant_days."""
+    order = frame.sort_values("vacant_days", ascending=False)["site"].tolist()
+    y = alt.Y("site:N", sort=order, title=titles["site"])
+    base = alt.Chart(frame).encode(
+        y=y,
+        x=alt.X("vacant_days:Q", title=titles["vacant_days"]),
+        tooltip=[alt.Tooltip("site:N", title=titles["site"]),
+                 alt.Tooltip("vacant_days:Q", title=titles["vacant_days"])],
+    )
+    bars = base.mark_bar(color=VACANT_COLOUR)
+    labels = base.mark_text(align="left", dx=6, fontSize=14).encode(text="vacant_days:Q")
+    return readable(alt.layer(bars, labels), height=AXIS_ROOM + 48 * len(order))
+
+
+def vacancy_gaps(frame: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
+    """One dot per gap between two placements of a unit (days), per site, with the median as a tick.
+
+    frame: site, unit, gap_days, next_start (label). titles: site, gap_days, unit, next_start, median."""
+    order = sorted(frame["site"].unique().tolist())
+    y = alt.Y("site:N", sort=order, title=titles["site"])
+    dots = alt.Chart(frame).mark_circle(size=140, opacity=0.7, color=GAP_COLOUR).encode(
+        y=y,
+        x=alt.X("gap_days:Q", title=titles["gap_days"]),
+        tooltip=[alt.Tooltip("site:N", title=titles["site"]), alt.Tooltip("unit:N", title=titles["unit"]),
+                 alt.Tooltip("next_start:N", title=titles["next_start"]),
+                 alt.Tooltip("gap_days:Q", title=titles["gap_days"])],
+    )
+    median = alt.Chart(frame).mark_tick(color=AVAILABLE_COLOUR, thickness=4, size=36).encode(
+        y=y,
+        x=alt.X("median(gap_days):Q"),
+        tooltip=[alt.Tooltip("site:N", title=titles["site"]),
+                 alt.Tooltip("median(gap_days):Q", title=titles["median"])],
+    )
+    return readable(alt.layer(dots, median), height=AXIS_ROOM + 56 * len(order))

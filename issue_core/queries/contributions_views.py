@@ -1,0 +1,64 @@
+"""The contributions page: collection over a period, and households in arrears split into the rows
+the viewer may see (with their reference) and the others, counted per partner without reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from issue_core.auth import Actor, can_see_household
+from issue_core.queries.contributions import contributions_monthly
+from issue_core.queries.filters import NO_FILTERS, Filters
+
+ARREARS_THRESHOLD = 50.0  # euros: a household owing more is "in arrears" on this page
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Due and paid over the whole months of a period; rate = paid ÷ due (None when nothing is due)."""
+
+    due: float
+    paid: float
+
+    @property
+    def rate(self) -> float | None:
+        return self.paid / self.due if self.due else None
+
+
+def collection(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> Collection:
+    """The collection rate for [start, end): Σ paid ÷ Σ due over the months of contributions_monthly
+    (whole months, payments counted by the month they cover)."""
+    monthly = contributions_monthly(engine, start, end, filters)
+    return Collection(due=round(float(monthly["due"].sum()), 2), paid=round(float(monthly["paid"].sum()), 2))
+
+
+@dataclass(frozen=True)
+class ArrearsSplit:
+    """visible: rows of `arrears` with reference (the viewer may see them); hidden: the other
+    households, per partner (columns partner_id, partner, households, arrears), no reference."""
+
+    visible: pd.DataFrame
+    hidden: pd.DataFrame
+
+
+def split_households_in_arrears(
+    frame: pd.DataFrame, actor: Actor, threshold: float = ARREARS_THRESHOLD
+) -> ArrearsSplit:
+    """Households of `frame` (as returned by contributions.arrears) owing more than `threshold`,
+    split by can_see_household: the meeting screen sees no reference, a coordinator or director
+    those of its organisation, an admin all."""
+    owing = frame[frame["arrears"] > threshold]
+    may_see = pd.Series([can_see_household(actor, int(p)) for p in owing["partner_id"]], index=owing.index, dtype=bool)
+    visible = owing[may_see].reset_index(drop=True)
+    hidden = (
+        owing[~may_see]
+        .groupby(["partner_id", "partner"], as_index=False)
+        .agg(households=("household_id", "count"), arrears=("arrears", "sum"))
+        .sort_values(["arrears", "partner"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+    hidden["arrears"] = hidden["arrears"].round(2)
+    return ArrearsSplit(visible=visible, hidden=hidden)

@@ -1,0 +1,40 @@
+"""Links between pages that never break a page: a page outside the user's navigation is named,
+not linked (st.page_link raises for a page that is not registered)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from issue_core.db import PROJECT_ROOT
+from issue_core.i18n import Translator
+
+# app.py puts there the paths ("pages/sites.py", …) of the pages in the user's navigation.
+AVAILABLE_PAGES_KEY = "issue_pages"
+
+
+def available_pages() -> set[str]:
+    return set(st.session_state.get(AVAILABLE_PAGES_KEY, set()))
+
+
+def link_to_page(
+    t: Translator, path: str, label: str, icon: str | None = None, query_params: dict | None = None
+) -> None:
+    """A link to `path` (relative to the project, e.g. "pages/sites.py") when the user's navigation
+    holds it; otherwise the same words as plain text, so the user still knows where to go."""
+    if path in available_pages():
+        try:
+            # An absolute path: resolved the same whatever the entry script's folder.
+            st.page_link(str(PROJECT_ROOT / path), label=label, icon=icon, query_params=query_params)
+            return
+        except StreamlitPageNotFoundError:  # registered under another path: fall back to the text
+            pass
+    st.caption(t("alert.go_to", page=label))
+
+
+def placement_form_link(t: Translator, unit_id: int) -> None:
+    """Where a vacant unit's tile will link to the placement form, with the unit chosen.
+
+    The placement page does not exist yet: nothing is shown. When it does, link here with
+    link_to_page(t, "pages/placements.py", label, icon, query_params={"unit": unit_id})."""
+    return None

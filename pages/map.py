@@ -1,0 +1,78 @@
+"""Map: one point per site, coloured by convention status, sized by units; closed sites on request."""
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.charts.map import MAP_HEIGHT, site_deck, status_legend
+from issue_core.models import Role
+from issue_core.queries.map_views import sites_on_map
+from issue_core.queries.sites import STATUSES
+from issue_core.ui.components import dashboard_filters, numbers
+from issue_core.ui.data import read
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+
+actor = require_role(*Role)
+t = translator()
+today = clock.today()
+filters, _, _ = dashboard_filters(t, period=False)
+
+st.title(t("map.title"))
+st.caption(t("map.caption", today=today))
+
+sites = read(sites_on_map, today, filters)
+show_closed = st.toggle(t("map.show_closed"), value=False, key="map_show_closed")
+shown = sites if show_closed else sites[sites["status"] != "closed"]
+
+
+def period(row: pd.Series) -> str:
+    if pd.isna(row["start_date"]):
+        return t("map.no_convention")
+    end = row["actual_end_date"] if pd.notna(row["actual_end_date"]) else row["planned_end_date"]
+    return t("map.period", start=row["start_date"], end=end)
+
+
+def approximate(flag: bool) -> str:
+    return t("map.location_approximate") if flag else t("map.location_exact")
+
+
+status_labels = shown["status"].map(lambda s: t(f"status.{s}"))
+periods = shown.apply(period, axis=1) if not shown.empty else pd.Series(dtype=str)
+tooltips = [
+    t("map.tooltip", site=row.site, operator=row.housing_operator, units=row.units, occupied=row.occupied_today,
+      period=span, status=label, location=approximate(row.location_approximate))
+    for row, span, label in zip(shown.itertuples(), periods, status_labels, strict=True)
+]
+points = shown.assign(tooltip=tooltips)
+
+located = points.dropna(subset=["latitude", "longitude"])
+columns = st.columns(3)
+columns[0].metric(t("map.metric.sites"), len(located))
+columns[1].metric(t("map.metric.units"), int(located["units"].sum()))
+columns[2].metric(t("map.metric.occupied"), int(located["occupied_today"].sum()))
+
+if shown.empty:
+    st.info(t("map.empty"))
+else:
+    if len(located) < len(points):
+        st.warning(t("map.not_located", count=len(points) - len(located)), icon=":material/location_off:")
+    st.pydeck_chart(site_deck(points), height=MAP_HEIGHT, alt=t("map.alt"))
+    st.altair_chart(status_legend({s: t(f"status.{s}") for s in STATUSES}), width="stretch")
+    st.caption(t("map.size_note"))
+
+table = pd.DataFrame(
+    {
+        t("map.col.site"): shown["site"],
+        t("map.col.commune"): shown["commune"],
+        t("map.col.housing_operator"): shown["housing_operator"],
+        t("map.col.status"): status_labels,
+        t("map.col.period"): periods,
+        t("map.col.units"): shown["units"],
+        t("map.col.occupied_today"): shown["occupied_today"],
+        t("map.col.location"): shown["location_approximate"].map(approximate),
+        t("map.col.latitude"): shown["latitude"],
+        t("map.col.longitude"): shown["longitude"],
+    }
+)
+numbers(t, table, "map-sites")

@@ -1,0 +1,186 @@
+"""Overview (default page): today's figures with their change over 30 days, then what needs doing."""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.auth import Actor, can_see_household
+from issue_core.errors import Money
+from issue_core.models import Role
+from issue_core.queries.alerts import conventions_ending, placements_outside_convention
+from issue_core.queries.contributions import households_without_contribution
+from issue_core.queries.metrics import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS, kpis
+from issue_core.queries.overview_views import (
+    ARREARS_ALERT_THRESHOLD,
+    VACANT_ALERT_DAYS,
+    arrears_above,
+    long_vacant_units,
+)
+from issue_core.queries.sites import DEFAULT_WARNING_DAYS
+from issue_core.ui.components import axis_label, dashboard_filters
+from issue_core.ui.data import read
+from issue_core.ui.figures import kpi_card, plain
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+from issue_core.ui.links import link_to_page
+
+actor = require_role(*Role)
+t = translator()
+today = clock.today()
+filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relative to today
+
+st.title(t("overview.title"))
+st.caption(t("overview.caption", today=today, compared=today - timedelta(days=COMPARISON_DAYS)))
+
+figures = read(kpis, today, filters)
+
+st.subheader(t("overview.section.units"))
+columns = st.columns(4)
+kpi_card(columns[0], t, t("overview.kpi.active_sites"), figures.active_sites,
+         help=t("overview.help.active_sites"))
+kpi_card(columns[1], t, t("overview.kpi.available_units"), figures.available_units,
+         help=t("overview.help.available_units"))
+kpi_card(columns[2], t, t("overview.kpi.occupied_units"), figures.occupied_units)
+kpi_card(columns[3], t, t("overview.kpi.vacant_units"), figures.vacant_units, lower_is_better=True)
+
+st.subheader(t("overview.section.use"))
+columns = st.columns(4)
+kpi_card(columns[0], t, t("overview.kpi.occupancy"), figures.occupancy_rate, kind="percent",
+         help=t("overview.help.occupancy"))
+kpi_card(columns[1], t, t("overview.kpi.utilisation", days=UTILISATION_DAYS),
+         figures.utilisation_90_days, kind="percent", help=t("overview.help.utilisation"))
+kpi_card(columns[2], t, t("overview.kpi.entries", days=FLOW_DAYS), figures.entries_30_days,
+         neutral=True, help=t("overview.help.flows"))
+kpi_card(columns[3], t, t("overview.kpi.exits", days=FLOW_DAYS), figures.exits_30_days,
+         neutral=True, help=t("overview.help.flows"))
+
+st.subheader(t("overview.section.households"))
+by_axis = figures.households_followed_by_axis
+columns = st.columns(max(4, len(by_axis) + 1))
+kpi_card(columns[0], t, t("overview.kpi.households_followed"), figures.households_followed, neutral=True,
+         help=t("overview.help.households_followed"))
+for column, (axis, figure) in zip(columns[1:], sorted(by_axis.items()), strict=False):
+    kpi_card(column, t, t("overview.kpi.households_of_axis", axis=axis_label(t, axis)), figure, neutral=True)
+
+st.subheader(t("overview.section.contributions"))
+columns = st.columns(4)
+kpi_card(columns[0], t, t("overview.kpi.arrears"), figures.arrears, kind="money", lower_is_better=True,
+         help=t("overview.help.arrears"))
+
+
+# --- alerts ----------------------------------------------------------------------------------------
+
+
+MAX_REFERENCES = 10
+
+
+def your_households(rows: pd.DataFrame, viewer: Actor) -> list[str]:
+    """A line naming the households of `rows` the viewer may see (their own organisation's; all for
+    an admin; none for the meeting screen) — empty when there are none."""
+    mine = [reference for reference, partner in zip(rows["reference"], rows["partner_id"], strict=True)
+            if can_see_household(viewer, int(partner))]
+    if not mine:
+        return []
+    listed = ", ".join(mine[:MAX_REFERENCES])
+    if len(mine) > MAX_REFERENCES:
+        listed = t("alert.and_more", references=listed, count=len(mine) - MAX_REFERENCES)
+    return [t("alert.your_households", references=listed)]
+
+
+def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str) -> None:
+    """One alert: what is wrong, the cases, what to do and where."""
+    with st.container(border=True):
+        badge_colour, badge_key = ("red", "alert.severity.urgent") if severity == "urgent" else (
+            "orange", "alert.severity.to_do")
+        st.badge(t(badge_key), color=badge_colour, icon=":material/priority_high:")
+        st.markdown(f"**{title}**")
+        if lines:
+            st.markdown("\n".join(f"- {line}" for line in lines))
+        st.markdown(t("alert.action", action=action))
+        link_to_page(t, page, page_label, icon)
+
+
+st.header(t("alert.title"))
+shown = 0
+conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS, filters)
+
+overdue = conventions[conventions["status"] == "overdue"]
+if not overdue.empty:
+    shown += 1
+    alert(
+        "urgent",
+        t("alert.overdue.title", count=len(overdue), units=int(overdue["occupied_units"].sum())),
+        [t("alert.overdue.line", site=plain(row.site), operator=plain(row.housing_operator),
+           planned=row.planned_end_date, days=-row.days_to_end, occupied=row.occupied_units)
+         for row in overdue.itertuples()],
+        t("alert.overdue.action"), "pages/sites.py", t("alert.page.sites"), ":material/apartment:",
+    )
+
+ending = conventions[conventions["status"] == "ending_soon"]
+if not ending.empty:
+    shown += 1
+    alert(
+        "to_do",
+        t("alert.ending.title", count=len(ending), days=DEFAULT_WARNING_DAYS,
+          units=int(ending["occupied_units"].sum())),
+        [t("alert.ending.line", site=plain(row.site), operator=plain(row.housing_operator),
+           end=row.actual_end_date or row.planned_end_date, days=row.days_to_end, occupied=row.occupied_units)
+         for row in ending.itertuples()],
+        t("alert.ending.action"), "pages/sites.py", t("alert.page.sites"), ":material/apartment:",
+    )
+
+outside = read(placements_outside_convention, today, filters)
+running_outside = outside[outside["running_today"]]
+if not running_outside.empty:
+    shown += 1
+    alert(
+        "urgent",
+        t("alert.outside.title", count=len(running_outside)),
+        [t("alert.outside.line", site=plain(site), count=count)
+         for site, count in running_outside.groupby("site")["placement_id"].count().items()]
+        + your_households(running_outside, actor),
+        t("alert.outside.action"), "pages/timeline.py", t("alert.page.timeline"), ":material/view_timeline:",
+    )
+
+vacant = read(long_vacant_units, today, filters)
+if not vacant.empty:
+    shown += 1
+    alert(
+        "to_do",
+        t("alert.vacant.title", count=len(vacant), days=VACANT_ALERT_DAYS),
+        [t("alert.vacant.line", unit=plain(row.unit), site=plain(row.site), since=row.vacant_since,
+           days=row.days_vacant) for row in vacant.itertuples()],
+        t("alert.vacant.action"), "pages/occupancy.py", t("alert.page.occupancy"), ":material/bed:",
+    )
+
+uncovered = read(households_without_contribution, today, filters)
+if not uncovered.empty:
+    shown += 1
+    alert(
+        "to_do",
+        t("alert.no_contribution.title", count=len(uncovered)),
+        [t("alert.per_partner", partner=plain(partner), count=count)
+         for partner, count in uncovered.groupby("partner")["household_id"].count().items()]
+        + your_households(uncovered, actor),
+        t("alert.no_contribution.action"), "pages/contributions.py", t("alert.page.contributions"),
+        ":material/euro:",
+    )
+
+in_arrears = read(arrears_above, today, filters, ARREARS_ALERT_THRESHOLD)
+if not in_arrears.empty:
+    shown += 1
+    per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", "sum"))
+    alert(
+        "to_do",
+        t("alert.arrears.title", count=len(in_arrears), threshold=Money(ARREARS_ALERT_THRESHOLD),
+          total=Money(round(float(in_arrears["arrears"].sum()), 2))),
+        [t("alert.arrears.line", partner=plain(partner), count=int(row["count"]), amount=Money(round(row["amount"], 2)))
+         for partner, row in per_partner.iterrows()]
+        + your_households(in_arrears, actor),
+        t("alert.arrears.action"), "pages/contributions.py", t("alert.page.contributions"), ":material/euro:",
+    )
+
+if not shown:
+    st.success(t("alert.none"), icon=":material/check_circle:")

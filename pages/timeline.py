@@ -1,0 +1,83 @@
+"""Timeline: every convention since 2020 as a Gantt; below, a chosen site's units as lanes."""
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.charts.timeline import conventions_gantt, lane_periods, unit_lanes
+from issue_core.models import Role
+from issue_core.queries.timeline_views import (
+    TIMELINE_SINCE,
+    conventions_timeline,
+    hide_references,
+    site_units,
+    unit_periods,
+)
+from issue_core.ui.components import chart_with_numbers, dashboard_filters
+from issue_core.ui.data import read
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+
+actor = require_role(*Role)
+t = translator()
+today = clock.today()
+filters, _, _ = dashboard_filters(t, period=False)
+
+st.title(t("timeline.title"))
+st.caption(t("timeline.caption", since=TIMELINE_SINCE, today=today))
+
+conventions = read(conventions_timeline, today, filters)
+if conventions.empty:
+    st.info(t("timeline.empty"))
+    st.stop()
+
+st.subheader(t("timeline.conventions"))
+st.caption(t("timeline.gantt_help"))
+chart_with_numbers(
+    t,
+    conventions_gantt(conventions, today, t),
+    pd.DataFrame(
+        {
+            t("timeline.col.site"): conventions["site"],
+            t("timeline.col.housing_operator"): conventions["housing_operator"],
+            t("timeline.col.status"): conventions["status"].map(lambda s: t(f"status.{s}")),
+            t("timeline.col.start"): conventions["start_date"].map(t.date),
+            t("timeline.col.planned_end"): conventions["planned_end_date"].map(t.date),
+            t("timeline.col.actual_end"): conventions["actual_end_date"].map(t.date),
+            t("timeline.col.duration"): conventions["duration_months"],
+            t("timeline.col.units_planned"): conventions["units_planned"],
+            t("timeline.col.closure_reason"): conventions["closure_reason"].fillna(""),
+        }
+    ),
+    "timeline-conventions",
+)
+
+st.subheader(t("timeline.units"))
+site_names = conventions.drop_duplicates("site_id").set_index("site_id")["site"]
+site_id = st.selectbox(
+    t("timeline.choose_site"), site_names.index.tolist(), format_func=site_names.get, key="timeline_site"
+)
+units = read(site_units, site_id)
+if units.empty:
+    st.info(t("timeline.no_units"))
+    st.stop()
+periods = hide_references(read(unit_periods, site_id, filters), actor)
+st.caption(t("timeline.lanes_help"))
+lanes = lane_periods(periods, today, t)
+chart_with_numbers(
+    t,
+    unit_lanes(units, periods, conventions[conventions["site_id"] == site_id], today, t),
+    pd.DataFrame(
+        {
+            t("timeline.col.unit"): lanes["unit"],
+            t("timeline.col.what"): lanes["what"],
+            t("timeline.col.who"): lanes["who"],
+            t("timeline.col.partner"): lanes["partner"],
+            t("timeline.col.from"): lanes["start"],
+            t("timeline.col.to"): lanes["end"],
+            t("timeline.col.days"): lanes["days"],
+            t("timeline.col.exit"): lanes["exit"],
+        }
+    ),
+    f"timeline-units-{site_id}",
+)

@@ -1,0 +1,44 @@
+"""Every dashboard page in a real browser, on the demo data; a screenshot of each is kept
+(artifacts/screenshots/, a CI artefact)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+PAGES = [  # (navigation link, page heading, screenshot name)
+    ("Vue d'ensemble", "Vue d'ensemble", "overview"),
+    ("Carte", "Carte des sites", "map"),
+    ("Chronologie", "Ligne du temps", "timeline"),
+    ("Occupation", "Occupation des logements", "occupancy"),
+    ("Suivis", "Suivis par axe", "caseloads"),
+    ("Contributions", "Contributions", "contributions"),
+    ("Sites", "Sites et conventions", "sites_admin_view"),
+]
+
+
+@pytest.mark.parametrize("link, heading, name", PAGES, ids=[name for _, _, name in PAGES])
+def test_dashboard_page_renders(page, app_url, link, heading, name):
+    sign_in(page, app_url, "admin")
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=link, exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name=heading, exact=True).wait_for()
+    page.wait_for_timeout(2500)  # charts and the map draw after the script run
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Une erreur inattendue").count() == 0
+    screenshot(page, f"dashboard_{name}")
+
+
+def test_meeting_screen_account_sees_no_household_reference_on_the_dashboards(page, app_url):
+    sign_in(page, app_url, "ecran")
+    for link, heading, _ in PAGES:
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=link, exact=True).click()
+        wait_for_app(page)
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        wait_for_app(page)
+        assert "ISS-20" not in page.inner_text("body"), link

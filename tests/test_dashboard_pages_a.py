@@ -1,0 +1,374 @@
+"""AppTest: the overview, occupancy and caseloads pages × every role, on the demo data.
+
+Each page file runs on its own (the navigation is app.py's business), with the acting user put in
+the session as the sign-in gate would. Figures are checked against the metric functions on the same
+database, so a page showing wrong numbers fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from textwrap import dedent
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from issue_core.auth import SYSTEM, Actor
+from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
+from issue_core.demo import seed_demo
+from issue_core.i18n import format_money
+from issue_core.models import Household, Organisation, Role
+from issue_core.queries.filters import Filters
+from issue_core.queries.metrics import caseload_on, kpis, occupancy_on, vacant_units
+from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
+from issue_core.queries.overview_views import ARREARS_ALERT_THRESHOLD, arrears_above
+from issue_core.services.sites import add_unavailability
+from tests.conftest import TODAY
+
+PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("overview", "occupancy", "caseloads")}
+REFERENCE = re.compile(r"ISS-\d{4}-\d+")
+HEADINGS = {
+    "overview": (["Vue d'ensemble"], ["Alertes"]),
+    "occupancy": (["Occupation des logements"],
+                  ["Logements par site aujourd'hui", "Logements disponibles et occupés par mois", "Vacance par site"]),
+    "caseloads": (["Suivis par axe"],
+                  ["Ménages suivis au 23/11/2026, par axe et partenaire", "Évolution mensuelle par axe",
+                   "Entrées et sorties par mois", "Durée de séjour par axe", "Sorties"]),
+}
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('dashboards') / 'demo.sqlite'}"
+    engine = create_issue_engine(url)
+    migrate(engine)
+    seed_demo(engine, TODAY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo(demo_url):
+    engine = create_issue_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def organisation_ids(demo) -> dict[str, int]:
+    with demo.connect() as connection:
+        return dict(connection.execute(select(Organisation.short_name, Organisation.id)).all())
+
+
+@pytest.fixture(scope="module")
+def partner_of_reference(demo) -> dict[str, int]:
+    with demo.connect() as connection:
+        return dict(connection.execute(select(Household.reference, Household.referent_organisation_id)).all())
+
+
+@pytest.fixture(scope="module")
+def actors(organisation_ids) -> dict[str, Actor]:
+    return {
+        "admin": Actor("admin", Role.ADMIN),
+        "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, organisation_ids["Samusocial"]),
+        "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, organisation_ids["DIOGENES"]),
+        "ecran": Actor("ecran", Role.SCREEN),
+    }
+
+
+@pytest.fixture
+def open_page(demo_url, monkeypatch, actors):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def run(page: str, username: str = "admin", pages: set[str] | None = None) -> AppTest:
+        app = AppTest.from_file(PAGES[page], default_timeout=60)
+        app.session_state["issue_actor"] = actors[username]
+        app.session_state["issue_pages"] = pages or set()
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    return run
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def texts(app: AppTest) -> str:
+    """Every text the page shows (markdown, captions, badges, alerts, metrics, headings)."""
+    parts = [element.value for kind in ("markdown", "caption", "title", "header", "subheader", "success",
+                                        "info", "warning", "error") for element in getattr(app, kind)]
+    parts += [f"{metric.label} {metric.value}" for metric in app.metric]
+    return "\n".join(str(part) for part in parts)
+
+
+def french_percent(rate: float) -> str:
+    return f"{rate * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
+# --- every page × every role ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_for_every_role(open_page, page, username):
+    app = open_page(page, username)
+    titles, headers = HEADINGS[page]
+    assert [title.value for title in app.title] == titles
+    assert [header.value for header in app.header] == headers
+    assert not app.error
+
+
+def test_a_signed_out_session_is_refused(demo_url, monkeypatch):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    for path in PAGES.values():
+        app = AppTest.from_file(path, default_timeout=60).run()
+        assert [error.value for error in app.error] and not app.title and not app.metric
+
+
+# --- overview ---------------------------------------------------------------------------------------------
+
+
+def test_overview_kpis_are_the_metrics(open_page, demo):
+    expected = kpis(demo, TODAY)
+    shown = metrics(open_page("overview"))
+    assert shown["Sites sous convention"] == str(expected.active_sites.value)
+    assert shown["Logements disponibles"] == str(expected.available_units.value)
+    assert shown["Logements occupés"] == str(expected.occupied_units.value)
+    assert shown["Logements vides"] == str(expected.vacant_units.value)
+    assert shown["Taux d'occupation"] == french_percent(expected.occupancy_rate.value)
+    assert shown["Utilisation (90 j)"] == french_percent(expected.utilisation_90_days.value)
+    assert shown["Entrées (30 j)"] == str(expected.entries_30_days.value)
+    assert shown["Sorties (30 j)"] == str(expected.exits_30_days.value)
+    assert shown["Ménages suivis"] == str(expected.households_followed.value)
+    for axis, figure in expected.households_followed_by_axis.items():
+        assert shown[f"Ménages · Axe {axis}"] == str(figure.value)
+    assert shown["Arriérés"] == format_money(expected.arrears.value, "fr")
+    # Demo facts: 29 units available on 4 sites, 26 occupied.
+    assert (shown["Logements disponibles"], shown["Sites sous convention"], shown["Logements occupés"]) == ("29", "4", "26")
+
+
+def test_overview_changes_over_30_days_are_shown(open_page, demo):
+    expected = kpis(demo, TODAY)
+    app = open_page("overview")
+    delta = {metric.label: metric.proto.delta for metric in app.metric}
+    occupied_change = expected.occupied_units.change
+    assert delta["Logements occupés"] == (f"+{occupied_change}" if occupied_change > 0 else str(occupied_change) or "0")
+    assert delta["Taux d'occupation"].endswith("pts")
+
+
+def test_an_axis_filter_changes_the_overview(open_page, demo):
+    app = open_page("overview")
+    before = metrics(app)["Ménages suivis"]
+    app.multiselect(key="flt_axes").set_value([2]).run()
+    assert not app.exception
+    only_axis_2 = kpis(demo, TODAY, Filters(axis_ids=(2,)))
+    after = metrics(app)
+    assert after["Ménages suivis"] == str(only_axis_2.households_followed.value) != before
+    assert after["Logements occupés"] == str(only_axis_2.occupied_units.value)
+    assert "Ménages · Axe 1" not in after
+
+
+def test_overview_alerts_on_the_demo(open_page):
+    app = open_page("overview")
+    shown = texts(app)
+    # The four "ongoing" sites of the source table are past their planned end.
+    assert "4 convention(s) à échéance dépassée" in shown
+    for site in ("3 pommiers", "Trèfles", "Ganshoren", "Dubrucq"):
+        assert f"{site} (" in shown
+    assert "logement(s) vide(s) depuis plus de 30 jours" in shown and "DUB-03 (Dubrucq)" in shown
+    assert "d'arriérés" in shown
+    assert "À faire" in shown
+    assert not app.success  # there is something to do
+    # Without the pages in the navigation, the alerts name them instead of linking.
+    assert "Page : Sites et conventions" in shown and "Page : Contributions" in shown
+
+
+def test_overview_links_to_the_pages_in_the_navigation(demo_url, monkeypatch, actors):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    root = PROJECT_ROOT
+    script = dedent(f"""
+        import streamlit as st
+        from issue_core.auth import SYSTEM, Actor
+        from issue_core.models import Role
+        st.session_state["issue_actor"] = Actor("admin", Role.ADMIN)
+        st.session_state["issue_pages"] = {{"pages/overview.py", "pages/sites.py"}}
+        st.navigation([st.Page("{root}/pages/overview.py"), st.Page("{root}/pages/sites.py")]).run()
+    """)
+    app = AppTest.from_string(script, default_timeout=60).run()
+    assert not app.exception
+    links = [link.proto.label for link in app.get("page_link")]
+    assert "Sites et conventions" in links  # linked: the page is in the navigation
+    assert "Page : Occupation des logements" in texts(app)  # named: it is not
+
+
+def test_overview_shows_references_to_their_organisation_only(open_page, demo, partner_of_reference, organisation_ids):
+    in_arrears = arrears_above(demo, TODAY, Filters(), ARREARS_ALERT_THRESHOLD)
+    assert len(in_arrears) > 0
+    samusocial = organisation_ids["Samusocial"]
+    seen = set(REFERENCE.findall(texts(open_page("overview", "coord.samusocial"))))
+    assert seen and {partner_of_reference[reference] for reference in seen} == {samusocial}
+    assert not REFERENCE.search(texts(open_page("overview", "ecran")))
+    assert len(set(REFERENCE.findall(texts(open_page("overview", "admin"))))) == 10  # the first ten, then "et N autre(s)"
+
+
+def test_overview_on_an_empty_database_has_no_alert(tmp_path, monkeypatch, actors):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    engine = create_issue_engine(url)
+    migrate(engine)
+    engine.dispose()
+    monkeypatch.setenv("ISSUE_DATABASE_URL", url)
+    monkeypatch.setenv("ISSUE_DEMO", "0")  # the app would seed an empty database with the demo
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    app = AppTest.from_file(PAGES["overview"], default_timeout=60)
+    app.session_state["issue_actor"] = actors["admin"]
+    app.run()
+    assert not app.exception
+    assert metrics(app)["Logements disponibles"] == "0"
+    assert [box.value for box in app.success] == ["Aucune alerte : rien à traiter aujourd'hui."]
+    assert metrics(app)["Taux d'occupation"] == "—"
+
+
+# --- occupancy ---------------------------------------------------------------------------------------------
+
+
+def board_texts(app: AppTest, site_ids: list[int]) -> dict[int, str]:
+    """The board's texts for each site (the selectbox holds site ids, shown by name)."""
+    assert len(app.selectbox(key="occ_site").options) == len(site_ids)
+    shown = {}
+    for site_id in site_ids:
+        app.selectbox(key="occ_site").set_value(site_id).run()
+        assert not app.exception
+        shown[site_id] = texts(app)
+    return shown
+
+
+def test_the_board_lists_every_unit_of_the_active_sites(open_page, demo):
+    sites = sites_with_active_convention(demo, TODAY)
+    boards = {site_id: unit_board(demo, site_id, TODAY) for site_id in sites["site_id"]}
+    occupancy = occupancy_on(demo, TODAY)
+    assert sum((board["state"] == "occupied").sum() for board in boards.values()) == occupancy.occupied
+    assert sum((board["state"] == "vacant").sum() for board in boards.values()) == occupancy.vacant
+    vacant = vacant_units(demo, TODAY).set_index("unit_id")["days_vacant"]
+    for board in boards.values():
+        for row in board[board["state"] == "vacant"].itertuples():
+            assert row.days_vacant == vacant[row.unit_id]
+    app = open_page("occupancy")
+    shown = metrics(app)
+    first = boards[app.selectbox(key="occ_site").value]
+    assert shown["Logements"] == str(len(first))
+    assert shown["Occupés"] == str(int((first["state"] == "occupied").sum()))
+    shown_text = texts(app)
+    assert all(f"**{unit}**" in shown_text for unit in first["unit"])
+
+
+@pytest.mark.parametrize("username", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])
+def test_the_board_shows_references_to_the_right_roles(open_page, username, actors, partner_of_reference, demo):
+    actor = actors[username]
+    site_ids = [int(site_id) for site_id in sites_with_active_convention(demo, TODAY)["site_id"]]
+    seen = set()
+    for shown in board_texts(open_page("occupancy", username), site_ids).values():
+        seen |= set(REFERENCE.findall(shown))
+    placed = set()
+    for site_id in site_ids:
+        board = unit_board(demo, site_id, TODAY)
+        placed |= set(board.loc[board["state"] == "occupied", "reference"])
+    if actor.role == Role.SCREEN:
+        assert seen == set()
+    elif actor.role == Role.ADMIN:
+        assert seen == placed
+    else:
+        own = {reference for reference in placed if partner_of_reference[reference] == actor.organisation_id}
+        assert own and seen == own  # theirs, all of them, and nobody else's
+
+
+def test_a_site_filter_narrows_the_board(open_page, demo):
+    app = open_page("occupancy")
+    dubrucq = int(sites_with_active_convention(demo, TODAY).set_index("site")["site_id"]["Dubrucq"])
+    app.multiselect(key="flt_sites").set_value([dubrucq]).run()
+    assert not app.exception
+    assert app.selectbox(key="occ_site").options == ["Dubrucq"]
+    assert metrics(app)["Logements"] == "14"
+
+
+def test_an_unavailable_unit_shows_its_reason(demo_url, tmp_path, monkeypatch, actors):
+    copy = tmp_path / "demo-copy.sqlite"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    engine = create_issue_engine(url)
+    dubrucq = int(sites_with_active_convention(engine, TODAY).set_index("site")["site_id"]["Dubrucq"])
+    board = unit_board(engine, dubrucq, TODAY)
+    unit_id = int(board.loc[board["unit"] == "DUB-03", "unit_id"].iloc[0])  # vacant on the demo
+    add_unavailability(engine, SYSTEM, unit_id=unit_id, start_date=date(2026, 11, 1), end_date=date(2027, 1, 15),
+                       reason="Dégât des eaux [cuisine]")
+    assert unit_board(engine, dubrucq, TODAY).set_index("unit").loc["DUB-03", "state"] == "unavailable"
+    engine.dispose()
+    monkeypatch.setenv("ISSUE_DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    app = AppTest.from_file(PAGES["occupancy"], default_timeout=60)
+    app.session_state["issue_actor"] = actors["ecran"]
+    app.run()
+    app.selectbox(key="occ_site").set_value(dubrucq).run()
+    assert not app.exception
+    assert metrics(app)["Indisponibles"] == "1"
+    shown = texts(app)
+    assert ":gray-badge[:material/block: Indisponible]" in shown
+    assert "Dégât des eaux \\[cuisine\\]" in shown  # shown as written: Markdown characters escaped
+    assert "du 01/11/2026 au 15/01/2027" in shown
+
+
+# --- caseloads ----------------------------------------------------------------------------------------------
+
+
+def test_caseloads_today_are_the_metric(open_page, demo):
+    expected = caseload_on(demo, TODAY)
+    app = open_page("caseloads")
+    shown = metrics(app)
+    assert shown["Suivis"] == str(int(expected["followed"].sum()))
+    assert shown["Logés"] == str(int(expected["placed"].sum()))
+    assert shown["En attente d'un logement"] == str(int(expected["waiting"].sum()))
+    table = app.dataframe[0].value
+    assert len(table) == len(expected) and list(table["Partenaire"]) == list(expected["partner"])
+
+
+def test_an_axis_filter_changes_the_caseloads(open_page, demo):
+    app = open_page("caseloads")
+    before = metrics(app)["Suivis"]
+    app.multiselect(key="flt_axes").set_value([3]).run()
+    assert not app.exception
+    after = metrics(app)
+    expected = caseload_on(demo, TODAY, Filters(axis_ids=(3,)))
+    assert after["Suivis"] == str(int(expected["followed"].sum())) != before
+    assert set(label for label in after if label.startswith("Médiane")) == {"Médiane · Axe 3"}
+
+
+def test_caseloads_translate_exit_destinations(open_page):
+    app = open_page("caseloads")
+    destinations = [frame.value for frame in app.dataframe if "Destination" in frame.value.columns]
+    assert destinations and not any(value.startswith("exit.") or "_" in value
+                                    for value in destinations[0]["Destination"])
+
+
+def test_pages_speak_dutch(open_page, demo_url, monkeypatch, actors):
+    for page in PAGES:
+        app = AppTest.from_file(PAGES[page], default_timeout=60)
+        app.session_state["issue_actor"] = actors["dir.diogenes"]
+        app.session_state["language"] = "nl"
+        app.run()
+        assert not app.exception
+        shown = texts(app)
+        assert not re.search(r"\b(overview|occupancy|caseloads|alert|common)\.[a-z_.]+", shown), page
+    assert app.title[0].value == "Begeleidingen per as"

@@ -1,0 +1,313 @@
+"""AppTest of the map, timeline and contributions pages (each page file run directly, as a given
+actor), on the demo data; and their builders on the query output."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from issue_core.auth import Actor
+from issue_core.charts.map import label_characters, site_deck
+from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
+from issue_core.demo import seed_demo
+from issue_core.i18n import Translator
+from issue_core.models import Role
+from issue_core.queries.contributions_views import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.queries.map_views import sites_on_map
+from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly, occupancy_on
+from issue_core.queries.timeline_views import conventions_timeline, hide_references, unit_periods
+from tests.conftest import TODAY
+
+PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("map", "timeline", "contributions")}
+REFERENCE = re.compile(r"ISS-\d{4}-\d+")
+DURATIONS = {
+    "Peterbos": 7.0, "Grande Haie": 17.0, "3 pommiers": 36.0, "Ganshoren": 57.0, "Trèfles": 27.0, "Dubrucq": 28.5,
+}
+fr = Translator("fr")
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages_b') / 'demo.sqlite'}"
+    engine = create_issue_engine(url)
+    migrate(engine)
+    seed_demo(engine, TODAY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_url):
+    engine = create_issue_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def org_ids(demo_engine) -> dict[str, int]:
+    with demo_engine.connect() as connection:
+        return dict(connection.exec_driver_sql("SELECT short_name, id FROM organisation").all())
+
+
+@pytest.fixture(scope="module")
+def actors(org_ids) -> dict[str, Actor]:
+    return {
+        "admin": Actor("admin", Role.ADMIN),
+        "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, org_ids["Samusocial"]),
+        "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, org_ids["DIOGENES"]),
+        "ecran": Actor("ecran", Role.SCREEN),
+    }
+
+
+@pytest.fixture
+def run_page(demo_url, monkeypatch):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def run(page: str, actor: Actor) -> AppTest:
+        app = AppTest.from_file(PAGES[page], default_timeout=60)
+        app.session_state["issue_actor"] = actor
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    return run
+
+
+# --- reading what a page rendered ------------------------------------------------------------------
+
+
+def frames(app: AppTest) -> list[pd.DataFrame]:
+    return [d.value.data if hasattr(d.value, "data") else d.value for d in app.dataframe]
+
+
+def chart_datasets(app: AppTest) -> list[pd.DataFrame]:
+    """The data of every altair chart, as sent to the browser (Arrow IPC)."""
+    data = []
+    for chart in app.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            data.append(pa.ipc.open_stream(dataset.data.data).read_all().to_pandas())
+    return data
+
+
+def decks(app: AppTest) -> list[dict]:
+    return [json.loads(deck.proto.json) for deck in app.get("deck_gl_json_chart")]
+
+
+def rendered_references(app: AppTest) -> set[str]:
+    """Every household reference anywhere on the page: texts, tables, chart data, map data."""
+    kinds = ("markdown", "caption", "metric", "info", "success", "warning")
+    texts = [e.value for kind in kinds for e in getattr(app, kind)]
+    texts += [e.proto.spec for e in app.get("vega_lite_chart")]
+    texts += [frame.to_csv() for frame in frames(app) + chart_datasets(app)]
+    texts += [deck.proto.json + deck.proto.tooltip for deck in app.get("deck_gl_json_chart")]
+    return set(REFERENCE.findall("\n".join(map(str, texts))))
+
+
+def scatter(app: AppTest) -> list[dict]:
+    (deck,) = decks(app)
+    return next(layer for layer in deck["layers"] if layer["@@type"] == "ScatterplotLayer")["data"]
+
+
+# --- every page × role -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_for_every_role(run_page, actors, page, role):
+    app = run_page(page, actors[role])
+    assert app.title and not app.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_refuses_without_a_signed_in_actor(demo_url, monkeypatch, page):
+    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    app = AppTest.from_file(PAGES[page], default_timeout=60).run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [fr("error.page_not_allowed")] and not app.title
+
+
+# --- map -------------------------------------------------------------------------------------------
+
+
+def test_map_shows_one_point_per_site_and_closed_sites_on_request(run_page, actors):
+    app = run_page("map", actors["ecran"])
+    deck = decks(app)[0]
+    assert deck.get("mapStyle") == "__MAP_STYLE__" and "mapProvider" not in deck  # no basemap, no tiles
+    points = scatter(app)
+    assert sorted(p["site"] for p in points) == ["3 pommiers", "Dubrucq", "Ganshoren", "Trèfles"]
+    names = next(layer for layer in deck["layers"] if layer["@@type"] == "TextLayer")
+    assert len(names["data"]) == 4 and "è" in names["characterSet"]
+    assert [m.value for m in app.metric] == ["4", "29", "26"]
+    dubrucq = next(p for p in points if p["site"] == "Dubrucq")
+    for expected in ("Log. Molenbeekois", "Logements : 14", "16/03/2023 – 31/07/2025", "Échéance dépassée",
+                     "Localisation approximative"):
+        assert expected in dubrucq["tooltip"]
+
+    app.toggle(key="map_show_closed").set_value(True).run()
+    assert not app.exception
+    assert len(scatter(app)) == 6
+    assert [m.value for m in app.metric][0] == "6"
+    table = frames(app)[0].set_index("Site")
+    assert table.loc["Peterbos", "Statut"] == "Clôturée" and len(table) == 6
+
+
+def test_map_occupied_today_adds_up_to_the_occupancy_metric(demo_engine):
+    sites = sites_on_map(demo_engine, TODAY)
+    assert sites["occupied_today"].sum() == occupancy_on(demo_engine, TODAY).occupied
+    assert (sites["occupied_today"] <= sites["units"]).all()
+    assert sites.set_index("site").loc[["Peterbos", "Grande Haie"], "occupied_today"].tolist() == [0, 0]
+
+
+def test_deck_builder_draws_every_located_site(demo_engine):
+    sites = sites_on_map(demo_engine, TODAY).assign(tooltip="")
+    sites.loc[sites["site"] == "Trèfles", ["latitude", "longitude"]] = None
+    deck = json.loads(site_deck(sites).to_json())
+    kinds = {layer["@@type"]: layer for layer in deck["layers"]}
+    assert len(kinds["ScatterplotLayer"]["data"]) == len(kinds["TextLayer"]["data"]) == 5
+    assert deck["mapStyle"] == "__MAP_STYLE__"
+    glyphs = label_characters(pd.Series(["Trèfles", "Grande Haie"]))
+    assert glyphs[0] == glyphs[-1] == "`" and "è" in glyphs and "`" not in glyphs[1:-1]  # a pydeck literal
+
+
+# --- timeline --------------------------------------------------------------------------------------
+
+
+def test_timeline_has_one_row_per_convention_with_its_duration(run_page, actors):
+    app = run_page("timeline", actors["dir.diogenes"])
+    conventions = frames(app)[0]
+    assert len(conventions) == 6
+    assert dict(zip(conventions["Site"], conventions["Durée (mois)"], strict=True)) == DURATIONS
+    statuses = dict(zip(conventions["Site"], conventions["Statut"], strict=True))
+    assert statuses["Peterbos"] == "Clôturée" and statuses["Dubrucq"] == "Échéance dépassée"
+    gantt = chart_datasets(app)
+    rows = set().union(*(set(d["row"]) for d in gantt if "row" in d))
+    assert rows == set(DURATIONS)
+    segments = next(d for d in gantt if "part" in d)
+    parts = segments.groupby("site")["part"].apply(set).to_dict()
+    assert parts["Peterbos"] == {"within", "unused"}  # closed early: the rest of the plan shows apart
+    assert parts["Dubrucq"] == {"within", "beyond"}  # overdue: runs on to today
+    assert parts["Grande Haie"] == {"within"}
+    assert any("28,5 mois" in set(d.get("duration", [])) for d in gantt)
+
+
+def test_timeline_durations_come_from_the_query(demo_engine):
+    frame = conventions_timeline(demo_engine, TODAY)
+    assert dict(zip(frame["site"], frame["duration_months"], strict=True)) == DURATIONS
+
+
+def site_ids(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql("SELECT name, id FROM site").all())
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", {"Samusocial", "Smes", "DIOGENES"}),
+        ("coord.samusocial", {"Samusocial"}),
+        ("dir.diogenes", {"DIOGENES"}),
+        ("ecran", set()),
+    ],
+)
+def test_timeline_lanes_show_references_only_to_their_organisation(run_page, actors, demo_engine, role, expected):
+    peterbos = site_ids(demo_engine)["Peterbos"]
+    periods = unit_periods(demo_engine, peterbos)
+    by_partner = periods.groupby("partner")["reference"].apply(set).to_dict()
+
+    app = run_page("timeline", actors[role])
+    app.selectbox(key="timeline_site").set_value(peterbos).run()
+    assert not app.exception
+    lanes = frames(app)[1]
+    assert len(lanes) == 7 and set(lanes["Logement"]) == {f"PET-0{i}" for i in range(1, 8)}
+    visible = set().union(*(by_partner[p] for p in expected)) if expected else set()
+    assert rendered_references(app) == visible
+    hidden = lanes[~lanes["Ménage / motif"].str.match(REFERENCE)]
+    assert all(who.startswith("Ménage suivi par ") for who in hidden["Ménage / motif"])
+
+
+def test_hide_references_keeps_rows_and_hides_other_organisations(demo_engine, actors, org_ids):
+    periods = unit_periods(demo_engine, site_ids(demo_engine)["Peterbos"])
+    shown = hide_references(periods, actors["coord.samusocial"])
+    assert len(shown) == len(periods)
+    assert set(shown.loc[shown["reference"].notna(), "partner_id"]) == {org_ids["Samusocial"]}
+    assert shown["reference"].notna().sum() == (periods["partner_id"] == org_ids["Samusocial"]).sum()
+    assert hide_references(periods, actors["ecran"])["reference"].isna().all()
+
+
+# --- contributions ---------------------------------------------------------------------------------
+
+
+def test_contributions_figures_are_the_queries(run_page, actors, demo_engine):
+    app = run_page("contributions", actors["dir.diogenes"])
+    start, end = TODAY - timedelta(days=364), TODAY + timedelta(days=1)
+    period = collection(demo_engine, start, end)
+    monthly = contributions_monthly(demo_engine, start, end)
+    by_partner = arrears_by_partner(demo_engine, TODAY, threshold=ARREARS_THRESHOLD)
+    assert period.due == pytest.approx(monthly["due"].sum()) and period.paid == pytest.approx(monthly["paid"].sum())
+    assert [m.value for m in app.metric] == [
+        fr.money(period.due),
+        fr.money(period.paid),
+        f"{period.paid / period.due:.0%}",
+        fr.money(by_partner["arrears"].sum()),
+    ]
+    month_table = frames(app)[0]
+    assert len(month_table) == len(monthly)
+    assert month_table["Dû"].tolist() == [fr.money(v) for v in monthly["due"]]
+    assert month_table["Payé"].tolist() == [fr.money(v) for v in monthly["paid"]]
+    partners = frames(app)[2].set_index("Partenaire")
+    owing = by_partner[by_partner["households_in_arrears"] > 0].set_index("partner")
+    assert sorted(partners.index) == sorted(owing.index)
+    for partner, row in owing.iterrows():
+        assert partners.loc[partner, "Arriérés"] == fr.money(row["arrears"])
+        assert partners.loc[partner, "Ménages en arriérés"] == row["households_in_arrears"]
+
+
+def test_a_filter_changes_the_contribution_figures(run_page, actors, org_ids):
+    app = run_page("contributions", actors["admin"])
+    before = [m.value for m in app.metric]
+    app.multiselect(key="flt_partners").set_value([org_ids["Smes"]]).run()
+    assert not app.exception
+    assert [m.value for m in app.metric] != before
+    assert set(frames(app)[2]["Partenaire"]) == {"Smes"}
+
+
+@pytest.mark.parametrize("role", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])
+def test_households_in_arrears_show_references_only_to_their_organisation(run_page, actors, demo_engine, role):
+    actor = actors[role]
+    balances = arrears(demo_engine, TODAY)
+    owing = balances[balances["arrears"] > ARREARS_THRESHOLD]
+    if role == "admin":
+        expected = set(owing["reference"])
+    elif role == "ecran":
+        expected = set()
+    else:
+        expected = set(owing.loc[owing["partner_id"] == actor.organisation_id, "reference"])
+    app = run_page("contributions", actor)
+    assert rendered_references(app) == expected
+    # The others are counted per partner, without reference.
+    hidden = owing[~owing["reference"].isin(expected)].groupby("partner").size()
+    lines = [m.value for m in app.markdown if "suivi(s) par" in m.value]
+    assert len(lines) == len(hidden)
+    for partner, count in hidden.items():
+        assert any(f"{count} ménage(s) suivi(s) par {partner} :" in line for line in lines)
+
+
+def test_split_households_in_arrears(demo_engine, actors):
+    balances = arrears(demo_engine, TODAY)
+    split = split_households_in_arrears(balances, actors["coord.samusocial"], 50)
+    owing = balances[balances["arrears"] > 50]
+    assert len(split.visible) + split.hidden["households"].sum() == len(owing)
+    assert set(split.visible["partner"]) == {"Samusocial"}
+    assert "Samusocial" not in set(split.hidden["partner"])
+    assert "reference" not in split.hidden.columns
+    screen = split_households_in_arrears(balances, actors["ecran"], 50)
+    assert screen.visible.empty and screen.hidden["households"].sum() == len(owing)
