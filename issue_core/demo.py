@@ -22,7 +22,6 @@ from issue_core.models import (
     AdministrativeStatus,
     Placement,
     Site,
-    ExitDestination,
     IncomeStatus,
     OrganisationKind,
     Role,

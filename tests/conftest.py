@@ -58,6 +58,29 @@ def sqlite_engine(template: Path, directory: Path) -> Engine:
     return create_issue_engine(f"sqlite:///{path}")
 
 
+# --- the demo data, seeded once per run, copied for each module that reads it -----------------------
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from issue_core.demo import seed_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+    engine = create_issue_engine(f"sqlite:///{path}")
+    migrate(engine)
+    seed_demo(engine, TODAY)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database holding the demo data as of TODAY, this module's own copy."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copy(demo_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
 # --- PostgreSQL: a database of our own, migrated once, emptied between tests ----------------------
 
 

@@ -19,7 +19,6 @@ from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
-from issue_core.demo import seed_demo
 from issue_core.i18n import format_money
 from issue_core.models import Household, Organisation, Role
 from issue_core.queries.filters import Filters
@@ -39,16 +38,6 @@ HEADINGS = {
                   ["Ménages suivis au 23/11/2026, par axe et partenaire", "Évolution mensuelle par axe",
                    "Entrées et sorties par mois", "Durée de séjour par axe", "Sorties"]),
 }
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('dashboards') / 'demo.sqlite'}"
-    engine = create_issue_engine(url)
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import Actor
 from issue_core.charts.map import label_characters, site_deck
-from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
-from issue_core.demo import seed_demo
+from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.i18n import Translator
 from issue_core.models import Role
 from issue_core.queries.contributions_views import ARREARS_THRESHOLD, collection, split_households_in_arrears
@@ -31,16 +30,6 @@ DURATIONS = {
     "Peterbos": 7.0, "Grande Haie": 17.0, "3 pommiers": 36.0, "Ganshoren": 57.0, "Trèfles": 27.0, "Dubrucq": 28.5,
 }
 fr = Translator("fr")
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages_b') / 'demo.sqlite'}"
-    engine = create_issue_engine(url)
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM
-from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
-from issue_core.demo import DEMO_ACCOUNTS, seed_demo
+from issue_core.db import PROJECT_ROOT, create_issue_engine
+from issue_core.demo import DEMO_ACCOUNTS
 from issue_core.services import sites as site_services
-from tests.conftest import TODAY
 
 APP = str(PROJECT_ROOT / "app.py")
 PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
@@ -22,16 +21,6 @@ ALLOWED = {
     "dir.diogenes": DASHBOARDS | {"account"},
     "ecran": DASHBOARDS | {"account"},
 }
-
-
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'demo.sqlite'}"
-    engine = create_issue_engine(url)
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture

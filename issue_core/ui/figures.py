@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import streamlit as st
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_percent
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
-from issue_core.demo import seed_demo
-from tests.conftest import TODAY, in_ci
+from issue_core.db import PROJECT_ROOT
+from tests.conftest import in_ci
 
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -66,12 +65,9 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory, chromium) -> Iterator[str]:
+def app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[str]:
     database = tmp_path_factory.mktemp("browser") / "demo.sqlite"
-    engine = create_issue_engine(f"sqlite:///{database}")
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    engine.dispose()
+    shutil.copy(demo_sqlite_template, database)
     port = free_port()
     environment = {**os.environ, "ISSUE_DATABASE_URL": f"sqlite:///{database}"}
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")  # noqa: SIM115 (closed below)
