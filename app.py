@@ -38,6 +38,7 @@ if actor is None:
 
 t = translator()  # the user's own language once signed in
 EVERYONE = tuple(Role)
+EDITORS = (Role.ADMIN, Role.COORDINATOR)
 PAGES = [  # (section, file, title key, icon, url, roles); the first one the user may see is the default
     ("nav.section.dashboards", "pages/overview.py", "nav.overview", ":material/dashboard:", "overview", EVERYONE),
     ("nav.section.dashboards", "pages/map.py", "nav.map", ":material/map:", "map", EVERYONE),
@@ -47,6 +48,15 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
     ("nav.section.dashboards", "pages/contributions.py", "nav.contributions", ":material/euro:", "contributions",
      EVERYONE),
     ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", EVERYONE),
+    ("nav.section.editing", "pages/households.py", "nav.households", ":material/family_restroom:", "households",
+     (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)),
+    ("nav.section.editing", "pages/placements.py", "nav.placements", ":material/key:", "placements", EDITORS),
+    ("nav.section.editing", "pages/payments.py", "nav.payments", ":material/payments:", "payments", EDITORS),
+    ("nav.section.admin", "pages/admin_sites.py", "nav.admin_sites", ":material/domain:", "admin-sites", (Role.ADMIN,)),
+    ("nav.section.admin", "pages/close_site.py", "nav.close_site", ":material/domain_disabled:", "close-site",
+     (Role.ADMIN,)),
+    ("nav.section.admin", "pages/admin_reference.py", "nav.admin_reference", ":material/tune:", "reference",
+     (Role.ADMIN,)),
     ("nav.section.admin", "pages/users.py", "nav.users", ":material/group:", "users", (Role.ADMIN,)),
     ("nav.section.admin", "pages/audit.py", "nav.audit", ":material/history:", "audit", (Role.ADMIN,)),
     ("nav.section.account", "pages/account.py", "nav.account", ":material/person:", "account", EVERYONE),

@@ -14,11 +14,13 @@ from issue_core.services import sites as site_services
 APP = str(PROJECT_ROOT / "app.py")
 PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
 DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites"}
-PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "users", "audit", "account")}
+ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference"}
+PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "households", "placements", "payments",
+                                               *sorted(ADMIN_ONLY), "account")}
 ALLOWED = {
-    "admin": DASHBOARDS | {"users", "audit", "account"},
-    "coord.samusocial": DASHBOARDS | {"account"},
-    "dir.diogenes": DASHBOARDS | {"account"},
+    "admin": set(PAGES),
+    "coord.samusocial": DASHBOARDS | {"households", "placements", "payments", "account"},
+    "dir.diogenes": DASHBOARDS | {"households", "account"},
     "ecran": DASHBOARDS | {"account"},
 }
 

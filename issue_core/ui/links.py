@@ -33,8 +33,8 @@ def link_to_page(
 
 
 def placement_form_link(t: Translator, unit_id: int) -> None:
-    """Where a vacant unit's tile will link to the placement form, with the unit chosen.
-
-    The placement page does not exist yet: nothing is shown. When it does, link here with
-    link_to_page(t, "pages/placements.py", label, icon, query_params={"unit": unit_id})."""
-    return None
+    """A vacant unit's tile links to the placement form with the unit chosen (?unit=<id>). Nothing for
+    a user without the placement page (director, meeting screen): they cannot place anyone."""
+    if "pages/placements.py" in available_pages():
+        link_to_page(t, "pages/placements.py", t("placements.link"), ":material/person_add:",
+                     query_params={"unit": int(unit_id)})

@@ -1,0 +1,102 @@
+"""Read models of the payments page: the households a user may edit, one household's balance (from
+the arrears metric), its contribution history and payments, and the scale's amount for a status
+before it is saved (the same rule as services.contributions.set_income_status)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from issue_core.db import read_session
+from issue_core.errors import InvalidInput
+from issue_core.models import ContributionStatus, Household, Organisation, Payment
+from issue_core.queries.contributions import arrears
+from issue_core.queries.filters import NO_FILTERS
+from issue_core.queries.frames import read_frame
+from issue_core.services.contributions import amount_from_scale, scale_in_force
+
+
+def editable_households(engine: Engine, organisation_id: int | None, every_organisation: bool) -> pd.DataFrame:
+    """Households whose contributions the user may change: those of `organisation_id` (a
+    coordinator), or all of them (`every_organisation`, an admin).
+
+    columns: household_id, reference, axis_id, partner_id, partner, referred_on, follow_up_ended_on."""
+    query = (
+        select(
+            Household.id.label("household_id"),
+            Household.reference,
+            Household.axis_id,
+            Household.referent_organisation_id.label("partner_id"),
+            Organisation.short_name.label("partner"),
+            Household.referred_on,
+            Household.follow_up_ended_on,
+        )
+        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        .order_by(Household.reference)
+    )
+    if not every_organisation:
+        query = query.where(Household.referent_organisation_id == (organisation_id or 0))
+    return read_frame(
+        engine, query, dates=["referred_on", "follow_up_ended_on"], ints=["household_id", "axis_id", "partner_id"]
+    )
+
+
+def household_balance(engine: Engine, household_id: int, as_of: date) -> dict[str, float]:
+    """Due (placed days up to and including `as_of`), paid (payments made by then) and arrears =
+    due − paid, as contributions.arrears defines them; zeros when nothing is due or paid."""
+    frame = arrears(engine, as_of, NO_FILTERS)
+    row = frame[frame["household_id"] == household_id]
+    if row.empty:
+        return {"due": 0.0, "paid": 0.0, "arrears": 0.0}
+    first = row.iloc[0]
+    return {"due": float(first["due"]), "paid": float(first["paid"]), "arrears": float(first["arrears"])}
+
+
+def contribution_history(engine: Engine, household_id: int) -> pd.DataFrame:
+    """The household's income statuses, latest first.
+
+    columns: effective_from, income_status, monthly_income (NaN when none), monthly_amount, override_reason."""
+    query = (
+        select(
+            ContributionStatus.effective_from,
+            ContributionStatus.income_status,
+            ContributionStatus.monthly_income,
+            ContributionStatus.monthly_amount,
+            ContributionStatus.override_reason,
+        )
+        .where(ContributionStatus.household_id == household_id)
+        .order_by(ContributionStatus.effective_from.desc())
+    )
+    frame = read_frame(engine, query, dates=["effective_from"], money=["monthly_amount"])
+    frame["monthly_income"] = pd.to_numeric(frame["monthly_income"]).astype("float64")
+    return frame
+
+
+def payment_history(engine: Engine, household_id: int) -> pd.DataFrame:
+    """The household's payments, latest first. columns: paid_on, period_month, amount, method, notes."""
+    query = (
+        select(Payment.paid_on, Payment.period_month, Payment.amount, Payment.method, Payment.notes)
+        .where(Payment.household_id == household_id)
+        .order_by(Payment.paid_on.desc(), Payment.period_month.desc())
+    )
+    return read_frame(engine, query, dates=["paid_on", "period_month"], money=["amount"])
+
+
+def scale_preview(engine: Engine, income_status: str, day: date, monthly_income: float | None) -> dict:
+    """What set_income_status would compute for this status, day and income:
+    {"amount": Decimal, "label": str, "rule": str} when the scale gives an amount,
+    {"missing": "no_scale"} when no scale entry is in force that day,
+    {"missing": "income", "label", "rule"} when the entry is a percentage and no income is given."""
+    with read_session(engine) as session:
+        entry = scale_in_force(session, income_status, day)
+        if entry is None:
+            return {"missing": "no_scale"}
+        income = None if monthly_income is None else Decimal(str(monthly_income))
+        try:
+            amount = amount_from_scale(entry, income)
+        except InvalidInput:
+            return {"missing": "income", "label": entry.label, "rule": entry.rule}
+        return {"amount": amount, "label": entry.label, "rule": entry.rule}

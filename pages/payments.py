@@ -1,0 +1,174 @@
+"""Contributions and payments (coordinators: their organisation's households; admins: all): a
+household's balance and history, its income status from a date (the scale's amount shown before
+saving, an override needs a reason), and a payment covering one or several months."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.charts.contributions import month_label
+from issue_core.models import IncomeStatus, PaymentMethod, Role
+from issue_core.queries.intervals import first_of_month, next_month
+from issue_core.queries.payments_views import (
+    contribution_history,
+    editable_households,
+    household_balance,
+    payment_history,
+    scale_preview,
+)
+from issue_core.services import contributions
+from issue_core.ui.components import axis_label
+from issue_core.ui.data import engine, read
+from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.versions import as_drawn
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+from issue_core.ui.undo import after_write, offer_undo
+
+MONTHS_AHEAD = 2  # a payment may cover the next months (paid in advance)
+
+actor = require_role(Role.ADMIN, Role.COORDINATOR)
+t = translator()
+today = clock.today()
+st.title(t("payments.title"))
+offer_undo(t, actor)
+
+households = read(editable_households, actor.organisation_id, actor.is_admin)
+if households.empty:
+    st.info(t("payments.no_household"))
+    st.stop()
+by_id = households.set_index("household_id")
+chosen = st.selectbox(
+    t("payments.household"), by_id.index.tolist(), key="payments_household",
+    format_func=lambda h: f"{by_id.loc[h, 'reference']} · {axis_label(t, by_id.loc[h, 'axis_id'])} · {by_id.loc[h, 'partner']}",
+)
+# A form acts on the household it was drawn for: if the list changed under the user's feet (the
+# household moved to another partner, say), the service judges that household, not another one.
+target = int(as_drawn("payments.household", int(chosen)))
+household = by_id.loc[chosen]
+reference = household["reference"]
+referred_on: date = household["referred_on"]
+ended_on: date | None = household["follow_up_ended_on"]
+st.caption(
+    t("payments.household_caption", referred_on=referred_on)
+    + (" " + t("payments.follow_up_ended", date=ended_on) if ended_on else "")
+)
+
+balance = read(household_balance, int(chosen), today)
+columns = st.columns(3)
+columns[0].metric(t("payments.due", today=today), t.money(balance["due"]))
+columns[1].metric(t("payments.paid", today=today), t.money(balance["paid"]))
+columns[2].metric(t("payments.arrears"), t.money(balance["arrears"]), help=t("payments.arrears_help"))
+
+history, paid = st.columns(2)
+with history:
+    st.subheader(t("payments.statuses"))
+    statuses = read(contribution_history, int(chosen))
+    if statuses.empty:
+        st.info(t("payments.no_status"))
+    else:
+        st.dataframe(
+            pd.DataFrame({
+                t("field.effective_from"): statuses["effective_from"].map(t.date),
+                t("field.income_status"): statuses["income_status"].map(lambda s: t(f"income_status.{s}")),
+                t("field.monthly_income"): statuses["monthly_income"].map(lambda v: t.money(v) if pd.notna(v) else "—"),
+                t("payments.monthly_amount"): statuses["monthly_amount"].map(t.money),
+                t("field.override_reason"): statuses["override_reason"].fillna(""),
+            }),
+            hide_index=True, width="stretch",
+        )
+with paid:
+    st.subheader(t("payments.payments"))
+    payments = read(payment_history, int(chosen))
+    if payments.empty:
+        st.info(t("payments.no_payment"))
+    else:
+        st.dataframe(
+            pd.DataFrame({
+                t("field.paid_on"): payments["paid_on"].map(t.date),
+                t("field.period_month"): payments["period_month"].map(month_label),
+                t("field.amount"): payments["amount"].map(t.money),
+                t("field.method"): payments["method"].map(lambda m: t(f"payments.method.{m}")),
+            }),
+            hide_index=True, width="stretch",
+        )
+
+status_tab, payment_tab = st.tabs([t("payments.set_status"), t("payments.record_payment")])
+
+with status_tab:
+    # Outside a form on purpose: the scale's amount follows the choices before anything is saved.
+    left, right = st.columns(2)
+    effective_from = left.date_input(
+        t("field.effective_from"), value=max(today, referred_on), min_value=referred_on, format="DD/MM/YYYY",
+        key=f"status_from_{chosen}",
+    )
+    income_status = right.selectbox(
+        t("field.income_status"), IncomeStatus.values(), key=f"status_kind_{chosen}",
+        format_func=lambda s: t(f"income_status.{s}"),
+    )
+    monthly_income = left.number_input(
+        t("field.monthly_income"), min_value=0.0, max_value=1_000_000.0, value=None, step=50.0, format="%.2f",
+        key=f"status_income_{chosen}", help=t("payments.income_help"),
+    )
+    preview = read(scale_preview, income_status, effective_from, monthly_income) if effective_from else {}
+    with right:
+        if preview.get("missing") == "no_scale":
+            st.warning(t("payments.no_scale", date=effective_from))
+        elif preview.get("missing") == "income":
+            st.info(t("payments.needs_income", label=preview["label"]))
+        elif preview:
+            st.metric(t("payments.scale_amount"), t.money(preview["amount"]), help=preview["label"])
+    override = st.checkbox(t("payments.override"), key=f"status_override_{chosen}")
+    override_amount = override_reason = None
+    if override:
+        left, right = st.columns(2)
+        override_amount = left.number_input(
+            t("field.override_amount"), min_value=0.0, max_value=1_000_000.0, value=None, step=10.0, format="%.2f",
+            key=f"status_override_amount_{chosen}",
+        )
+        override_reason = right.text_input(t("field.override_reason"), max_chars=300, key=f"status_reason_{chosen}")
+    if st.button(t("payments.save_status"), type="primary", key="save_status"):
+        amount = attempt(
+            contributions.set_income_status, engine(), actor, target,
+            effective_from=effective_from, income_status=income_status, monthly_income=monthly_income,
+            override_amount=override_amount if override else None,
+            override_reason=override_reason if override else None,
+        )
+        if amount is not NOT_DONE:
+            after_write(t, actor, t("payments.status_saved", reference=reference, amount=t.money(amount),
+                                    date=effective_from))
+            st.rerun()
+
+with payment_tab:
+    first = first_of_month(referred_on)
+    last = first_of_month(today)
+    for _ in range(MONTHS_AHEAD):
+        last = next_month(last)
+    months: list[date] = []
+    month = first
+    while month <= last:
+        months.insert(0, month)  # latest first
+        month = next_month(month)
+    with st.form("payment"):
+        left, right = st.columns(2)
+        paid_on = left.date_input(t("field.paid_on"), value=today, max_value=today, format="DD/MM/YYYY")
+        amount = right.number_input(t("field.amount"), min_value=0.0, max_value=1_000_000.0, value=None, step=10.0,
+                                    format="%.2f")
+        covered = st.multiselect(
+            t("payments.months"), months, default=[first_of_month(today)] if first_of_month(today) in months else [],
+            format_func=month_label, help=t("payments.months_help"),
+        )
+        method = left.selectbox(t("field.method"), PaymentMethod.values(),
+                                format_func=lambda m: t(f"payments.method.{m}"))
+        notes = right.text_input(t("field.notes"), max_chars=2000)
+        if st.form_submit_button(t("payments.save_payment"), type="primary"):
+            rows = attempt(
+                contributions.record_payment, engine(), actor, target,
+                paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None,
+            )
+            if rows is not NOT_DONE:
+                after_write(t, actor, t("payments.payment_saved", reference=reference, amount=t.money(amount),
+                                        count=len(rows)))
+                st.rerun()

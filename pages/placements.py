@@ -1,0 +1,239 @@
+"""Placements (admin, coordinator): place a household, end a placement, transfer to another unit.
+
+Each form offers only what the services will accept (queries.household_views.placeable_units and
+placeable_households); the service checks again and its refusal is shown next to the form.
+?unit=<id> (the occupancy board's link) pre-selects a unit of the placement form."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.models import ExitDestination, Role
+from issue_core.queries.household_views import (
+    household_scope,
+    open_placements,
+    placeable_households,
+    placeable_units,
+    unit_name,
+)
+from issue_core.services import placements as services
+from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
+from issue_core.ui.components import axis_label
+from issue_core.ui.data import engine, read
+from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.versions import as_drawn, form_key, keep_chosen, refresh_form
+
+ONE_DAY = timedelta(days=1)
+EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT]  # a transfer is below
+
+actor = require_role(Role.ADMIN, Role.COORDINATOR)
+t = translator()
+today = clock.today()
+scope = household_scope(actor)
+
+st.title(t("placements.title"))
+offer_undo(t, actor)
+show_flash()
+
+
+def requested_unit() -> int | None:
+    """The unit of ?unit=<id>, when it is a number."""
+    try:
+        return int(st.query_params.get("unit", ""))
+    except ValueError:
+        return None
+
+
+def stay_label(row: pd.Series) -> str:
+    return t("placements.stay_label", reference=row["reference"], site=row["site"], unit=row["unit"],
+             start=row["start_date"])
+
+
+def choose_unit(prefix: str, units: pd.DataFrame, preselected: int | None = None) -> pd.Series | None:
+    """A site, then one of its units offered: the units grouped by site. Returns the unit's row."""
+    site_key = f"{prefix}-site"
+    units = keep_chosen(f"{prefix}-units", units, "unit_id",
+                        st.session_state.get(f"{prefix}-unit-{st.session_state.get(site_key)}"))
+    counts = units.groupby("site_id", sort=False).agg(site=("site", "first"), units=("unit_id", "count"))
+    site_ids = counts.index.tolist()
+    wanted = units.loc[units["unit_id"] == preselected, "site_id"].tolist()
+    site_id = st.selectbox(
+        t("placements.site"), site_ids, index=site_ids.index(wanted[0]) if wanted else None,
+        format_func=lambda s: t("placements.site_option", site=counts.loc[s, "site"], count=int(counts.loc[s, "units"])),
+        placeholder=t("placements.choose"), key=site_key,
+    )
+    if site_id is None:
+        return None
+    offered = units[units["site_id"] == site_id].set_index("unit_id")
+    unit_ids = offered.index.tolist()
+
+    def label(unit_id: int) -> str:
+        unit = offered.loc[unit_id]
+        text = t("placements.unit_option", unit=unit["unit"], bedrooms=int(unit["bedrooms"]), capacity=int(unit["capacity"]))
+        if pd.notna(unit["free_until"]):
+            text += " · " + t("placements.free_until", date=unit["free_until"])
+        if pd.notna(unit["reserved_for"]):
+            text += " · " + t("placements.reserved_for", organisation=unit["reserved_for"])
+        return text
+
+    unit_id = st.selectbox(
+        t("placements.unit"), unit_ids, index=unit_ids.index(preselected) if preselected in unit_ids else None,
+        format_func=label, placeholder=t("placements.choose"), key=f"{prefix}-unit-{site_id}",
+    )
+    return None if unit_id is None else offered.loc[unit_id]
+
+
+def override_reason_input(prefix: str, unit: pd.Series, partner_id: int) -> str | None:
+    """An admin placing a household in a unit reserved for another organisation gives a reason."""
+    reserved_for = int(unit["reserved_for_id"])
+    if not reserved_for or reserved_for == partner_id:
+        return None
+    st.warning(t("placements.reserved_warning", organisation=unit["reserved_for"]), icon=":material/lock:")
+    return st.text_input(t("field.override_reason"), max_chars=300, key=f"{prefix}-reason")
+
+
+place, finish, transfer = st.tabs([t("placements.tab.place"), t("placements.tab.end"), t("placements.tab.transfer")])
+
+# --- place a household ------------------------------------------------------------------------------
+
+with place:
+    wanted_unit = requested_unit()
+    wanted_name = read(unit_name, wanted_unit) if wanted_unit is not None else None
+    if wanted_name:
+        st.info(t("placements.place.requested", unit=wanted_name), icon=":material/door_open:")
+    prefix = form_key("pl-place")
+    dates = st.columns(2)
+    start = dates[0].date_input(t("field.start_date"), today, EARLIEST_DATE, LATEST_DATE, format="DD/MM/YYYY",
+                                key=f"{prefix}-start")
+    end = None
+    if start is not None:
+        end = dates[1].date_input(t("placements.place.end"), None, start + ONE_DAY, LATEST_DATE, format="DD/MM/YYYY",
+                                  key=f"{prefix}-end-{start}", help=t("placements.place.end_help"))
+    if start is None:
+        st.info(t("placements.place.date_first"))
+    else:
+        household_key = f"{prefix}-household-{start}-{end}"
+        waiting = keep_chosen(household_key, read(placeable_households, scope, start, end), "household_id",
+                              st.session_state.get(household_key)).set_index("household_id")
+        if waiting.empty:
+            st.info(t("placements.place.no_household", date=start))
+        else:
+            household_id = st.selectbox(
+                t("placements.household"), waiting.index.tolist(), index=None, placeholder=t("placements.choose"),
+                format_func=lambda h: t(
+                    "placements.household_option", reference=waiting.loc[h, "reference"],
+                    axis=axis_label(t, int(waiting.loc[h, "axis_id"])), partner=waiting.loc[h, "partner"],
+                    adults=int(waiting.loc[h, "adults"]), children=int(waiting.loc[h, "children"]),
+                    referred=waiting.loc[h, "referred_on"],
+                ),
+                key=household_key, help=t("placements.place.household_help"),
+            )
+            if household_id is not None:
+                household = waiting.loc[household_id]
+                partner_id = int(household["partner_id"])
+                units = read(placeable_units, start, end, partner_id, other_reservations=actor.is_admin)
+                if wanted_name and wanted_unit not in units["unit_id"].tolist():
+                    st.warning(t("placements.place.requested_not_free", unit=wanted_name), icon=":material/info:")
+                if units.empty:
+                    st.info(t("placements.place.no_unit"))
+                else:
+                    st.caption(t("placements.place.units_caption", count=len(units)))
+                    unit = choose_unit(f"{prefix}-{household_id}-{start}-{end}", units, wanted_unit)
+                    if unit is not None:
+                        reason = override_reason_input(f"{prefix}-{household_id}", unit, partner_id)
+                        with st.form(f"{prefix}-form"):
+                            notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
+                            if st.form_submit_button(t("placements.place.submit"), type="primary"):
+                                done = attempt(
+                                    services.place_household, engine(), actor, household_id=int(household_id),
+                                    unit_id=int(unit.name), start_date=start, end_date=end, notes=notes,
+                                    override_reason=reason,
+                                )
+                                if done is not NOT_DONE:
+                                    after_write(t, actor, t("placements.place.done", reference=household["reference"],
+                                                            site=unit["site"], unit=unit["unit"], start=start))
+                                    refresh_form("pl-place")
+                                    if "unit" in st.query_params:
+                                        del st.query_params["unit"]
+                                    st.rerun()
+
+# --- end a placement and transfer: one of the open placements ------------------------------------
+
+running = read(open_placements, scope)
+
+
+def choose_stay(key: str) -> pd.Series | None:
+    """One of the open placements the user may change (a row of open_placements)."""
+    stays = keep_chosen(key, running, "placement_id", st.session_state.get(key)).set_index("placement_id")
+    if stays.empty:
+        st.info(t("placements.no_open"))
+        return None
+    placement_id = st.selectbox(t("placements.stay"), stays.index.tolist(), index=None,
+                                format_func=lambda p: stay_label(stays.loc[p]),
+                                placeholder=t("placements.choose"), key=key)
+    return None if placement_id is None else stays.loc[placement_id]
+
+
+def first_end(stay: pd.Series) -> date:
+    """The earliest day a stay may end: the day after it started."""
+    return stay["start_date"] + ONE_DAY
+
+
+with finish:
+    stay = choose_stay("pl-end-stay")
+    if stay is not None:
+        placement_id = int(stay.name)
+        version = as_drawn(f"end-placement-{placement_id}", int(stay["version"]))
+        prefix = form_key(f"pl-end-{placement_id}")
+        with st.form(f"{prefix}-form"):
+            ended = st.date_input(t("field.end_date"), max(today, first_end(stay)), first_end(stay), LATEST_DATE,
+                                  format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.end.date_help"))
+            destination = st.selectbox(t("field.exit_destination"), EXITS, index=None, format_func=lambda d: t(f"exit.{d}"),
+                                       placeholder=t("placements.choose"), key=f"{prefix}-destination",
+                                       help=t("placements.end.destination_help"))
+            notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
+            if st.form_submit_button(t("placements.end.submit"), type="primary"):
+                done = attempt(services.end_placement, engine(), actor, placement_id, version=version, end_date=ended,
+                               exit_destination=destination, notes=notes)
+                if done is not NOT_DONE:
+                    after_write(t, actor, t("placements.end.done", reference=stay["reference"], date=ended))
+                    refresh_form(f"pl-end-{placement_id}")
+                    st.rerun()
+                elif version != int(stay["version"]):
+                    refresh_form(f"pl-end-{placement_id}")
+
+with transfer:
+    stay = choose_stay("pl-transfer-stay")
+    if stay is not None:
+        placement_id = int(stay.name)
+        version = as_drawn(f"transfer-placement-{placement_id}", int(stay["version"]))
+        prefix = form_key(f"pl-transfer-{placement_id}")
+        day = st.date_input(t("field.transfer_date"), max(today, first_end(stay)), first_end(stay), LATEST_DATE,
+                            format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.transfer.date_help"))
+        if day is not None:
+            partner_id = int(stay["partner_id"])
+            units = read(placeable_units, day, None, partner_id, other_reservations=actor.is_admin,
+                         except_unit_id=int(stay["unit_id"]))
+            if units.empty:
+                st.info(t("placements.transfer.no_unit"))
+            else:
+                unit = choose_unit(f"{prefix}-{day}", units)
+                if unit is not None:
+                    reason = override_reason_input(prefix, unit, partner_id)
+                    with st.form(f"{prefix}-form"):
+                        notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
+                        if st.form_submit_button(t("placements.transfer.submit"), type="primary"):
+                            done = attempt(services.transfer_household, engine(), actor, placement_id, version=version,
+                                           transfer_date=day, unit_id=int(unit.name), notes=notes, override_reason=reason)
+                            if done is not NOT_DONE:
+                                after_write(t, actor, t("placements.transfer.done", reference=stay["reference"],
+                                                        site=unit["site"], unit=unit["unit"], date=day))
+                                refresh_form(f"pl-transfer-{placement_id}")
+                                st.rerun()
+                            elif version != int(stay["version"]):
+                                refresh_form(f"pl-transfer-{placement_id}")
