@@ -165,6 +165,21 @@ def test_place_a_household_writes_one_placement_and_one_audit_event(database):
     assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
 
 
+def test_the_undo_button_removes_the_placement_just_made(database):
+    coordinator = actor(database, "coordinator")
+    app = placement_page(database, coordinator)
+    choose_place(app, database)
+    counts, last = row_counts(database), last_audit_id(database)
+    submit(app, "Loger le ménage")
+    assert row_counts(database)["placement"] == counts["placement"] + 1
+    submit(app, "Annuler")
+    assert errors(app) == []
+    assert row_counts(database)["placement"] == counts["placement"]
+    assert audit_actions(database, last) == ["placement.create", "undo"]
+    assert any("Modification annulée" in s.value for s in app.success)
+    assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
+
+
 def test_households_offered_are_the_coordinators_waiting_ones(database):
     coordinator = actor(database, "coordinator")
     app = placement_page(database, coordinator)
