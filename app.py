@@ -71,4 +71,4 @@ st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages li
 with st.sidebar:
     st.caption(t("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
     st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=gate.sign_out)
-st.navigation(sections).run()
+st.navigation(sections, expanded=True).run()  # every page in view: no "show more" to find
