@@ -38,20 +38,25 @@ if actor is None:
 
 t = translator()  # the user's own language once signed in
 EVERYONE = tuple(Role)
+PEOPLE = (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)  # the meeting screen sees only its page (DOMAIN.md)
 EDITORS = (Role.ADMIN, Role.COORDINATOR)
 PAGES = [  # (section, file, title key, icon, url, roles); the first one the user may see is the default
-    ("nav.section.dashboards", "pages/overview.py", "nav.overview", ":material/dashboard:", "overview", EVERYONE),
-    ("nav.section.dashboards", "pages/map.py", "nav.map", ":material/map:", "map", EVERYONE),
-    ("nav.section.dashboards", "pages/timeline.py", "nav.timeline", ":material/view_timeline:", "timeline", EVERYONE),
-    ("nav.section.dashboards", "pages/occupancy.py", "nav.occupancy", ":material/grid_view:", "occupancy", EVERYONE),
-    ("nav.section.dashboards", "pages/caseloads.py", "nav.caseloads", ":material/groups:", "caseloads", EVERYONE),
+    ("nav.section.dashboards", "pages/overview.py", "nav.overview", ":material/dashboard:", "overview", PEOPLE),
+    ("nav.section.dashboards", "pages/map.py", "nav.map", ":material/map:", "map", PEOPLE),
+    ("nav.section.dashboards", "pages/timeline.py", "nav.timeline", ":material/view_timeline:", "timeline", PEOPLE),
+    ("nav.section.dashboards", "pages/occupancy.py", "nav.occupancy", ":material/grid_view:", "occupancy", PEOPLE),
+    ("nav.section.dashboards", "pages/caseloads.py", "nav.caseloads", ":material/groups:", "caseloads", PEOPLE),
     ("nav.section.dashboards", "pages/contributions.py", "nav.contributions", ":material/euro:", "contributions",
-     EVERYONE),
-    ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", EVERYONE),
+     PEOPLE),
+    ("nav.section.dashboards", "pages/meeting.py", "nav.meeting", ":material/co_present:", "meeting", EVERYONE),
+    ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", PEOPLE),
     ("nav.section.editing", "pages/households.py", "nav.households", ":material/family_restroom:", "households",
-     (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)),
+     PEOPLE),
     ("nav.section.editing", "pages/placements.py", "nav.placements", ":material/key:", "placements", EDITORS),
     ("nav.section.editing", "pages/payments.py", "nav.payments", ":material/payments:", "payments", EDITORS),
+    ("nav.section.data", "pages/report.py", "nav.report", ":material/summarize:", "report", PEOPLE),
+    ("nav.section.data", "pages/data_import.py", "nav.import", ":material/upload_file:", "import", EDITORS),
+    ("nav.section.data", "pages/data_export.py", "nav.export", ":material/download:", "export", (Role.ADMIN,)),
     ("nav.section.admin", "pages/admin_sites.py", "nav.admin_sites", ":material/domain:", "admin-sites", (Role.ADMIN,)),
     ("nav.section.admin", "pages/close_site.py", "nav.close_site", ":material/domain_disabled:", "close-site",
      (Role.ADMIN,)),

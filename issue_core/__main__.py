@@ -81,6 +81,42 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from issue_core.reports.cli import report_command
+
+    engine = get_engine(args.database_url)
+    migrate(engine)
+    return report_command(engine, args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from issue_core.imports.cli import import_command
+
+    engine = get_engine(args.database_url)
+    migrate(engine)
+    return import_command(engine, args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from issue_core.tables import export_command
+
+    engine = get_engine(args.database_url)
+    migrate(engine)
+    return export_command(engine, args)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from issue_core.backup import backup_command
+
+    return backup_command(get_engine(args.database_url), args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from issue_core.backup import restore_command
+
+    return restore_command(get_engine(args.database_url), args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m issue_core", description="ISSUE dashboard command line")
     parser.add_argument("--database-url", default=None, help=f"default: the configured URL ({configured_url()})")
@@ -102,6 +138,32 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--existing", action="store_true", help="time the metrics on the database as it is")
     bench.set_defaults(func=cmd_bench)
+    report = commands.add_parser("report", help="the period report, as an XLSX workbook or a CSV file")
+    report.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, help="last day (included), YYYY-MM-DD")
+    report.add_argument("--out", required=True, help="file to write: .xlsx or .csv")
+    report.add_argument("--axis", type=int, action="append", default=[], help="axis 1, 2 or 3 (repeatable)")
+    report.add_argument("--partner", action="append", default=[], help="partner short name (repeatable)")
+    report.add_argument("--operator", action="append", default=[], help="housing operator short name (repeatable)")
+    report.add_argument("--site", action="append", default=[], help="site name (repeatable)")
+    report.add_argument("--suppress-small", action="store_true", help='show counts below 5 as "<5"')
+    report.add_argument("--language", default="fr", choices=["fr", "nl", "en"])
+    report.set_defaults(func=cmd_report)
+    load = commands.add_parser("import", help="import a filled-in template (XLSX or CSV); all or nothing")
+    load.add_argument("file")
+    load.add_argument("--dry-run", action="store_true", help="list every problem, write nothing")
+    load.add_argument("--language", default="en", choices=["fr", "nl", "en"])
+    load.set_defaults(func=cmd_import)
+    export = commands.add_parser("export", help="every table of the app, as one XLSX workbook or CSV files")
+    export.add_argument("dest", help="an .xlsx file, or a folder for one CSV per table")
+    export.set_defaults(func=cmd_export)
+    backup = commands.add_parser("backup", help="a consistent copy of the database, safe while the app runs")
+    backup.add_argument("dest", help="file to write (SQLite copy, or pg_dump archive for PostgreSQL)")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup (stop the app first)")
+    restore.add_argument("source")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*ROOT.glob("app.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("issue_core/**/*.py")]
 KEY_PREFIXES = ("error|field|entity|param|status|exit|income_status|organisation_kind|app|nav|sites|auth|users|audit"
                 "|account|role|common|undo|filters|overview|map|timeline|occupancy|caseloads|contributions|alert"
-                "|households|placements|payments|admin|closure")
+                "|households|placements|payments|admin|closure|meeting|report|import|export|backup")
 # Literal keys: t("x.y"), DomainError subclasses ("error.x"), Term("field.x").
 LITERAL_KEY = re.compile(r"""["']((?:""" + KEY_PREFIXES + r""")\.[a-z0-9_.]+)["']""")
 

@@ -13,15 +13,16 @@ from issue_core.services import sites as site_services
 
 APP = str(PROJECT_ROOT / "app.py")
 PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
-DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites"}
-ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference"}
+DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites", "report"}
+ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference", "data_export"}
+EVERYONE = {"meeting", "account"}
 PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "households", "placements", "payments",
-                                               *sorted(ADMIN_ONLY), "account")}
+                                               "data_import", *sorted(ADMIN_ONLY), *sorted(EVERYONE))}
 ALLOWED = {
     "admin": set(PAGES),
-    "coord.samusocial": DASHBOARDS | {"households", "placements", "payments", "account"},
-    "dir.diogenes": DASHBOARDS | {"households", "account"},
-    "ecran": DASHBOARDS | {"account"},
+    "coord.samusocial": DASHBOARDS | EVERYONE | {"households", "placements", "payments", "data_import"},
+    "dir.diogenes": DASHBOARDS | EVERYONE | {"households"},
+    "ecran": EVERYONE,  # DOMAIN.md: the meeting screen only
 }
 
 
@@ -128,7 +129,7 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
 
 
 def test_a_write_shows_on_the_next_rerun(app, demo_url):
-    sign_in(app, "ecran")
+    sign_in(app, "dir.diogenes")
     app.switch_page("pages/sites.py").run()
     assert [m.value for m in app.metric][0] == "6"
     engine = create_issue_engine(demo_url)
