@@ -18,3 +18,31 @@ def test_csv_is_utf8_with_bom_and_escaped_headers():
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert text.splitlines() == ["'=cmd", "Trèfles"]
+
+
+def test_xlsx_has_one_formatted_sheet_per_frame_and_no_formula():
+    from datetime import date, datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from issue_core.export import to_xlsx
+
+    data = to_xlsx({
+        "Sites/units": pd.DataFrame({"site": ['=HYPERLINK("x")', "Dubrucq", None], "units": [3, 4, 5],
+                                     "since": [date(2026, 3, 1), None, date(2026, 11, 23)]}),
+        "Vide": pd.DataFrame({"n": []}),
+    })
+    workbook = load_workbook(BytesIO(data))
+    assert workbook.sheetnames == ["Sites units", "Vide"]  # "/" is not allowed in a sheet name
+    sheet = workbook["Sites units"]
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["site", "units", "since"],
+        ["'=HYPERLINK(\"x\")", 3, datetime(2026, 3, 1)],
+        ["Dubrucq", 4, None],
+        [None, 5, datetime(2026, 11, 23)],
+    ]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
+    assert sheet["C2"].number_format == "DD/MM/YYYY"
+    assert [[cell.value for cell in row] for row in workbook["Vide"].iter_rows()] == [["n"]]
