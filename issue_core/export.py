@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -64,6 +66,8 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
             for cell in row:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # openpyxl would otherwise take "=…" for a formula
+                elif isinstance(cell.value, datetime) and cell.value.time() != datetime.min.time():
+                    cell.number_format = "DD/MM/YYYY HH:MM:SS"
                 elif isinstance(cell.value, (date, datetime)):
                     cell.number_format = "DD/MM/YYYY"
     buffer = BytesIO()
@@ -85,8 +89,10 @@ def _cell_value(value: object) -> object:
     """What openpyxl can store: missing values as empty cells, numpy scalars as Python ones."""
     if value is None or (not isinstance(value, str) and pd.isna(value) is True):
         return None
-    if hasattr(value, "item"):
-        return value.item()
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        value = value.to_pydatetime()
+    elif hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(BRUSSELS).replace(tzinfo=None)  # Excel has no time zones: Brussels time
     return value

@@ -46,3 +46,17 @@ def test_xlsx_has_one_formatted_sheet_per_frame_and_no_formula():
     assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
     assert sheet["C2"].number_format == "DD/MM/YYYY"
     assert [[cell.value for cell in row] for row in workbook["Vide"].iter_rows()] == [["n"]]
+
+
+def test_xlsx_writes_moments_in_brussels_time_with_their_time():
+    from datetime import UTC, datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from issue_core.export import to_xlsx
+
+    moment = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 10:30 in Brussels (winter time)
+    sheet = load_workbook(BytesIO(to_xlsx({"audit": pd.DataFrame({"at": [moment, pd.Timestamp(moment)]})})))["audit"]
+    assert [sheet["A2"].value, sheet["A3"].value] == [datetime(2026, 11, 23, 10, 30)] * 2
+    assert sheet["A2"].number_format == "DD/MM/YYYY HH:MM:SS"
