@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, select
+from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core import clock
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import Window, month_windows, period_window, windows_table
+from issue_core.queries.intervals import Window, month_windows, overlaps, period_window, windows_table
 from issue_core.queries.sql import date_param, days_between
 
 TRANSFER = ExitDestination.OTHER_ISSUE_UNIT.value
@@ -135,12 +135,15 @@ def stays_query(filters: Filters = NO_FILTERS):  # noqa: ANN201
 
 
 def length_of_stay(
-    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None
+    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None,
+    *, in_filtered_units: bool = False,
 ) -> pd.DataFrame:
     """Stays (placements chained across transfers) meeting [start, end) and begun by today, one row
     each, without household reference: days = (end of the stay, or today when it is still running)
     − its start. A stay whose recorded end is after today is ongoing and measured to today.
-    `today` defaults to clock.today(). Household filters apply (the household's current axis).
+    `today` defaults to clock.today(). Household filters apply (the household's current axis);
+    unit filters only with in_filtered_units: then a stay counts when one of its placements in the
+    filtered units meets [start, end) (the whole stay is measured, transfers included).
 
     columns: axis_id, partner_id, start_date, end_date, days, placements (in the stay), ongoing."""
     today = today or clock.today()
@@ -164,6 +167,8 @@ def length_of_stay(
         .where(*filters.household_conditions())
         .order_by(Household.axis_id, stays.c.start_date)
     )
+    if in_filtered_units and filters.filters_units:
+        query = query.where(_has_placement_in_units(stays, start, end, filters))
     frame = read_frame(
         engine, query, dates=["start_date", "end_date"], ints=["axis_id", "partner_id", "days", "placements"]
     )
@@ -172,13 +177,14 @@ def length_of_stay(
 
 
 def length_of_stay_by_axis(
-    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None
+    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None,
+    *, in_filtered_units: bool = False,
 ) -> pd.DataFrame:
     """Mean and median length of stay per axis over the stays of length_of_stay (the median is
     taken in pandas from those rows: one per stay, already aggregated in SQL).
 
     columns: axis_id, stays, ongoing, mean_days, median_days (NaN for an axis without stays)."""
-    stays = length_of_stay(engine, start, end, filters, today)
+    stays = length_of_stay(engine, start, end, filters, today, in_filtered_units=in_filtered_units)
     rows = []
     for axis in filters.axes:
         days = stays.loc[stays["axis_id"] == axis, "days"]
@@ -186,6 +192,18 @@ def length_of_stay_by_axis(
         rows.append((axis, len(days), ongoing, days.mean() if len(days) else float("nan"),
                      days.median() if len(days) else float("nan")))
     return pd.DataFrame(rows, columns=["axis_id", "stays", "ongoing", "mean_days", "median_days"])
+
+
+def _has_placement_in_units(stays, start: date, end: date, filters: Filters):  # noqa: ANN001, ANN202
+    """The stay holds a placement in the filtered units that meets [start, end)."""
+    inside = aliased(Placement)
+    return exists().where(
+        inside.household_id == stays.c.household_id,
+        inside.start_date >= stays.c.start_date,
+        (stays.c.end_date.is_(None)) | (inside.start_date < stays.c.end_date),
+        overlaps(inside.start_date, inside.end_date, date_param(start), date_param(end)),
+        *filters.of_units(inside.unit_id),
+    )
 
 
 def _exits_query(start: date, end: date, filters: Filters):  # noqa: ANN202

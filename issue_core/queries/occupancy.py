@@ -60,12 +60,16 @@ def convention_active_on(day: date):  # noqa: ANN201
     return convention_active_during(date_param(day), date_param(day + ONE_DAY))
 
 
-def unit_days_query(windows: list[Window], filters: Filters, *, by_site: bool = False):  # noqa: ANN201
-    """Per window (and site): convention unit-days and, among them, unavailable unit-days.
+def unit_days_query(  # noqa: ANN201
+    windows: list[Window], filters: Filters, *, by_site: bool = False, by_unit: bool = False,
+):
+    """Per window (and site, unit): convention unit-days and, among them, unavailable unit-days.
 
     available unit-days = convention_days − unavailable_days."""
     w = windows_table(windows)
     keys = [w.c.key] + ([Unit.site_id.label("site_id")] if by_site else [])
+    if by_unit:
+        keys.append(Unit.id.label("unit_id"))
     nothing = literal(0)
 
     def unit_days(convention_days, unavailable_days):  # noqa: ANN001, ANN202

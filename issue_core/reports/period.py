@@ -1,0 +1,399 @@
+"""The period report's figures, built from the dashboard metrics (issue_core.queries.metrics).
+
+The period is [start, end): `end` is the day after the last day reported. Sections, in order:
+
+- operators     per housing operator (and in total): units available on at least one day of the
+                period, available / occupied / vacant unit-days, utilisation, entries, exits,
+                transfers, durable exits, length of stay (SCOPE_COLUMNS)
+- households    households served (a placement meeting the period) per axis × partner
+- flows         entries, exits, transfers and durable exits per axis
+- destinations  exits per destination × axis (transfers excluded)
+- stay          length of stay per axis
+- contributions due, paid and collection rate per calendar month meeting the period
+- arrears       per partner, on the period's last day (or today, if earlier)
+- one section per housing operator: the SCOPE_COLUMNS of each of its sites, and its total
+
+Filters: unit figures (units, unit-days, utilisation) follow the unit filters only — a vacant day
+is lost whoever might have used it. Household figures follow the household filters, and also the
+unit filters when they concern a placement (served, entries, exits, stays: placements in those
+units). Contributions and arrears follow the household filters only (they follow the household
+across units).
+
+Rates are percentages (58.8 for 58.8 %), money is in euros to the cent, days are whole days.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from issue_core import clock
+from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
+from issue_core.queries.filters import NO_FILTERS, Filters
+from issue_core.queries.flows import TRANSFER, length_of_stay, length_of_stay_by_axis
+from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import ONE_DAY, first_of_month, overlaps, period_window
+from issue_core.queries.metrics import (
+    arrears_by_partner,
+    contributions_monthly,
+    durable_exit_share,
+    entries_exits_between,
+    exit_destinations,
+    utilisation,
+)
+from issue_core.queries.occupancy import unit_days_query
+from issue_core.queries.sql import date_param
+
+TOTAL = "__total__"  # the label of a total row, translated when written
+SMALL_COUNT = "<5"
+SMALL_BASE = "n<5"  # a rate or an average computed from fewer than 5 cases
+SMALL_LIMIT = 5
+
+FLOW_COUNTS = ("entries", "exits", "transfers_in", "transfers_out", "durable_exits")
+STAY_COUNTS = ("stays", "ongoing")
+UNIT_COLUMNS = ("units_available", "available_unit_days", "occupied_unit_days", "vacant_unit_days", "utilisation")
+SCOPE_COLUMNS = (*UNIT_COLUMNS, *FLOW_COUNTS, "durable_share", *STAY_COUNTS, "mean_days", "median_days")
+# Rates and averages, with the count they are computed from (hidden when that count is 1..4).
+FLOW_AND_STAY_RATES = {"durable_share": "exits", "mean_days": "stays", "median_days": "stays"}
+MONEY_COLUMNS = ("due", "paid", "arrears")
+RATE_COLUMNS = ("utilisation", "durable_share", "collection_rate")  # percentages
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of the report. `title` is a translation key (with `params`); `labels` name the
+    row label columns; `counts` the columns of counts of households or of their moves (the ones
+    suppression hides); `rates` the rates and averages, each with the count column it divides by."""
+
+    key: str
+    title: str
+    frame: pd.DataFrame
+    labels: tuple[str, ...]
+    counts: tuple[str, ...] = ()
+    rates: dict[str, str] = field(default_factory=dict)
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    start: date
+    end: date  # exclusive
+    filters: Filters
+    filter_names: dict[str, tuple[str, ...]]  # partners, operators, sites: their names
+    generated_on: date
+    measured_to: date  # ongoing stays are measured to this day (excluded)
+    arrears_on: date
+    sections: tuple[Section, ...]
+    suppressed: bool = False
+
+    @property
+    def last_day(self) -> date:
+        return self.end - ONE_DAY
+
+    def section(self, key: str) -> Section:
+        return next(section for section in self.sections if section.key == key)
+
+
+# --- periods -----------------------------------------------------------------------------------------
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    """The calendar month before today's: (first day, last day)."""
+    last = first_of_month(today) - ONE_DAY
+    return first_of_month(last), last
+
+
+# --- filters ------------------------------------------------------------------------------------------
+
+
+def unit_filters(filters: Filters) -> Filters:
+    return Filters(housing_operator_ids=filters.housing_operator_ids, site_ids=filters.site_ids)
+
+
+def household_filters(filters: Filters) -> Filters:
+    return Filters(axis_ids=filters.axis_ids, partner_ids=filters.partner_ids)
+
+
+def for_axis(filters: Filters, axis: int) -> Filters:
+    return replace(filters, axis_ids=(axis,))
+
+
+# --- figures missing from the metrics ----------------------------------------------------------------
+
+
+def units_available(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> int:
+    """Units available (DOMAIN.md) on at least one day of [start, end). Unit filters apply."""
+    per_unit = unit_days_query(period_window(start, end), unit_filters(filters), by_unit=True).subquery("per_unit")
+    query = select(func.count()).where(per_unit.c.convention_days - per_unit.c.unavailable_days > 0)
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def households_served(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Households served in [start, end): households with a placement meeting the period (in the
+    filtered units), per axis × referent partner. Both filter kinds apply.
+
+    columns: axis_id, partner, households_served."""
+    query = (
+        select(
+            Household.axis_id,
+            Organisation.short_name.label("partner"),
+            func.count(func.distinct(Placement.household_id)).label("households_served"),
+        )
+        .join(Household, Household.id == Placement.household_id)
+        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        .where(overlaps(Placement.start_date, Placement.end_date, date_param(start), date_param(end)))
+        .where(*filters.household_conditions(), *filters.of_units(Placement.unit_id))
+        .group_by(Household.axis_id, Organisation.short_name)
+        .order_by(Household.axis_id, Organisation.short_name)
+    )
+    return read_frame(engine, query, ints=["axis_id", "households_served"])
+
+
+def sites_in_scope(engine: Engine, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    """Sites with at least one available unit-day in the period, with their housing operator.
+
+    columns: site_id, site, operator_id, operator (full name), operator_short."""
+    windows = period_window(start, end)
+    per_site = unit_days_query(windows, unit_filters(filters), by_site=True).subquery("per_site")
+    query = (
+        select(
+            Site.id.label("site_id"), Site.name.label("site"), Organisation.id.label("operator_id"),
+            Organisation.name.label("operator"), Organisation.short_name.label("operator_short"),
+        )
+        .join(per_site, per_site.c.site_id == Site.id)
+        .join(Organisation, Organisation.id == Site.housing_operator_id)
+        .where(per_site.c.convention_days - per_site.c.unavailable_days > 0)
+        .order_by(Organisation.name, Site.name)
+    )
+    return read_frame(engine, query, ints=["site_id", "operator_id"])
+
+
+# --- rows ----------------------------------------------------------------------------------------------
+
+
+def percent(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def stay_figures(stays: pd.DataFrame) -> dict:
+    """Number of stays, ongoing ones, mean and median days (None without stays)."""
+    days = stays["days"]
+    return {
+        "stays": len(days),
+        "ongoing": int(stays["ongoing"].sum()),
+        "mean_days": round(float(days.mean()), 1) if len(days) else None,
+        "median_days": float(days.median()) if len(days) else None,
+    }
+
+
+def flow_figures(engine: Engine, start: date, end: date, filters: Filters) -> dict:
+    flows = entries_exits_between(engine, start, end, filters)
+    durable = int(durable_exit_share(engine, start, end, filters)["durable_exits"].sum())
+    return {**flows, "durable_exits": durable, "durable_share": percent(durable, flows["exits"])}
+
+
+def scope_figures(engine: Engine, start: date, end: date, scope: Filters, measured_to: date) -> dict:
+    """The SCOPE_COLUMNS for one set of units (a site, an operator, everything filtered)."""
+    units = utilisation(engine, start, end, unit_filters(scope))
+    stays = length_of_stay(engine, start, end, scope, measured_to, in_filtered_units=True)
+    return {
+        "units_available": units_available(engine, start, end, scope),
+        "available_unit_days": units.available_unit_days,
+        "occupied_unit_days": units.occupied_unit_days,
+        "vacant_unit_days": units.available_unit_days - units.occupied_unit_days,
+        "utilisation": percent(units.occupied_unit_days, units.available_unit_days),
+        **flow_figures(engine, start, end, scope),
+        **stay_figures(stays),
+    }
+
+
+def with_total(frame: pd.DataFrame, label_column: str, sums: list[str], total: dict | None = None) -> pd.DataFrame:
+    """The frame with a last row labelled TOTAL: the sums of `sums`, then the figures of `total`."""
+    row = {column: None for column in frame.columns}
+    row[label_column] = TOTAL
+    row.update({column: frame[column].sum() if len(frame) else 0 for column in sums})
+    row.update(total or {})
+    return frame_of([*frame.to_dict("records"), row], list(frame.columns))
+
+
+def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Plain Python values, None for a missing one (not NaN), whatever pandas would infer."""
+    frame = pd.DataFrame(rows, columns=columns).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+# --- sections ------------------------------------------------------------------------------------------
+
+
+def operator_sections(engine: Engine, start: date, end: date, filters: Filters, measured_to: date) -> list[Section]:
+    """The operators summary and one section per housing operator (its sites and its total)."""
+    sites = sites_in_scope(engine, start, end, filters)
+    total = scope_figures(engine, start, end, filters, measured_to)
+    summary_rows, per_operator = [], []
+    for (operator_id, operator), own_sites in sites.groupby(["operator_id", "operator"], sort=False):
+        scope = replace(filters, housing_operator_ids=(operator_id,))
+        operator_total = scope_figures(engine, start, end, scope, measured_to)
+        summary_rows.append({"operator": operator, **operator_total})
+        site_rows = [
+            {"site": site, **scope_figures(engine, start, end, replace(filters, site_ids=(site_id,)), measured_to)}
+            for site_id, site in zip(own_sites["site_id"], own_sites["site"], strict=True)
+        ]
+        site_rows.append({"site": TOTAL, **operator_total})
+        per_operator.append(Section(
+            key=f"operator-{operator_id}", title="report.section.operator", params={"operator": operator},
+            frame=frame_of(site_rows, ["site", *SCOPE_COLUMNS]), labels=("site",),
+            counts=(*FLOW_COUNTS, *STAY_COUNTS), rates=FLOW_AND_STAY_RATES,
+        ))
+    summary_rows.append({"operator": TOTAL, **total})
+    summary = Section(
+        key="operators", title="report.section.operators", frame=frame_of(summary_rows, ["operator", *SCOPE_COLUMNS]),
+        labels=("operator",), counts=(*FLOW_COUNTS, *STAY_COUNTS), rates=FLOW_AND_STAY_RATES,
+    )
+    return [summary, *per_operator]
+
+
+def households_section(engine: Engine, start: date, end: date, filters: Filters) -> Section:
+    served = households_served(engine, start, end, filters)
+    frame = with_total(served, "axis_id", ["households_served"])
+    return Section(key="households", title="report.section.households", frame=frame,
+                   labels=("axis_id", "partner"), counts=("households_served",))
+
+
+def flows_section(engine: Engine, start: date, end: date, filters: Filters) -> Section:
+    rows = [{"axis_id": axis, **flow_figures(engine, start, end, for_axis(filters, axis))} for axis in filters.axes]
+    rows.append({"axis_id": TOTAL, **flow_figures(engine, start, end, filters)})
+    columns = ["axis_id", *FLOW_COUNTS, "durable_share"]
+    return Section(key="flows", title="report.section.flows", frame=frame_of(rows, columns), labels=("axis_id",),
+                   counts=FLOW_COUNTS, rates={"durable_share": "exits"})
+
+
+def axis_column(axis: int) -> str:
+    return f"axis_{axis}"
+
+
+def destinations_section(engine: Engine, start: date, end: date, filters: Filters) -> Section:
+    """Every destination but the transfer, zeros included, one column per axis and a total."""
+    exits = exit_destinations(engine, start, end, filters)
+    counts = exits.pivot_table(index="destination", columns="axis_id", values="exits", aggfunc="sum", fill_value=0)
+    axis_columns = [axis_column(axis) for axis in filters.axes]
+    rows = []
+    for destination in ExitDestination:
+        if destination.value == TRANSFER:
+            continue
+        row = {"destination": destination.value, "durable": destination in DURABLE_DESTINATIONS}
+        for axis in filters.axes:
+            found = destination.value in counts.index and axis in counts.columns
+            row[axis_column(axis)] = int(counts.loc[destination.value, axis]) if found else 0
+        row["total"] = sum(row[column] for column in axis_columns)
+        rows.append(row)
+    frame = with_total(pd.DataFrame(rows, columns=["destination", "durable", *axis_columns, "total"]),
+                       "destination", [*axis_columns, "total"])
+    return Section(key="destinations", title="report.section.destinations", frame=frame,
+                   labels=("destination", "durable"), counts=(*axis_columns, "total"))
+
+
+def stay_section(engine: Engine, start: date, end: date, filters: Filters, measured_to: date) -> Section:
+    by_axis = length_of_stay_by_axis(engine, start, end, filters, measured_to, in_filtered_units=True)
+    rows = [
+        {"axis_id": int(row["axis_id"]), "stays": int(row["stays"]), "ongoing": int(row["ongoing"]),
+         "mean_days": round(float(row["mean_days"]), 1) if row["stays"] else None,
+         "median_days": float(row["median_days"]) if row["stays"] else None}
+        for row in by_axis.to_dict("records")
+    ]
+    every_stay = length_of_stay(engine, start, end, filters, measured_to, in_filtered_units=True)
+    rows.append({"axis_id": TOTAL, **stay_figures(every_stay)})
+    columns = ["axis_id", *STAY_COUNTS, "mean_days", "median_days"]
+    return Section(key="stay", title="report.section.stay", frame=frame_of(rows, columns), labels=("axis_id",),
+                   counts=STAY_COUNTS, rates={"mean_days": "stays", "median_days": "stays"})
+
+
+def contributions_section(engine: Engine, start: date, end: date, filters: Filters) -> Section:
+    monthly = contributions_monthly(engine, start, end, household_filters(filters))
+    frame = monthly[["month", "due", "paid"]].copy()
+    frame["collection_rate"] = [percent(paid, due) for due, paid in zip(frame["due"], frame["paid"], strict=True)]
+    due, paid = round(float(frame["due"].sum()), 2), round(float(frame["paid"].sum()), 2)
+    frame = with_total(frame, "month", [], {"due": due, "paid": paid, "collection_rate": percent(paid, due)})
+    return Section(key="contributions", title="report.section.contributions", frame=frame,
+                   labels=("month",))
+
+
+def arrears_section(engine: Engine, as_of: date, filters: Filters) -> Section:
+    by_partner = arrears_by_partner(engine, as_of, household_filters(filters))
+    frame = by_partner[["partner", "due", "paid", "arrears", "households_in_arrears"]]
+    sums = {column: round(float(frame[column].sum()), 2) for column in ("due", "paid", "arrears")}
+    frame = with_total(frame, "partner", ["households_in_arrears"], sums)
+    return Section(key="arrears", title="report.section.arrears", params={"day": as_of}, frame=frame,
+                   labels=("partner",), counts=("households_in_arrears",))
+
+
+def filter_names(engine: Engine, filters: Filters) -> dict[str, tuple[str, ...]]:
+    def names(column, ids: tuple[int, ...]) -> tuple[str, ...]:  # noqa: ANN001
+        if not ids:
+            return ()
+        table = column.class_
+        with engine.connect() as connection:
+            return tuple(connection.execute(select(column).where(table.id.in_(ids)).order_by(column)).scalars())
+
+    return {
+        "partners": names(Organisation.short_name, filters.partner_ids),
+        "operators": names(Organisation.short_name, filters.housing_operator_ids),
+        "sites": names(Site.name, filters.site_ids),
+    }
+
+
+def build_period_report(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> PeriodReport:
+    """The report over [start, end) (end exclusive). Ongoing stays are measured to the end of the
+    period, or to today if the period runs past it; arrears are taken on the last day, or today."""
+    if end <= start:
+        raise ValueError(f"empty period [{start}, {end})")
+    today = clock.today()
+    measured_to = min(end, today)
+    arrears_on = min(end - ONE_DAY, today)
+    operators, *per_operator = operator_sections(engine, start, end, filters, measured_to)
+    sections = (
+        operators,
+        households_section(engine, start, end, filters),
+        flows_section(engine, start, end, filters),
+        destinations_section(engine, start, end, filters),
+        stay_section(engine, start, end, filters, measured_to),
+        contributions_section(engine, start, end, filters),
+        arrears_section(engine, arrears_on, filters),
+        *per_operator,
+    )
+    return PeriodReport(
+        start=start, end=end, filters=filters, filter_names=filter_names(engine, filters), generated_on=today,
+        measured_to=measured_to, arrears_on=arrears_on, sections=sections,
+    )
+
+
+# --- suppression of small counts ------------------------------------------------------------------------
+
+
+def is_small(value: object) -> bool:
+    """A count from 1 to 4 (0 is not hidden: it discloses no one)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 < value < SMALL_LIMIT
+
+
+def suppress_small_section(section: Section) -> Section:
+    original, frame = section.frame, section.frame.astype(object)
+    for rate, base in section.rates.items():
+        frame[rate] = [SMALL_BASE if is_small(count) else value for value, count in zip(original[rate], original[base],
+                                                                                          strict=True)]
+    for column in section.counts:
+        frame[column] = [SMALL_COUNT if is_small(value) else value for value in original[column]]
+    return replace(section, frame=frame)
+
+
+def suppress_small_counts(report: PeriodReport) -> PeriodReport:
+    """For sharing outside the partnership: counts of households or of their moves from 1 to 4
+    become "<5"; a rate or an average computed from 1 to 4 cases becomes "n<5". Money, unit counts,
+    unit-days and rates of unit-days are left as they are; 0 stays 0."""
+    if report.suppressed:
+        return report
+    return replace(report, sections=tuple(suppress_small_section(s) for s in report.sections), suppressed=True)
+

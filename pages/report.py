@@ -1,0 +1,54 @@
+"""Period report (admins, coordinators, directors): the figures of a period for a funder or a
+housing operator, on screen and as XLSX and CSV files; small counts can be hidden for sharing."""
+
+import streamlit as st
+
+from issue_core import clock
+from issue_core.models import Role
+from issue_core.queries.intervals import ONE_DAY
+from issue_core.reports.files import file_name, notes, report_file, screen_frame, section_title
+from issue_core.reports.period import build_period_report, previous_month, suppress_small_counts
+from issue_core.ui.components import dashboard_filters
+from issue_core.ui.data import read
+from issue_core.ui.figures import plain
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+
+require_role(Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)
+t = translator()
+filters, _, _ = dashboard_filters(t, period=False)
+
+st.title(t("report.title"))
+st.caption(t("report.caption"))
+
+first, last = previous_month(clock.today())
+left, right = st.columns([2, 3], vertical_alignment="bottom")
+chosen = left.date_input(t("report.period"), (first, last), format="DD/MM/YYYY", key="report_period")
+hide_small = right.toggle(t("report.suppress"), key="report_suppress", help=t("report.suppress_help"))
+if not (isinstance(chosen, tuple) and len(chosen) == 2):
+    st.info(t("report.choose_period"))
+    st.stop()
+start, last = chosen
+
+report = read(build_period_report, start, last + ONE_DAY, filters)
+if hide_small:
+    report = suppress_small_counts(report)
+
+xlsx, csv = st.columns(2)
+xlsx.download_button(
+    t("report.download_xlsx"), data=report_file(report, t.language, "xlsx"), file_name=file_name(report, "xlsx"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    key="report_xlsx", width="stretch", type="primary", on_click="ignore",
+)
+csv.download_button(
+    t("report.download_csv"), data=report_file(report, t.language, "csv"), file_name=file_name(report, "csv"),
+    mime="text/csv", icon=":material/download:", key="report_csv", width="stretch", on_click="ignore",
+)
+
+for section in report.sections:
+    st.subheader(section_title(t, section))
+    st.dataframe(screen_frame(t, section), hide_index=True, width="stretch")
+
+with st.expander(t("report.notes_title"), icon=":material/info:"):
+    for note in notes(t, report):
+        st.markdown(f"- {plain(note)}")
