@@ -12,9 +12,10 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -100,16 +101,82 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    connection = _batch_connection(engine)
+    if connection is not None:
+        with _batch_session(connection) as session:
+            yield session
+        return
     with Session(bind=engine) as session:
         yield session
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back on any exception."""
+    """One transaction: committed when the block ends normally, rolled back on any exception.
+
+    Inside `batch(engine)` the transaction is a SAVEPOINT of the batch's one transaction instead."""
+    connection = _batch_connection(engine)
+    if connection is not None:
+        with _batch_session(connection) as session:
+            with session.begin():
+                yield session
+        return
     with Session(bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+# --- batch: many service calls in one transaction (the spreadsheet import) ----------------------
+
+_batches: ContextVar[dict[Engine, Connection] | None] = ContextVar("issue_batches", default=None)
+
+
+def _batch_connection(engine: Engine) -> Connection | None:
+    return (_batches.get() or {}).get(engine)
+
+
+def _batch_session(connection: Connection) -> Session:
+    # Each session opens its own SAVEPOINT: a refused service call undoes only itself.
+    return Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+class Batch:
+    """One write transaction that every write_session/read_session on the same engine joins
+    (in this thread or task) until the block ends. Nothing is kept unless `commit()` is called."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.committed = False
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """A SAVEPOINT around several service calls: if one is refused, the others are undone too."""
+        with self.connection.begin_nested():
+            yield
+
+    def commit(self) -> None:
+        self.committed = True
+
+
+@contextmanager
+def batch(engine: Engine) -> Iterator[Batch]:
+    """`with batch(engine) as b: ...; b.commit()`: all or nothing. Rolled back unless b.commit() was
+    called and the block ended normally. On SQLite the transaction starts with BEGIN IMMEDIATE."""
+    if _batch_connection(engine) is not None:
+        raise RuntimeError("a batch is already open on this engine")
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        transaction = connection.begin()
+        token = _batches.set({**(_batches.get() or {}), engine: connection})
+        try:
+            current = Batch(connection)
+            yield current
+            if current.committed:
+                transaction.commit()
+        finally:
+            _batches.reset(token)
+            if transaction.is_active:
+                transaction.rollback()
 
 
 def alembic_config(engine: Engine):

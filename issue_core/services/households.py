@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from issue_core.services.common import (
 MAX_PEOPLE = 20
 REFERENCE_PREFIX = "ISS"
 REFERENCE_ATTEMPTS = 5
+REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}-(\d{{4}})-(\d{{3,6}})")
 
 
 def reference_for(year: int, number: int) -> str:
@@ -39,6 +41,20 @@ def next_reference(session: Session, year: int) -> str:
     existing = session.scalars(select(Household.reference).where(Household.reference.like(f"{prefix}%"))).all()
     numbers = [int(ref[len(prefix):]) for ref in existing if ref[len(prefix):].isdigit()]
     return reference_for(year, max(numbers, default=0) + 1)
+
+
+def require_reference(value: Any) -> str:
+    """A reference the partners already use, in the generator's shape (ISS-2021-014)."""
+    text = value.strip() if isinstance(value, str) else ""
+    match = REFERENCE_PATTERN.fullmatch(text)
+    if match is None or reference_for(int(match[1]), int(match[2])) != text:
+        raise InvalidInput("import.error.reference_format", reference=str(value)[:40], example=reference_for(2021, 14))
+    return text
+
+
+def check_reference_free(session: Session, reference: str) -> None:
+    if session.scalar(select(Household.id).where(Household.reference == reference)) is not None:
+        raise Conflict("import.error.reference_taken", reference=reference)
 
 
 def check_referent_operates_axis(session: Session, axis_id: int, organisation_id: int) -> None:
@@ -68,8 +84,11 @@ def register_household(
     children: int,
     administrative_status: str,
     referred_on: date,
+    reference: str | None = None,
 ) -> tuple[int, str]:
-    """Register a household referred to ISSUE. Returns (id, generated reference)."""
+    """Register a household referred to ISSUE. Returns (id, reference): the reference given (the one
+    the partner already uses, refused if taken) or, by default, a generated one."""
+    chosen = None if reference is None else require_reference(reference)
     axis_id = require_int(axis_id, "field.axis", minimum=1)
     organisation_id = require_int(referent_organisation_id, "field.referent_organisation", minimum=1)
     adults, children = _composition(adults, children)
@@ -79,18 +98,22 @@ def register_household(
     # Two registrations racing for the same number: the unique reference refuses one; try the next.
     for attempt in range(REFERENCE_ATTEMPTS):
         try:
-            return _register(engine, actor, axis_id, organisation_id, adults, children, status, referred)
+            return _register(engine, actor, axis_id, organisation_id, adults, children, status, referred, chosen)
         except IntegrityError as exc:
-            if "reference" not in str(exc.orig) or attempt == REFERENCE_ATTEMPTS - 1:
+            if chosen is not None or "reference" not in str(exc.orig) or attempt == REFERENCE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _register(engine, actor, axis_id, organisation_id, adults, children, status, referred) -> tuple[int, str]:
+def _register(
+    engine, actor, axis_id, organisation_id, adults, children, status, referred, reference=None
+) -> tuple[int, str]:
     with write_session(engine) as session:
         check_referent_operates_axis(session, axis_id, organisation_id)
+        if reference is not None:
+            check_reference_free(session, reference)
         household = Household(
-            reference=next_reference(session, referred.year),
+            reference=reference or next_reference(session, referred.year),
             adults=adults,
             children=children,
             axis_id=axis_id,
