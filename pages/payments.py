@@ -13,6 +13,7 @@ from issue_core.models import IncomeStatus, PaymentMethod, Role
 from issue_core.queries.intervals import first_of_month, next_month
 from issue_core.queries.payments_views import (
     contribution_history,
+    contribution_version,
     editable_households,
     household_balance,
     payment_history,
@@ -47,6 +48,10 @@ chosen = st.selectbox(
 # A form acts on the household it was drawn for: if the list changed under the user's feet (the
 # household moved to another partner, say), the service judges that household, not another one.
 target = int(as_drawn("payments.household", int(chosen)))
+# The household's statuses and payments as this screen shows them: a change made meanwhile by someone
+# else makes the services refuse the form ("changed since you opened it").
+# (The previous run's version is that of `target`: the household chosen then.)
+drawn_from = as_drawn("payments-contribution-version", read(contribution_version, int(chosen)))
 household = by_id.loc[chosen]
 reference = household["reference"]
 referred_on: date = household["referred_on"]
@@ -134,7 +139,7 @@ with status_tab:
             contributions.set_income_status, engine(), actor, target,
             effective_from=effective_from, income_status=income_status, monthly_income=monthly_income,
             override_amount=override_amount if override else None,
-            override_reason=override_reason if override else None,
+            override_reason=override_reason if override else None, drawn_from=drawn_from,
         )
         if amount is not NOT_DONE:
             after_write(t, actor, t("payments.status_saved", reference=reference, amount=t.money(amount),
@@ -167,6 +172,7 @@ with payment_tab:
             rows = attempt(
                 contributions.record_payment, engine(), actor, target,
                 paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None,
+                drawn_from=drawn_from,
             )
             if rows is not NOT_DONE:
                 after_write(t, actor, t("payments.payment_saved", reference=reference, amount=t.money(amount),

@@ -50,6 +50,9 @@ def requested_unit() -> int | None:
 
 
 def stay_label(row: pd.Series) -> str:
+    if pd.notna(row["end_date"]):
+        return t("placements.stay_label_planned", reference=row["reference"], site=row["site"], unit=row["unit"],
+                 start=row["start_date"], end=row["end_date"])
     return t("placements.stay_label", reference=row["reference"], site=row["site"], unit=row["unit"],
              start=row["start_date"])
 
@@ -164,7 +167,7 @@ with place:
 
 # --- end a placement and transfer: one of the open placements ------------------------------------
 
-running = read(open_placements, scope)
+running = read(open_placements, scope, today)  # with the stays only planned to end (they may end earlier)
 
 
 def choose_stay(key: str) -> pd.Series | None:
@@ -184,14 +187,29 @@ def first_end(stay: pd.Series) -> date:
     return stay["start_date"] + ONE_DAY
 
 
+def last_end(stay: pd.Series) -> date:
+    """The latest day a stay may end: its planned end, if any (brought forward, never extended)."""
+    if pd.notna(stay["end_date"]):
+        st.caption(t("placements.planned_end", end=stay["end_date"]))
+        return stay["end_date"]
+    return LATEST_DATE
+
+
+def end_dates(stay: pd.Series) -> tuple[date, date, date]:
+    """(default, earliest, latest) of the date a stay ends or is transferred on."""
+    earliest, latest = first_end(stay), last_end(stay)
+    return min(max(today, earliest), latest), earliest, latest
+
+
 with finish:
     stay = choose_stay("pl-end-stay")
     if stay is not None:
         placement_id = int(stay.name)
         version = as_drawn(f"end-placement-{placement_id}", int(stay["version"]))
         prefix = form_key(f"pl-end-{placement_id}")
+        default, earliest, latest = end_dates(stay)
         with st.form(f"{prefix}-form"):
-            ended = st.date_input(t("field.end_date"), max(today, first_end(stay)), first_end(stay), LATEST_DATE,
+            ended = st.date_input(t("field.end_date"), default, earliest, latest,
                                   format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.end.date_help"))
             destination = st.selectbox(t("field.exit_destination"), EXITS, index=None, format_func=lambda d: t(f"exit.{d}"),
                                        placeholder=t("placements.choose"), key=f"{prefix}-destination",
@@ -213,7 +231,8 @@ with transfer:
         placement_id = int(stay.name)
         version = as_drawn(f"transfer-placement-{placement_id}", int(stay["version"]))
         prefix = form_key(f"pl-transfer-{placement_id}")
-        day = st.date_input(t("field.transfer_date"), max(today, first_end(stay)), first_end(stay), LATEST_DATE,
+        default, earliest, latest = end_dates(stay)
+        day = st.date_input(t("field.transfer_date"), default, earliest, latest,
                             format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.transfer.date_help"))
         if day is not None:
             partner_id = int(stay["partner_id"])

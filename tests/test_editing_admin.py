@@ -420,3 +420,39 @@ def test_closing_without_a_reason_is_refused_and_writes_nothing(db):
     button(app, "Clôturer et appliquer le plan").click().run()
     assert errors(app) == [message("error.required_text", field="Motif de clôture")]
     assert counts(db, "placement", "convention") == before
+
+
+# --- contributions: a change from a stale screen (two sessions on the same household) -----------------
+
+
+def test_a_payment_from_a_stale_screen_is_refused_then_accepted_after_reload(db, coordinator):
+    first, household_id = payments_page(db, coordinator)
+    second, same = payments_page(db, coordinator)
+    assert same == household_id
+    fill_payment(first, 40.0, [date(2026, 11, 1)])
+    assert not errors(first)
+    before = counts(db, "payment")
+    fill_payment(second, 40.0, [date(2026, 11, 1)])  # the same payment, recorded twice?
+    assert errors(second) == [message("error.stale_version")]
+    assert counts(db, "payment") == before
+    fill_payment(second, 15.0, [date(2026, 11, 1)])  # the screen now shows the first payment
+    assert not errors(second)
+    assert counts(db, "payment") == {"payment": before["payment"] + 1, "audit_event": before["audit_event"] + 1}
+
+
+def test_a_status_from_a_stale_screen_is_refused(db, coordinator):
+    first, household_id = payments_page(db, coordinator)
+    second, _ = payments_page(db, coordinator)
+    for app, amount in ((first, 25.0), (second, 35.0)):
+        widget(app.checkbox, "Modifier le montant (une raison est requise)").check().run()
+        widget(app.number_input, "Montant modifié").set_value(amount)
+        widget(app.text_input, "Raison de la dérogation").input("Accord du CPAS")
+    button(first, "Enregistrer le statut").click().run()
+    assert not errors(first)
+    before = counts(db, "contribution_status")
+    button(second, "Enregistrer le statut").click().run()
+    assert errors(second) == [message("error.stale_version")]
+    assert counts(db, "contribution_status") == before
+    amount = scalar(db, "SELECT monthly_amount FROM contribution_status WHERE household_id = :h AND effective_from = :d",
+                    h=household_id, d="2026-11-23")
+    assert float(amount) == 25.0  # the first session's amount stays

@@ -644,3 +644,70 @@ def test_random_placement_input_breaks_nothing(database, start, end, notes, ende
         widget(app.text_area, r"^pl-end-\d+-g\d+-notes$").input(notes)
         submit(app, "Terminer le séjour")
     assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
+
+
+# --- a stay only planned to end: offered, brought forward, transferred ----------------------------------
+
+
+def planned_stay(engine: Engine, who: Actor, days: int = 60) -> dict:
+    """One of the coordinator's open stays, given a planned end `days` after TODAY (no destination)."""
+    stay = open_stay(engine, who)
+    behind_the_screen(engine, "UPDATE placement SET end_date = :d WHERE id = :p",
+                      d=(TODAY + timedelta(days=days)).isoformat(), p=stay["placement_id"])
+    return {**stay, "end_date": TODAY + timedelta(days=days)}
+
+
+def test_a_planned_end_is_offered_and_brought_forward(database):
+    coordinator = actor(database, "coordinator")
+    stay = planned_stay(database, coordinator)
+    app = placement_page(database, coordinator)
+    chooser = widget(app.selectbox, r"^pl-end-stay$")
+    assert any("fin prévue le 22/01/2027" in option for option in chooser.options)
+    choose_stay(app, "end", stay["placement_id"])
+    assert any("Fin prévue le 22/01/2027" in c.value for c in app.caption)
+    day = widget(app.date_input, r"^pl-end-\d+-g\d+-date$")
+    assert day.value == TODAY
+    day.set_value(TODAY + timedelta(days=90)).run()  # after the planned end: not taken
+    assert widget(app.date_input, r"^pl-end-\d+-g\d+-date$").value <= stay["end_date"]
+    widget(app.date_input, r"^pl-end-\d+-g\d+-date$").set_value(TODAY + timedelta(days=30))
+    widget(app.selectbox, r"^pl-end-\d+-g\d+-destination$").set_value("housing_first")
+    last = last_audit_id(database)
+    submit(app, "Terminer le séjour")
+    assert errors(app) == []
+    assert audit_actions(database, last) == ["placement.end"]
+    with read_session(database) as session:
+        placement = session.get(Placement, stay["placement_id"])
+        assert (placement.end_date, placement.exit_destination) == (TODAY + timedelta(days=30), "housing_first")
+    assert stay["placement_id"] not in widget(app.selectbox, r"^pl-end-stay$").options  # finished now
+    assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
+
+
+def test_a_planned_stay_is_transferred_before_its_planned_end(database):
+    coordinator = actor(database, "coordinator")
+    stay = planned_stay(database, coordinator)
+    app = placement_page(database, coordinator)
+    target = choose_transfer(app, database, stay)
+    last = last_audit_id(database)
+    submit(app, "Transférer")
+    assert errors(app) == []
+    assert audit_actions(database, last) == ["placement.transfer"]
+    with read_session(database) as session:
+        old = session.get(Placement, stay["placement_id"])
+        new = session.scalars(select(Placement).order_by(Placement.id.desc()).limit(1)).one()
+    assert (old.end_date, old.exit_destination) == (TODAY, "other_issue_unit")
+    assert (new.unit_id, new.start_date, new.end_date) == (target, TODAY, None)
+    assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
+
+
+def test_a_planned_end_finished_meanwhile_is_refused(database):
+    coordinator = actor(database, "coordinator")
+    stay = planned_stay(database, coordinator)
+    app = placement_page(database, coordinator)
+    choose_stay(app, "end", stay["placement_id"])
+    widget(app.selectbox, r"^pl-end-\d+-g\d+-destination$").set_value("street")
+    placement_services.end_placement(database, SYSTEM, stay["placement_id"], version=stay["version"],
+                                     end_date=TODAY + timedelta(days=10), exit_destination="prison")
+    st.cache_data.clear()
+    before = state(database)
+    submit(app, "Terminer le séjour")
+    assert_refused(app, database, before, "a changé depuis que vous l'avez ouvert")

@@ -312,10 +312,16 @@ OPEN_PLACEMENT_COLUMNS = ["placement_id", "version", "household_id", "reference"
                           "unit", "start_date", "end_date"]
 
 
-def open_placements(engine: Engine, scope: int | None) -> pd.DataFrame:
-    """Placements without an end (the ones that can be ended or transferred), by reference.
+def open_placements(engine: Engine, scope: int | None, day: date | None = None) -> pd.DataFrame:
+    """The placements that can be ended or transferred, by reference: those without an end and, with
+    `day`, those only planned to end (an end date, no exit destination yet) on or after `day`, which
+    may be brought forward (services.placements._check_exit).
 
-    columns: OPEN_PLACEMENT_COLUMNS."""
+    columns: OPEN_PLACEMENT_COLUMNS (end_date: the planned end, None when open)."""
+    still_running = Placement.end_date.is_(None)
+    if day is not None:
+        planned = and_(Placement.exit_destination.is_(None), Placement.end_date >= date_param(day))
+        still_running = or_(still_running, planned)
     query = (
         select(
             Placement.id.label("placement_id"), Placement.version, Household.id.label("household_id"),
@@ -325,7 +331,7 @@ def open_placements(engine: Engine, scope: int | None) -> pd.DataFrame:
         .join(Household, Household.id == Placement.household_id)
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(Placement.end_date.is_(None), *_in_scope(scope))
+        .where(still_running, *_in_scope(scope))
         .order_by(Household.reference, Placement.start_date)
     )
     return read_frame(

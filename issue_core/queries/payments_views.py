@@ -16,7 +16,7 @@ from issue_core.models import ContributionStatus, Household, Organisation, Payme
 from issue_core.queries.contributions import arrears
 from issue_core.queries.filters import NO_FILTERS
 from issue_core.queries.frames import read_frame
-from issue_core.services.contributions import amount_from_scale, scale_in_force
+from issue_core.services.contributions import amount_from_scale, contribution_records_version, scale_in_force
 
 
 def editable_households(engine: Engine, organisation_id: int | None, every_organisation: bool) -> pd.DataFrame:
@@ -100,3 +100,10 @@ def scale_preview(engine: Engine, income_status: str, day: date, monthly_income:
         except InvalidInput:
             return {"missing": "income", "label": entry.label, "rule": entry.rule}
         return {"amount": amount, "label": entry.label, "rule": entry.rule}
+
+
+def contribution_version(engine: Engine, household_id: int) -> str:
+    """The version of the household's contribution records the forms send back (drawn_from), so that
+    the services refuse a change made from a screen older than them."""
+    with read_session(engine) as session:
+        return contribution_records_version(session, household_id)

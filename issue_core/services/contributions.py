@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from issue_core import clock
 from issue_core.auth import Actor, require_admin, require_household_editor
 from issue_core.db import write_session
-from issue_core.errors import Conflict, InvalidInput, Money, Term
+from issue_core.errors import Conflict, InvalidInput, Money, StaleVersion, Term
 from issue_core.models import (
     ContributionScale,
     ContributionStatus,
@@ -67,6 +69,25 @@ def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
+def contribution_records_version(session: Session, household_id: int) -> str:
+    """What a contributions screen was drawn from: a digest of the household's income statuses
+    (every column: a status replaced in place changes it) and of its payments (ids: payments are only
+    added or undone). A status set, replaced or undone, or a payment recorded or undone, changes it."""
+    statuses = session.scalars(
+        select(ContributionStatus).where(ContributionStatus.household_id == household_id).order_by(ContributionStatus.id)
+    )
+    payments = session.scalars(select(Payment.id).where(Payment.household_id == household_id).order_by(Payment.id))
+    content = json.dumps([[snapshot(row) for row in statuses], list(payments)], sort_keys=True, default=str)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _check_drawn_from(session: Session, household: Household, drawn_from: Any) -> None:
+    """Refuse a change made from a screen drawn before another change of the household's contributions
+    (None: no screen to compare with, as for an import)."""
+    if drawn_from is not None and drawn_from != contribution_records_version(session, household.id):
+        raise StaleVersion()
+
+
 @service
 def set_income_status(
     engine: Engine,
@@ -78,9 +99,12 @@ def set_income_status(
     monthly_income: Decimal | None = None,
     override_amount: Decimal | None = None,
     override_reason: str | None = None,
+    drawn_from: str | None = None,
 ) -> Decimal:
     """Set a household's income status from a date; the amount comes from the scale in force that day,
-    unless overridden with a reason. A status already starting that day is replaced. Returns the amount."""
+    unless overridden with a reason. A status already starting that day is replaced. Returns the amount.
+    `drawn_from` (contribution_records_version of the screen the form was drawn from) refuses a change
+    from a stale screen."""
     start = require_date(effective_from, "field.effective_from")
     status = require_choice(income_status, IncomeStatus, "field.income_status")
     income = optional_money(monthly_income, "field.monthly_income")
@@ -91,6 +115,7 @@ def set_income_status(
     with write_session(engine) as session:
         household = get_or_refuse(session, Household, household_id, "household", lock=True)
         require_household_editor(actor, household.referent_organisation_id)
+        _check_drawn_from(session, household, drawn_from)
         if start < household.referred_on:
             raise InvalidInput("error.status_before_referral", date=household.referred_on)
         if household.follow_up_ended_on is not None and start >= household.follow_up_ended_on:
@@ -143,8 +168,10 @@ def record_payment(
     period_months: list[date] | date,
     method: str,
     notes: str | None = None,
+    drawn_from: str | None = None,
 ) -> list[int]:
-    """Record a payment covering one or several months (the amount is split over them). Returns row ids."""
+    """Record a payment covering one or several months (the amount is split over them). Returns row ids.
+    `drawn_from`: as for set_income_status (two users recording the same payment: the second is refused)."""
     paid = require_date(paid_on, "field.paid_on")
     total = require_money(amount, "field.amount", positive=True)
     months = _months(period_months)
@@ -157,6 +184,7 @@ def record_payment(
     with write_session(engine) as session:
         household = get_or_refuse(session, Household, household_id, "household", lock=True)
         require_household_editor(actor, household.referent_organisation_id)
+        _check_drawn_from(session, household, drawn_from)
         if paid < household.referred_on:
             raise InvalidInput("error.payment_before_referral", date=household.referred_on)
         rows = [

@@ -94,10 +94,16 @@ def place_household(
 
 
 def _check_exit(session: Session, placement: Placement, end: date, *, shorten: bool = False) -> None:
-    """A stay may end on `end`: it is still open (or, when a site closes, planned to end later), the end
-    follows its start, and the end stays within the convention (invariant 4)."""
-    if placement.end_date is not None and not (shorten and placement.end_date > end):
-        raise Conflict("error.placement_already_ended", end=placement.end_date)
+    """A stay may end on `end`: it is still open, or only planned to end (an end date, no exit
+    destination yet) on or after `end` — brought forward, or confirmed on its planned day —, or, when
+    a site closes (`shorten`), ending after `end`; the end follows its start, and stays within the
+    convention (invariant 4). A finished stay (with its destination) is not changed."""
+    if placement.end_date is not None:
+        planned = placement.exit_destination is None
+        if planned and end > placement.end_date and not shorten:
+            raise Conflict("error.placement_planned_end_earlier", end=placement.end_date)
+        if not (planned and end <= placement.end_date) and not (shorten and placement.end_date > end):
+            raise Conflict("error.placement_already_ended", end=placement.end_date)
     if end <= placement.start_date:
         raise InvalidInput("error.end_before_start", start=placement.start_date, end=end)
     unit = session.get(Unit, placement.unit_id)

@@ -25,6 +25,25 @@ def choose(page, label: str, option: str | None = None) -> str:
     return text
 
 
+def choose_first(page, label: str) -> str:
+    """The first option of a selectbox further down a long page: its list may take a second click to
+    open once the page has scrolled to it."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.scroll_into_view_if_needed()
+    for _ in range(3):
+        box.click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 (not open yet: click again)
+            page.keyboard.press("Escape")
+    option = page.get_by_role("option").first
+    text = option.inner_text()
+    option.click()
+    wait_for_app(page)
+    return text
+
+
 def go_to(page, link: str) -> None:
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=link, exact=True).click()
     wait_for_app(page)
@@ -72,3 +91,41 @@ def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url
     screenshot(director, "editing_director_board")
     coordinator_context.close()
     director_context.close()
+
+
+def test_closing_a_site_relocates_or_exits_every_occupant(page, app_url):
+    """An admin closes 3 pommiers: a plan for each occupant (the first unit offered while one is left,
+    else the first exit), a confirmation dialog, then one transaction; the occupancy board shows the
+    site empty and each moved occupant in its new unit."""
+    sign_in(page, app_url, "admin")
+    go_to(page, "Clôturer un site")
+    choose(page, "Site", "3 pommiers")
+    occupants = re.findall(r"ISS-\d{4}-\d+", page.get_by_test_id("stMain").inner_text().split("Plan de relogement")[1])
+    assert len(occupants) >= 2
+    plan = {}
+    for reference in occupants:
+        plan[reference] = choose_first(page, f"Relogement de {reference}")
+    page.get_by_label("Motif de clôture").fill("Incendie")
+    page.get_by_label("Motif de clôture").press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Vérifier et clôturer").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    assert all(reference in dialog.inner_text() for reference in occupants)
+    screenshot(page, "editing_close_site_confirm")
+    dialog.get_by_role("button", name="Clôturer et appliquer le plan").click()
+    wait_for_app(page)
+    page.get_by_text(f"3 pommiers clôturé le").wait_for()
+    screenshot(page, "editing_close_site_done")
+
+    moved = {ref: re.search(r"Reloger à (.+?) · (\S+)", text) for ref, text in plan.items()}
+    assert any(moved.values()) and not all(moved.values())  # some moved, the rest exited
+    assert board_occupied(page, "3 pommiers") == 0
+    screenshot(page, "editing_close_site_board_empty")
+    for reference, target in moved.items():
+        if target is None:
+            continue
+        board_occupied(page, target.group(1))
+        board = page.get_by_test_id("stMain").inner_text()
+        assert reference in board and target.group(2) in board
+    screenshot(page, "editing_close_site_board_moved")
