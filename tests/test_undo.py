@@ -137,3 +137,17 @@ def test_undo_a_site_closure_with_a_transfer(world):
     assert len(stays(world)) == 2
     undo_last(world)
     assert stays(world) == {first: (world.a1, date(2024, 3, 1), None, None)}
+
+
+def test_undo_a_site_closure_gives_back_a_moved_stay_its_planned_end(world):
+    from issue_core.services import sites
+
+    sites.create_convention(world.engine, world.admin, site_id=world.gamma, start_date=date(2024, 1, 1),
+                            planned_end_date=date(2027, 12, 31), units_planned=1)
+    first = placements.place_household(world.engine, world.admin, household_id=world.h_samu, unit_id=world.a1,
+                                       start_date=date(2024, 3, 1), end_date=date(2024, 12, 1))
+    placements.close_site(world.engine, world.admin, world.alpha, closing_date=date(2024, 9, 30), reason="incendie",
+                          plan={first: placements.Relocation(unit_id=world.g1)})
+    undo_last(world)
+    assert stays(world) == {first: (world.a1, date(2024, 3, 1), date(2024, 12, 1), None)}
+    assert all(not rows for rows in violations(world.engine, TODAY).values())

@@ -250,7 +250,7 @@ def _relocate(
         if target.site_id == session.get(Unit, placement.unit_id).site_id:
             raise InvalidInput("error.transfer_same_site")
         _, moved = _transfer(session, actor, placement, target, day, None, override_reason, shorten=True)
-        return {"transfer": {"from": moved["from"], "to": moved["to"]}}
+        return {"transfer": {"from_before": moved["from_before"], "from": moved["from"], "to": moved["to"]}}
     destination = require_choice(relocation.exit_destination, ExitDestination, "field.exit_destination")
     if destination == ExitDestination.OTHER_ISSUE_UNIT:
         raise InvalidInput("error.use_transfer")

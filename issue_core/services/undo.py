@@ -123,8 +123,9 @@ def _undo(session: Session, event: AuditEvent) -> None:
     elif event.action == "site.close":
         for move in event.after["occupants"].values():
             if "transfer" in move:
-                before = {**move["transfer"]["from"], "end_date": None, "exit_destination": None}
-                _undo_transfer(session, move["transfer"]["from"], before, move["transfer"]["to"])
+                transfer = move["transfer"]
+                before = transfer.get("from_before") or {**transfer["from"], "end_date": None, "exit_destination": None}
+                _undo_transfer(session, transfer["from"], before, transfer["to"])
             else:
                 _put_back(session, "placement", move["exit"]["after"], move["exit"]["before"])
         _put_back(session, "convention", event.after["convention"], event.before["convention"])
