@@ -1,0 +1,270 @@
+"""Meeting screen: large slides for the wall of the team meeting, rotating every N seconds (pausable),
+data refreshed without reloading the page. Counts only: no household reference, name or identifier.
+
+The slides live in a fragment that reruns every N seconds (N ≤ 60, so the data is at most a minute
+old even when paused); each run re-reads through ui.data.read, whose cache follows the data version.
+The controls sit in the sidebar, so a collapsed sidebar leaves the wall to the slide.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from issue_core import clock
+from issue_core.models import Role
+from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
+from issue_core.queries.alerts import conventions_ending
+from issue_core.queries.caseloads import caseload_on
+from issue_core.queries.meeting_views import BRUSSELS, caseload_by_axis, changes_since, occupancy_tiles
+from issue_core.queries.metrics import FLOW_DAYS, kpis
+from issue_core.queries.overview_views import VACANT_ALERT_DAYS
+from issue_core.queries.sites import DEFAULT_WARNING_DAYS
+from issue_core.ui.components import axis_label
+from issue_core.ui.data import read
+from issue_core.ui.figures import kpi_card, plain
+from issue_core.ui.gate import require_role
+from issue_core.ui.i18n import translator
+
+SLIDES = ("figures", "conventions", "board", "changes", "caseloads")
+DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 15, 5, 60  # at most 60: the data refresh rides on the rotation
+ADVANCE_AFTER = 0.8  # a fragment run this share of the interval after the last change moves on (timer jitter)
+FULL_RUN_EVERY = 15 * 60  # seconds: a full run now and then re-checks the sign-in and today's date
+SINCE_DAYS = 7
+SLIDE_KEY, SHOWN_AT_KEY = "meeting_slide", "meeting_shown_at"
+FULL_RUN_AT_KEY, DAY_KEY = "meeting_full_run_at", "meeting_day"
+VACANT_COLOUR, LONG_VACANT_COLOUR = STATUS_COLOURS["active"], STATUS_COLOURS["overdue"]
+UNAVAILABLE_COLOUR = STATUS_COLOURS["closed"]
+
+STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; }
+.st-key-meeting_wall h1 { font-size: 3.4rem; }
+.st-key-meeting_wall h2, .st-key-meeting_wall h3 { font-size: 2.2rem; }
+.st-key-meeting_wall p { font-size: 1.5rem; }
+.st-key-meeting_wall [data-testid="stMetricValue"] p { font-size: 4rem; font-weight: 700; line-height: 1.1; }
+.st-key-meeting_wall [data-testid="stMetricLabel"] p { font-size: 1.5rem; white-space: normal; }
+.st-key-meeting_wall [data-testid="stMetricLabel"] .stMarkdownEllipsis { white-space: normal; overflow: visible; }
+.st-key-meeting_wall [data-testid="stMetricDelta"] p { font-size: 1.2rem; }
+.st-key-meeting_wall [data-testid="stTable"] th, .st-key-meeting_wall [data-testid="stTable"] td,
+.st-key-meeting_wall [data-testid="stTable"] td p { font-size: 1.7rem; }
+.meeting-indicator { font-size: 2.4rem; font-weight: 700; text-align: right; }
+.meeting-status { font-size: 1.3rem; text-align: right; }
+.meeting-site { font-size: 1.7rem; font-weight: 700; margin: 0.6rem 0 0.3rem; }
+.meeting-tiles { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.meeting-tile { min-width: 8.5rem; padding: 0.45rem 0.7rem; border-radius: 0.5rem; color: #fff; }
+.meeting-tile b { display: block; font-size: 1.5rem; }
+.meeting-tile span { font-size: 1.15rem; }
+.meeting-legend { display: flex; flex-wrap: wrap; gap: 1.2rem; font-size: 1.4rem; margin-bottom: 0.5rem; }
+.meeting-swatch { display: inline-block; width: 1.3rem; height: 1.3rem; border-radius: 0.25rem;
+                  vertical-align: middle; margin-right: 0.4rem; }
+</style>"""
+
+actor = require_role(*Role)
+t = translator()
+st.html(STYLE)
+state = st.session_state
+state[FULL_RUN_AT_KEY] = time.monotonic()
+state[DAY_KEY] = clock.today()
+
+
+def step(by: int) -> None:
+    """Previous / next slide (a button's callback): the chosen slide then stays a full interval."""
+    state[SLIDE_KEY] = (int(state.get(SLIDE_KEY, 0)) + by) % len(SLIDES)
+    state[SHOWN_AT_KEY] = time.monotonic()
+
+
+with st.sidebar.expander(t("meeting.controls.title"), icon=":material/tune:", expanded=True):
+    seconds = st.number_input(t("meeting.controls.seconds"), min_value=MIN_SECONDS, max_value=MAX_SECONDS,
+                              value=DEFAULT_SECONDS, step=5, key="meeting_seconds")
+    paused = st.toggle(t("meeting.controls.pause"), key="meeting_paused")
+    default_since = clock.today() - timedelta(days=SINCE_DAYS)
+    chosen = st.date_input(t("meeting.controls.since"), default_since, max_value=clock.today(),
+                           format="DD/MM/YYYY", key="meeting_since")
+    since = chosen if isinstance(chosen, date) else default_since
+    back, forward = st.columns(2)
+    back.button(t("meeting.controls.previous"), icon=":material/skip_previous:", key="meeting_previous",
+                on_click=step, args=(-1,), width="stretch")
+    forward.button(t("meeting.controls.next"), icon=":material/skip_next:", key="meeting_next",
+                   on_click=step, args=(1,), width="stretch")
+
+
+def slide_to_show(now: float) -> int:
+    """The slide of this run: the next one once the interval is over, unless paused. Only two
+    numbers are kept in the session, whatever the number of runs."""
+    slide = int(state.get(SLIDE_KEY, 0)) % len(SLIDES)
+    shown_at = state.get(SHOWN_AT_KEY)
+    if shown_at is not None and not paused and now - shown_at >= seconds * ADVANCE_AFTER:
+        slide, shown_at = (slide + 1) % len(SLIDES), now
+    if shown_at is None or paused:
+        shown_at = now  # on play, the slide shown stays a full interval
+    state[SLIDE_KEY], state[SHOWN_AT_KEY] = slide, shown_at
+    return slide
+
+
+# --- the slides ---------------------------------------------------------------------------------------
+
+
+def figures_slide(today: date) -> None:
+    figures = read(kpis, today)
+    row = st.columns(5)
+    kpi_card(row[0], t, t("overview.kpi.active_sites"), figures.active_sites)
+    kpi_card(row[1], t, t("overview.kpi.available_units"), figures.available_units)
+    kpi_card(row[2], t, t("overview.kpi.occupied_units"), figures.occupied_units)
+    kpi_card(row[3], t, t("overview.kpi.vacant_units"), figures.vacant_units, lower_is_better=True)
+    kpi_card(row[4], t, t("overview.kpi.occupancy"), figures.occupancy_rate, kind="percent")
+    by_axis = sorted(figures.households_followed_by_axis.items())
+    row = st.columns(len(by_axis) + 1)
+    kpi_card(row[0], t, t("overview.kpi.households_followed"), figures.households_followed, neutral=True)
+    for column, (axis, figure) in zip(row[1:], by_axis, strict=True):
+        kpi_card(column, t, t("overview.kpi.households_of_axis", axis=axis_label(t, axis)), figure, neutral=True)
+    row = st.columns(3)
+    kpi_card(row[0], t, t("overview.kpi.entries", days=FLOW_DAYS), figures.entries_30_days, neutral=True)
+    kpi_card(row[1], t, t("overview.kpi.exits", days=FLOW_DAYS), figures.exits_30_days, neutral=True)
+    kpi_card(row[2], t, t("overview.kpi.arrears"), figures.arrears, kind="money", lower_is_better=True)
+    st.caption(t("meeting.figures.caption", today=today))
+
+
+def days_left(days: int) -> str:
+    return t("meeting.conventions.overdue_by", days=-days) if days < 0 else t("meeting.conventions.ends_in", days=days)
+
+
+def conventions_slide(today: date) -> None:
+    conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
+    overdue = conventions[conventions["status"] == "overdue"]
+    row = st.columns(3)
+    row[0].metric(t("meeting.conventions.overdue"), len(overdue), border=True)
+    row[1].metric(t("meeting.conventions.ending_soon"), len(conventions) - len(overdue), border=True)
+    row[2].metric(t("meeting.conventions.units_at_risk"), int(conventions["occupied_units"].sum()), border=True)
+    if conventions.empty:
+        st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
+        return
+    st.table(pd.DataFrame({
+        t("meeting.col.site"): [plain(site) for site in conventions["site"]],
+        t("meeting.col.operator"): [plain(operator) for operator in conventions["housing_operator"]],
+        t("meeting.col.planned_end"): [t.date(row.actual_end_date or row.planned_end_date)
+                                       for row in conventions.itertuples()],
+        t("meeting.col.status"): [t(f"status.{status}") for status in conventions["status"]],
+        t("meeting.col.days_left"): [days_left(int(days)) for days in conventions["days_to_end"]],
+        t("meeting.col.units_at_risk"): conventions["occupied_units"].astype(str),
+    }), border="horizontal")
+    st.caption(t("meeting.conventions.caption", days=DEFAULT_WARNING_DAYS))
+
+
+def tile_look(unit) -> tuple[str, str]:  # noqa: ANN001 (a row of occupancy_tiles)
+    """(colour, second line) of a unit's tile: the occupant's axis, vacant (red when for long), unavailable."""
+    if unit.state == "occupied":
+        return AXIS_COLOURS.get(unit.axis_id, UNAVAILABLE_COLOUR), axis_label(t, unit.axis_id)
+    if unit.state == "vacant":
+        days = int(unit.days_vacant) if pd.notna(unit.days_vacant) else 0
+        colour = LONG_VACANT_COLOUR if days > VACANT_ALERT_DAYS else VACANT_COLOUR
+        return colour, t("meeting.board.vacant_days", days=days)
+    return UNAVAILABLE_COLOUR, t("meeting.board.unavailable")
+
+
+def legend() -> str:
+    items = [(AXIS_COLOURS[axis], axis_label(t, axis)) for axis in sorted(AXIS_COLOURS)] + [
+        (VACANT_COLOUR, t("meeting.board.legend_vacant")),
+        (LONG_VACANT_COLOUR, t("meeting.board.legend_long_vacant", days=VACANT_ALERT_DAYS)),
+        (UNAVAILABLE_COLOUR, t("meeting.board.unavailable")),
+    ]
+    return "".join(f'<span><span class="meeting-swatch" style="background:{colour}"></span>{html.escape(text)}</span>'
+                   for colour, text in items)
+
+
+def site_summary(name: str, units: pd.DataFrame) -> str:
+    """"Dubrucq · 12 occupied, 2 vacant, 0 unavailable" (plain text)."""
+    counts = units["state"].value_counts()
+    return t("meeting.board.site_summary", site=name, occupied=int(counts.get("occupied", 0)),
+             vacant=int(counts.get("vacant", 0)), unavailable=int(counts.get("unavailable", 0)))
+
+
+def board_slide(today: date) -> None:
+    tiles = read(occupancy_tiles, today)
+    if tiles.empty:
+        st.info(t("meeting.board.no_site"))
+        return
+    st.subheader(site_summary(t("meeting.board.all_sites", units=len(tiles)), tiles), anchor=False)
+    parts = [f'<div class="meeting-legend">{legend()}</div>']
+    for (_, site), units in tiles.groupby(["site_id", "site"], sort=False):
+        parts.append(f'<div class="meeting-site">{html.escape(site_summary(str(site), units))}</div>')
+        parts.append('<div class="meeting-tiles">')
+        for unit in units.itertuples():
+            colour, line = tile_look(unit)
+            parts.append(f'<div class="meeting-tile" style="background:{colour}">'
+                         f'<b>{html.escape(str(unit.unit))}</b><span>{html.escape(line)}</span></div>')
+        parts.append("</div>")
+    st.html("".join(parts))
+
+
+def changes_slide(today: date) -> None:
+    changes = read(changes_since, since, today)
+    figures = [
+        ("meeting.changes.entries", changes.entries), ("meeting.changes.exits", changes.exits),
+        ("meeting.changes.transfers", changes.transfers),
+        ("meeting.changes.contributions", changes.contribution_statuses_set),
+        ("meeting.changes.opened", changes.conventions_opened),
+        ("meeting.changes.extended", changes.conventions_extended),
+        ("meeting.changes.closed", changes.conventions_closed),
+    ]
+    for first in (0, 4):
+        row = st.columns(4)
+        for column, (key, count) in zip(row, figures[first:first + 4], strict=False):
+            column.metric(t(key), count, border=True)
+    st.subheader(t("meeting.changes.destinations"))
+    if not changes.exits_by_destination:
+        st.caption(t("meeting.changes.no_exit"))
+    else:
+        st.table(pd.DataFrame({
+            t("meeting.col.destination"): [t(f"exit.{name}") for name in changes.exits_by_destination],
+            t("meeting.col.exits"): [str(count) for count in changes.exits_by_destination.values()],
+        }), border="horizontal")
+    st.caption(t("meeting.changes.caption"))
+
+
+def caseloads_slide(today: date) -> None:
+    per_axis = read(caseload_by_axis, today)
+    for row in per_axis.itertuples():
+        label, followed, placed, waiting = st.columns([1, 2, 2, 2], vertical_alignment="center")
+        label.subheader(axis_label(t, row.axis_id), anchor=False)
+        followed.metric(t("meeting.caseloads.followed"), row.followed, border=True)
+        placed.metric(t("meeting.caseloads.placed"), row.placed, border=True)
+        waiting.metric(t("meeting.caseloads.waiting"), row.waiting, border=True)
+    per_partner = read(caseload_on, today)
+    if not per_partner.empty:
+        st.table(pd.DataFrame({
+            t("meeting.col.axis"): [axis_label(t, axis) for axis in per_partner["axis_id"]],
+            t("meeting.col.partner"): [plain(partner) for partner in per_partner["partner"]],
+            t("meeting.caseloads.followed"): per_partner["followed"].astype(str),
+            t("meeting.caseloads.placed"): per_partner["placed"].astype(str),
+            t("meeting.caseloads.waiting"): per_partner["waiting"].astype(str),
+        }), border="horizontal")
+
+
+SHOW = {"figures": figures_slide, "conventions": conventions_slide, "board": board_slide,
+        "changes": changes_slide, "caseloads": caseloads_slide}
+
+
+def wall() -> None:
+    """One run of the wall: the slide due now, drawn from fresh data."""
+    now = time.monotonic()
+    today = clock.today()
+    if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > FULL_RUN_EVERY:
+        st.rerun()  # a new day (new defaults) or a long time: the whole page again, sign-in checks included
+    slide = slide_to_show(now)
+    name = SLIDES[slide]
+    with st.container(key="meeting_wall"):
+        heading, indicator = st.columns([5, 1], vertical_alignment="center")
+        title = t(f"meeting.slide.{name}", since=since) if name == "changes" else t(f"meeting.slide.{name}")
+        heading.title(title, anchor=False)
+        now_here = datetime.now(BRUSSELS).strftime("%H:%M")
+        status = t("meeting.paused") if paused else t("meeting.updated_at", time=now_here)
+        indicator.html(f'<div class="meeting-indicator">{slide + 1} / {len(SLIDES)}</div>'
+                       f'<div class="meeting-status">{html.escape(status)}</div>')
+        SHOW[name](today)
+
+
+st.fragment(run_every=max(MIN_SECONDS, min(MAX_SECONDS, int(seconds))))(wall)()
