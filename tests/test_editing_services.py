@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from issue_core.db import read_session
-from issue_core.errors import Conflict, DomainError, StaleVersion
+from issue_core.errors import Conflict, StaleVersion
 from issue_core.models import AuditEvent, Placement
 from issue_core.queries.household_views import open_placements
 from issue_core.queries.payments_views import contribution_version
 from issue_core.services import contributions, placements, undo
 from tests.checks import violations
 from tests.conftest import TODAY
-from tests.world import build_world, row_counts
+from tests.world import build_world, refused, row_counts
 
 PLANNED_END = date(2027, 6, 1)
 
@@ -27,14 +27,6 @@ PLANNED_END = date(2027, 6, 1)
 def world(engine):
     return build_world(engine)
 
-
-def refused(world, error_type, key, call, *args, **kwargs) -> DomainError:
-    before = row_counts(world.engine)
-    with pytest.raises(error_type) as caught:
-        call(world.engine, *args, **kwargs)
-    assert caught.value.key == key, caught.value.message("en")
-    assert row_counts(world.engine) == before
-    return caught.value
 
 
 def stale(world, call, *args, **kwargs) -> None:

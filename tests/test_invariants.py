@@ -12,25 +12,16 @@ from sqlalchemy.exc import IntegrityError
 
 from issue_core.auth import SYSTEM
 from issue_core.db import read_session
-from issue_core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, StaleVersion
+from issue_core.errors import Conflict, InvalidInput, PermissionDenied, StaleVersion
 from issue_core.models import AuditEvent, Placement
 from issue_core.services import contributions, households, placements, sites
-from tests.world import audit_count, build_world, row_counts
+from tests.world import audit_count, build_world, refused, row_counts
 
 
 @pytest.fixture
 def world(engine):
     return build_world(engine)
 
-
-def refused(world, error_type, key, call, *args, **kwargs) -> DomainError:
-    """Run a service call that must be refused with `key`, and check that nothing was written."""
-    before = row_counts(world.engine)
-    with pytest.raises(error_type) as caught:
-        call(world.engine, *args, **kwargs)
-    assert caught.value.key == key, caught.value.message("en")
-    assert row_counts(world.engine) == before
-    return caught.value
 
 
 def place(world, household, unit, start, end=None, actor=None, **kwargs) -> int:

@@ -51,7 +51,7 @@ from issue_core.reports.period import (
     previous_month,
     suppress_small_counts,
 )
-from tests.test_metrics import APRIL, MARCH, MAY, build_small_world, d
+from tests.test_metrics import APRIL, MARCH, MAY, build_small_world
 
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import read_session
+from issue_core.errors import DomainError
 from issue_core.models import AuditEvent, Base, Role
 from issue_core.services import households, organisations, sites
 
@@ -105,3 +107,13 @@ def row_counts(engine: Engine) -> dict[str, int]:
 def audit_count(engine: Engine) -> int:
     with read_session(engine) as session:
         return session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def refused(world, error_type, key, call, *args, **kwargs) -> DomainError:
+    """Run a service call that must be refused with `key`, and check that nothing was written."""
+    before = row_counts(world.engine)
+    with pytest.raises(error_type) as caught:
+        call(world.engine, *args, **kwargs)
+    assert caught.value.key == key, caught.value.message("en")
+    assert row_counts(world.engine) == before
+    return caught.value

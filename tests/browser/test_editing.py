@@ -115,7 +115,7 @@ def test_closing_a_site_relocates_or_exits_every_occupant(page, app_url):
     screenshot(page, "editing_close_site_confirm")
     dialog.get_by_role("button", name="Clôturer et appliquer le plan").click()
     wait_for_app(page)
-    page.get_by_text(f"3 pommiers clôturé le").wait_for()
+    page.get_by_text("3 pommiers clôturé le").wait_for()
     screenshot(page, "editing_close_site_done")
 
     moved = {ref: re.search(r"Reloger à (.+?) · (\S+)", text) for ref, text in plan.items()}
