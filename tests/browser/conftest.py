@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,9 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
     raise RuntimeError("streamlit did not become healthy in time")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[str]:
+@contextmanager
+def running_app(tmp_path_factory, demo_sqlite_template) -> Iterator[str]:
+    """`streamlit run app.py` on a copy of the demo database; yields its URL."""
     database = tmp_path_factory.mktemp("browser") / "demo.sqlite"
     shutil.copy(demo_sqlite_template, database)
     port = free_port()
@@ -84,6 +86,20 @@ def app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[str]:
+    """One app for the session: tests may add data, but must not change what others count on."""
+    with running_app(tmp_path_factory, demo_sqlite_template) as url:
+        yield url
+
+
+@pytest.fixture
+def own_app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[str]:
+    """An app on its own copy of the demo, for a test that changes the data others count on."""
+    with running_app(tmp_path_factory, demo_sqlite_template) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

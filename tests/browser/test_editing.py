@@ -93,11 +93,11 @@ def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url
     director_context.close()
 
 
-def test_closing_a_site_relocates_or_exits_every_occupant(page, app_url):
+def test_closing_a_site_relocates_or_exits_every_occupant(page, own_app_url):
     """An admin closes 3 pommiers: a plan for each occupant (the first unit offered while one is left,
     else the first exit), a confirmation dialog, then one transaction; the occupancy board shows the
     site empty and each moved occupant in its new unit."""
-    sign_in(page, app_url, "admin")
+    sign_in(page, own_app_url, "admin")
     go_to(page, "Clôturer un site")
     choose(page, "Site", "3 pommiers")
     occupants = re.findall(r"ISS-\d{4}-\d+", page.get_by_test_id("stMain").inner_text().split("Plan de relogement")[1])
