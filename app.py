@@ -31,12 +31,6 @@ except Exception:  # noqa: BLE001 (whatever the driver raises, the user is told 
 if demo_enabled():
     st.sidebar.info(t("app.demo_banner"), icon="ℹ️")
 
-actor = gate.current_actor() or gate.sign_in(authenticator, t)
-if actor is None:
-    st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), url_path="sign-in")], position="hidden").run()
-    st.stop()
-
-t = translator()  # the user's own language once signed in
 EVERYONE = tuple(Role)
 PEOPLE = (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)  # the meeting screen sees only its page (DOMAIN.md)
 EDITORS = (Role.ADMIN, Role.COORDINATOR)
@@ -66,6 +60,18 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
     ("nav.section.admin", "pages/audit.py", "nav.audit", ":material/history:", "audit", (Role.ADMIN,)),
     ("nav.section.account", "pages/account.py", "nav.account", ":material/person:", "account", EVERYONE),
 ]
+
+actor = gate.current_actor()
+if actor is None:
+    # Signed out, every address stays known (none of its pages runs) from the first run on, so the
+    # page asked for (a bookmark) survives the sign-in cookie's reruns and opens once signed in.
+    st.navigation([st.Page(page[1], title=t(page[2]), url_path=page[4]) for page in PAGES], position="hidden")
+    actor = gate.sign_in(authenticator, t)
+    if actor is None:
+        gate.sign_in_help(t)
+        st.stop()
+
+t = translator()  # the user's own language once signed in
 must_change = st.session_state.get("issue_must_change_password", False)
 sections: dict[str, list] = {}
 allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]

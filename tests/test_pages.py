@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM
@@ -29,9 +30,24 @@ ALLOWED = {
 @pytest.fixture
 def app(demo_url, monkeypatch) -> AppTest:
     monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
+    as_the_live_server(monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
     return AppTest.from_file(APP, default_timeout=60)
+
+
+def as_the_live_server(monkeypatch) -> None:
+    """AppTest forgets at every run that app.py uses st.navigation, so with a pages/ folder it would
+    run a page's file directly on reruns (Streamlit's old multipage mode), skipping app.py. The live
+    server forgets nothing (and issue_core.ui.gate.through_entry_script covers its first run): make
+    AppTest run app.py every time, like the server."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def sign_in(app: AppTest, username: str, password: str | None = None) -> AppTest:
@@ -63,10 +79,22 @@ def test_signed_out_only_the_sign_in_form_shows(app):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_signed_out_no_page_can_be_reached(app, page):
+def test_signed_out_a_page_address_shows_only_the_sign_in_form(app, page):
     app.run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page(PAGES[page])
+    app.switch_page(PAGES[page]).run()  # the address is known (a bookmark survives the sign-in) …
+    assert not app.exception
+    assert [field.label for field in app.text_input] == ["Nom d'utilisateur", "Mot de passe"]
+    assert page_titles(app) == [] and not app.dataframe and not app.metric  # … but nothing of the page runs
+
+
+def test_a_bookmarked_page_opens_once_signed_in(app):
+    app.run()
+    app.switch_page(PAGES["audit"]).run()
+    app.text_input[0].input("admin")
+    app.text_input[1].input(PASSWORDS["admin"])
+    app.button[0].click().run()
+    assert not app.exception
+    assert page_titles(app) == ["Journal d'audit"]
 
 
 def test_a_wrong_password_gets_the_single_refusal_message(app):

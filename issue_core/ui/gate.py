@@ -11,10 +11,13 @@ from datetime import datetime
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit_authenticator.models.authentication_model import AuthenticationModel
 
 from issue_core import security
 from issue_core.auth import Actor
+from issue_core.db import demo_enabled
+from issue_core.demo import DEMO_ACCOUNTS
 from issue_core.i18n import Translator
 from issue_core.models import Role
 from issue_core.services import users
@@ -143,12 +146,34 @@ def sign_out() -> None:
     _forget_session()
 
 
+def through_entry_script() -> None:
+    """Run the page through app.py (sign-in gate, navigation), never on its own.
+
+    Streamlit takes an app with a pages/ folder for an old-style multipage app until st.navigation is
+    first called in the process (and AppTest resets that at every run); meanwhile a request for a
+    page's address runs the page file directly. Turn that off and start again from app.py."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_role(*roles: Role) -> Actor:
     """Pages call this first: a page outside the role's navigation cannot run, even if reached."""
     from issue_core.ui.i18n import translator
 
+    through_entry_script()
     actor = st.session_state.get(ACTOR_KEY)
     if actor is None or actor.role not in roles:
         st.error(translator()("error.page_not_allowed"))
         st.stop()
     return actor
+
+
+def sign_in_help(t: Translator) -> None:
+    """Under the sign-in form: how to get a first account, or the demo accounts in demo mode."""
+    if not users.has_any_account(engine()):
+        st.warning(t("auth.no_account_yet"))
+    elif demo_enabled():
+        with st.expander(t("auth.demo_accounts")):
+            st.table({t("auth.username"): [a.username for a in DEMO_ACCOUNTS],
+                      t("auth.password"): [a.password for a in DEMO_ACCOUNTS]})

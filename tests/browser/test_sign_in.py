@@ -85,6 +85,26 @@ def test_deep_link_to_an_admin_page_while_signed_out_lands_on_sign_in(page, app_
     assert page.get_by_role("heading", name="Utilisateurs").count() == 0
 
 
+def test_a_bookmarked_page_opens_after_the_sign_in_and_from_the_cookie_in_a_new_tab(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-BE")
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/audit")
+        settle(page)
+        assert sees_sign_in_form(page) and page.url.endswith("/audit")
+        page.get_by_label("Nom d'utilisateur").fill("admin")
+        page.get_by_label("Mot de passe").fill(PASSWORDS["admin"])
+        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("heading", name="Journal d'audit").wait_for()
+        wait_for_cookie(page)
+        tab = context.new_page()  # the same browser: its sign-in cookie opens the bookmark directly
+        tab.goto(f"{app_url}/export")
+        tab.get_by_role("heading", name="Export des tables").wait_for(timeout=30_000)
+        assert tab.url.endswith("/export")
+    finally:
+        context.close()
+
+
 def test_deep_link_to_an_admin_page_as_director_lands_on_the_default_page(page, app_url):
     sign_in(page, app_url, "dir.diogenes")
     page.goto(f"{app_url}/users")
