@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,7 @@ def _first_value(connection: sqlite3.Connection, query: str) -> object:
 
 
 def summarise_sqlite(path: Path) -> SqliteSummary:
-    with _closing(_connect(path)) as connection:
+    with closing(_connect(path)) as connection:
         tables = _table_names(connection)
         latest = _first_value(connection, "SELECT MAX(id) FROM audit_event") if "audit_event" in tables else None
         revision = _first_value(connection, "SELECT version_num FROM alembic_version") \
@@ -103,7 +104,7 @@ def check_sqlite_backup(path: Path) -> None:
     if not path.is_file():
         raise Refusal(f"{path} does not exist or is not a file")
     try:
-        with _closing(_connect(path, read_only=True)) as connection:
+        with closing(_connect(path, read_only=True)) as connection:
             verdict = _integrity(connection)
             tables = _table_names(connection)
     except sqlite3.DatabaseError as error:
@@ -141,7 +142,7 @@ def backup_sqlite(source: Path, destination: Path) -> SqliteSummary:
     partial = destination.with_name(f".{destination.name}.partial")
     partial.unlink(missing_ok=True)
     try:
-        with _closing(_connect(source)) as live, _closing(sqlite3.connect(partial)) as copy:
+        with closing(_connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
             _copy(live, copy)
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
             verdict = _integrity(copy)
@@ -163,25 +164,12 @@ def restore_sqlite(source: Path, target: Path) -> Path | None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = target.with_name(f"{target.stem}.before-restore-{stamp}{target.suffix}")
         backup_sqlite(target, kept)
-    with _closing(_connect(source, read_only=True)) as backup, _closing(_connect(target)) as live:
+    with closing(_connect(source, read_only=True)) as backup, closing(_connect(target)) as live:
         _copy(backup, live)
         verdict = _integrity(live)
     if verdict != "ok":
         raise Refusal(f"the restored database fails PRAGMA integrity_check ({verdict}); the previous one is {kept}")
     return kept
-
-
-class _closing:
-    """sqlite3 connections close on exit (their own context manager only ends the transaction)."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.connection
-
-    def __exit__(self, *_: object) -> None:
-        self.connection.close()
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
+from issue_core.i18n import BRUSSELS
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

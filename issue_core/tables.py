@@ -107,6 +107,11 @@ def fits_in_excel(rows: int) -> bool:
     return rows <= EXCEL_MAX_ROWS - 1
 
 
+def too_big_for_excel(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """The tables (with their row counts) that would not fit in a sheet."""
+    return {name: len(frame) for name, frame in frames.items() if not fits_in_excel(len(frame))}
+
+
 def tables_csv(engine: Engine, name: str) -> bytes:
     return to_csv(table_frame(engine, name))
 
@@ -114,9 +119,8 @@ def tables_csv(engine: Engine, name: str) -> bytes:
 def tables_xlsx(engine: Engine, names: Iterable[str] | None = None) -> bytes:
     """One workbook, a sheet per table; refused (TooManyRowsForExcel) when a sheet would not fit."""
     frames = table_frames(engine, names)
-    for name, frame in frames.items():
-        if not fits_in_excel(len(frame)):
-            raise TooManyRowsForExcel(name, len(frame))
+    for name, rows in too_big_for_excel(frames).items():
+        raise TooManyRowsForExcel(name, rows)
     return to_xlsx(frames)
 
 
@@ -137,7 +141,7 @@ def _export_workbook(engine: Engine, destination: Path) -> int:
         print(f"{destination} is a folder: give a file name ending in .xlsx (nothing written)", file=sys.stderr)
         return 2
     frames = table_frames(engine)
-    too_big = {name: len(frame) for name, frame in frames.items() if not fits_in_excel(len(frame))}
+    too_big = too_big_for_excel(frames)
     if too_big:
         for name, rows in too_big.items():
             print(TooManyRowsForExcel(name, rows).message("en"), file=sys.stderr)

@@ -58,10 +58,6 @@ def with_progress(service, label: str):
     return result
 
 
-def counts_text(result: ImportResult) -> str:
-    return ", ".join(f"{table} {count}" for table, count in result.counts.items())
-
-
 def show_problems(result: ImportResult) -> None:
     st.error(t("import.refused", count=len(result.problems)), icon="⛔")
     frame = pd.DataFrame({
@@ -98,7 +94,7 @@ if import_column.button(t("import.run"), icon=":material/upload:", type="primary
     result = with_progress(import_file, "import.importing")
     st.session_state.pop(CHECK_KEY, None)
     if result is not NOT_DONE and result.imported:
-        flash(t("import.done", total=result.total, counts=counts_text(result)))
+        flash(t("import.done", total=result.total, counts=result.counts_line))
         st.rerun()
     checked = None if result is NOT_DONE else (digest, result)
 
@@ -109,4 +105,4 @@ if checked is not None:
     elif result.total == 0:
         st.warning(t("import.empty"))
     else:
-        st.success(t("import.ready", total=result.total, counts=counts_text(result)), icon="✅")
+        st.success(t("import.ready", total=result.total, counts=result.counts_line), icon="✅")

@@ -16,11 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
+from issue_core.i18n import BRUSSELS
 from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
 from issue_core.queries.alerts import conventions_ending
 from issue_core.queries.caseloads import caseload_on
-from issue_core.queries.meeting_views import BRUSSELS, caseload_by_axis, changes_since, occupancy_tiles
+from issue_core.queries.meeting_views import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.metrics import FLOW_DAYS, kpis
 from issue_core.queries.overview_views import VACANT_ALERT_DAYS
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS

@@ -34,14 +34,14 @@ report = read(build_period_report, start, last + ONE_DAY, filters)
 if hide_small:
     report = suppress_small_counts(report)
 
-xlsx, csv = st.columns(2)
+xlsx, csv = st.columns(2)  # the files are built only when a button is clicked
 xlsx.download_button(
-    t("report.download_xlsx"), data=report_file(report, t.language, "xlsx"), file_name=file_name(report, "xlsx"),
+    t("report.download_xlsx"), data=lambda: report_file(report, t.language, "xlsx"), file_name=file_name(report, "xlsx"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     key="report_xlsx", width="stretch", type="primary", on_click="ignore",
 )
 csv.download_button(
-    t("report.download_csv"), data=report_file(report, t.language, "csv"), file_name=file_name(report, "csv"),
+    t("report.download_csv"), data=lambda: report_file(report, t.language, "csv"), file_name=file_name(report, "csv"),
     mime="text/csv", icon=":material/download:", key="report_csv", width="stretch", on_click="ignore",
 )
 

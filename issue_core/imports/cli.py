@@ -23,9 +23,8 @@ def problem_lines(result: ImportResult, language: str) -> list[str]:
 
 
 def summary(result: ImportResult, language: str) -> str:
-    counts = ", ".join(f"{table} {count}" for table, count in result.counts.items()) or "0"
     key = "import.cli.imported" if result.imported else "import.cli.ready"
-    return translate(key, language, total=result.total, counts=counts)
+    return translate(key, language, total=result.total, counts=result.counts_line)
 
 
 def import_command(engine: Engine, args: argparse.Namespace) -> int:

@@ -76,6 +76,11 @@ class ImportResult:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def counts_line(self) -> str:
+        """"sites 2, units 5" (or "0")."""
+        return ", ".join(f"{table} {count}" for table, count in self.counts.items()) or "0"
+
 
 class RowRefused(Exception):
     """A row problem found by the importer itself (unknown name, duplicate data…)."""

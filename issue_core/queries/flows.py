@@ -177,14 +177,13 @@ def length_of_stay(
 
 
 def length_of_stay_by_axis(
-    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None,
-    *, in_filtered_units: bool = False,
+    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None
 ) -> pd.DataFrame:
     """Mean and median length of stay per axis over the stays of length_of_stay (the median is
     taken in pandas from those rows: one per stay, already aggregated in SQL).
 
     columns: axis_id, stays, ongoing, mean_days, median_days (NaN for an axis without stays)."""
-    stays = length_of_stay(engine, start, end, filters, today, in_filtered_units=in_filtered_units)
+    stays = length_of_stay(engine, start, end, filters, today)
     rows = []
     for axis in filters.axes:
         days = stays.loc[stays["axis_id"] == axis, "days"]

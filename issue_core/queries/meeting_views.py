@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
+from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, ContributionStatus, Convention
 from issue_core.queries.caseloads import caseload_on
 from issue_core.queries.filters import ALL_AXES
@@ -28,7 +28,6 @@ from issue_core.queries.flows import entries_exits_between, exit_destinations
 from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
 from issue_core.queries.sql import date_param
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 EXTENSION_ACTION = "convention.extend"  # the audit action of services.sites.extend_convention
 TILE_COLUMNS = ["site_id", "site", "unit_id", "unit", "state", "axis_id", "days_vacant", "reserved_for"]
 

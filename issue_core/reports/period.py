@@ -34,7 +34,7 @@ from sqlalchemy import Engine, func, select
 from issue_core import clock
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
 from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.flows import TRANSFER, length_of_stay, length_of_stay_by_axis
+from issue_core.queries.flows import TRANSFER, length_of_stay
 from issue_core.queries.frames import read_frame
 from issue_core.queries.intervals import ONE_DAY, first_of_month, overlaps, period_window
 from issue_core.queries.metrics import (
@@ -298,15 +298,9 @@ def destinations_section(engine: Engine, start: date, end: date, filters: Filter
 
 
 def stay_section(engine: Engine, start: date, end: date, filters: Filters, measured_to: date) -> Section:
-    by_axis = length_of_stay_by_axis(engine, start, end, filters, measured_to, in_filtered_units=True)
-    rows = [
-        {"axis_id": int(row["axis_id"]), "stays": int(row["stays"]), "ongoing": int(row["ongoing"]),
-         "mean_days": round(float(row["mean_days"]), 1) if row["stays"] else None,
-         "median_days": float(row["median_days"]) if row["stays"] else None}
-        for row in by_axis.to_dict("records")
-    ]
-    every_stay = length_of_stay(engine, start, end, filters, measured_to, in_filtered_units=True)
-    rows.append({"axis_id": TOTAL, **stay_figures(every_stay)})
+    stays = length_of_stay(engine, start, end, filters, measured_to, in_filtered_units=True)
+    rows = [{"axis_id": axis, **stay_figures(stays[stays["axis_id"] == axis])} for axis in filters.axes]
+    rows.append({"axis_id": TOTAL, **stay_figures(stays)})
     columns = ["axis_id", *STAY_COUNTS, "mean_days", "median_days"]
     return Section(key="stay", title="report.section.stay", frame=frame_of(rows, columns), labels=("axis_id",),
                    counts=STAY_COUNTS, rates={"mean_days": "stays", "median_days": "stays"})
