@@ -4,20 +4,19 @@ import logging
 
 import streamlit as st
 
-from issue_core.db import demo_enabled
+from issue_core.demo_mode import demo_mode
+from issue_core.i18n import Translator
 from issue_core.models import Role
 from issue_core.security import CookieKeyError
 from issue_core.ui import gate
-from issue_core.ui.components import keep_filters
-from issue_core.ui.data import engine
+from issue_core.ui.data import engine, read
 from issue_core.ui.i18n import language_switch, translator
 
-st.set_page_config(page_title="ISSUE", page_icon="🏠", layout="wide")
+st.set_page_config(page_title="ISSUE", page_icon=":material/home:", layout="wide")
 language_switch()
-keep_filters()
 t = translator()
 try:
-    engine()  # migrate (and seed the demo on an empty database) before any page reads
+    engine()  # migrate (and seed the demo into a new database) before any page reads
     authenticator = gate.build_authenticator()
 except CookieKeyError as problem:
     st.error(t("app.cookie_key_problem"))
@@ -28,8 +27,8 @@ except Exception:  # noqa: BLE001 (whatever the driver raises, the user is told 
     st.error(t("error.database_unavailable"))
     st.stop()
 
-if demo_enabled():
-    st.sidebar.info(t("app.demo_banner"), icon="ℹ️")
+if read(demo_mode):
+    st.sidebar.info(t("app.demo_banner"), icon=":material/info:")
 
 EVERYONE = tuple(Role)
 PEOPLE = (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)  # the meeting screen sees only its page (DOMAIN.md)
@@ -61,11 +60,24 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
     ("nav.section.account", "pages/account.py", "nav.account", ":material/person:", "account", EVERYONE),
 ]
 
+
+def navigation_pages(rows: list[tuple], t: Translator) -> list[tuple[str, st.Page]]:
+    """(section, page) for each row of PAGES. The first is the default page, which Streamlit serves at
+    "/" only: its own address (a bookmark of /overview) opens it too, through a twin hidden from the menu."""
+    pages = []
+    for index, (section, path, title, icon, url, _) in enumerate(rows):
+        if index == 0:
+            pages.append((section, st.Page(path, title=t(title), icon=icon, url_path="", default=True)))
+        pages.append((section, st.Page(path, title=t(title), icon=icon, url_path=url,
+                                       visibility="hidden" if index == 0 else "visible")))
+    return pages
+
+
 actor = gate.current_actor()
 if actor is None:
     # Signed out, every address stays known (none of its pages runs) from the first run on, so the
     # page asked for (a bookmark) survives the sign-in cookie's reruns and opens once signed in.
-    st.navigation([st.Page(page[1], title=t(page[2]), url_path=page[4]) for page in PAGES], position="hidden")
+    st.navigation([page for _, page in navigation_pages(PAGES, t)], position="hidden")
     actor = gate.sign_in(authenticator, t)
     if actor is None:
         gate.sign_in_help(t)
@@ -75,11 +87,11 @@ t = translator()  # the user's own language once signed in
 must_change = st.session_state.get("issue_must_change_password", False)
 sections: dict[str, list] = {}
 allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]
-for section, path, title, icon, url, _ in allowed:
-    sections.setdefault(t(section), []).append(st.Page(path, title=t(title), icon=icon, url_path=url))
+for section, page in navigation_pages(allowed, t):
+    sections.setdefault(t(section), []).append(page)
 st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go
 
 with st.sidebar:
-    st.caption(t("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
+    st.caption(t.md("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
     st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=gate.sign_out)
 st.navigation(sections, expanded=True).run()  # every page in view: no "show more" to find

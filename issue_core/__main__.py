@@ -7,7 +7,7 @@ import argparse
 import getpass
 import sys
 
-from issue_core.db import configured_url, current_revision, get_engine, is_empty, migrate
+from issue_core.db import configured_url, current_revision, get_engine, is_empty, is_pristine, migrate
 from issue_core.errors import DomainError
 
 
@@ -23,8 +23,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     engine = get_engine(args.database_url)
     migrate(engine)
-    if not is_empty(engine):
-        print("the database already holds sites: demo data is only written into an empty database", file=sys.stderr)
+    if not is_pristine(engine):
+        print("the database has already been used (accounts, sites or audit rows): demo data is only written "
+              "into a new database", file=sys.stderr)
         return 1
     seed_demo(engine)
     print("demo data written")
@@ -70,15 +71,42 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from issue_core.bench import run_bench, time_metrics
+    from issue_core import bench
+    from issue_core.bench_pages import bench_pages, write_json
 
-    engine = get_engine(args.database_url)
-    if args.existing:
-        migrate(engine)
-        time_metrics(engine, repeat=args.repeat)
+    url = args.database_url or configured_url()
+    if args.action == "pages":
+        results = bench_pages(url, args.user, args.password, repeat=args.repeat, pages=args.page or None)
+    elif args.action == "load":
+        from issue_core.bench_load import bench_load
+
+        results = bench_load(args.url, url, args.user, sessions=args.sessions, seconds=args.seconds,
+                             pages=args.page or None)
     else:
-        run_bench(engine, households=args.households, units=args.units, repeat=args.repeat)
+        engine = get_engine(url)
+        migrate(engine)
+        results = {"kind": "metrics", "engine": engine.dialect.name}
+        if args.action != "metrics" and not args.existing:
+            results["rows"] = build_bench_database(engine, args)
+        timings = bench.time_metrics(engine, repeat=args.repeat)
+        results["metrics"] = [{"metric": t.metric, "first_ms": round(t.first_seconds * 1000, 1),
+                               "median_ms": round(t.median_seconds * 1000, 1)} for t in timings]
+    write_json(results, args.json)
     return 0
+
+
+def build_bench_database(engine, args: argparse.Namespace) -> dict[str, int]:  # noqa: ANN001 (an Engine)
+    from issue_core import bench
+
+    if args.scale == "demo":
+        from issue_core.demo import seed_demo
+
+        if not is_empty(engine):
+            raise SystemExit("the bench needs an empty database: it writes synthetic data into it")
+        seed_demo(engine)
+        return {}
+    shape = bench.SCALES.get(args.scale) or bench.Shape(units=args.units, households=args.households)
+    return bench.build(engine, shape, progress=bench.progress_bar())
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -122,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", default=None, help=f"default: the configured URL ({configured_url()})")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring the database to the latest migration").set_defaults(func=cmd_migrate)
-    commands.add_parser("seed-demo", help="write the demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    commands.add_parser("seed-demo", help="write the demo data into a new database").set_defaults(func=cmd_seed_demo)
     create = commands.add_parser("create-user", help="create an account (asks for its password)")
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=["admin", "coordinator", "director", "screen"])
@@ -132,11 +160,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--language", default="fr", choices=["fr", "nl", "en"])
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_create_user)
-    bench = commands.add_parser("bench", help="time the metrics on a large synthetic database (needs an EMPTY one)")
-    bench.add_argument("--households", type=int, default=20_000)
-    bench.add_argument("--units", type=int, default=2_000)
-    bench.add_argument("--repeat", type=int, default=3)
-    bench.add_argument("--existing", action="store_true", help="time the metrics on the database as it is")
+    bench = commands.add_parser(
+        "bench", help="benchmarks: build a synthetic database and time the metrics, or time the pages, or load a server",
+        description="bench [--scale demo|mid|sector]: fill an EMPTY database, then time the metrics. "
+                    "bench metrics: time the metrics on the database as it is. bench pages: time every page in "
+                    "AppTest, cold and warm, against an empty page. bench load: N signed-in sessions against a "
+                    "running server.")
+    bench.add_argument("action", nargs="?", default="build", choices=["build", "metrics", "pages", "load"])
+    bench.add_argument("--scale", choices=["demo", "mid", "sector"], help="the shape to build (default: custom)")
+    bench.add_argument("--households", type=int, default=20_000, help="custom shape (without --scale)")
+    bench.add_argument("--units", type=int, default=2_000, help="custom shape (without --scale)")
+    bench.add_argument("--repeat", type=int, default=3, help="warm runs per metric or page (the median is kept)")
+    bench.add_argument("--existing", action="store_true", help="same as 'bench metrics'")
+    bench.add_argument("--json", help="also write the results to this JSON file (to compare two runs)")
+    bench.add_argument("--user", default="bench.admin", help="pages, load: the account to sign in with")
+    bench.add_argument("--password", default="bench-password-2026", help="pages, load: its password")
+    bench.add_argument("--page", action="append", default=[], help="pages, load: only this page (repeatable)")
+    bench.add_argument("--url", default="http://127.0.0.1:8501", help="load: the running server")
+    bench.add_argument("--sessions", type=int, default=30, help="load: concurrent sessions")
+    bench.add_argument("--seconds", type=float, default=60, help="load: how long the load lasts")
     bench.set_defaults(func=cmd_bench)
     report = commands.add_parser("report", help="the period report, as an XLSX workbook or a CSV file")
     report.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")

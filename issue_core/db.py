@@ -3,27 +3,39 @@
 Reads and writes use different sessions. On SQLite a write session starts with `BEGIN IMMEDIATE`,
 so two writers queue on the database lock (up to the busy timeout) instead of failing half-way
 with "database is locked"; a read session starts a plain deferred transaction.
+
+Reads (`read_connection`, `read_session`) cannot write and have a time limit (datasette's discipline):
+on SQLite `PRAGMA query_only` and a progress handler that stops the read after READ_TIME_LIMIT_SECONDS,
+both set on the pooled connection for the read only and taken off when it ends; on PostgreSQL a
+`READ ONLY` transaction with `SET LOCAL statement_timeout`, which end with the transaction. A read
+stopped by the limit raises ReadTooSlow. Writes (write_session, batch, migrations) are untouched.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
+
+from issue_core.errors import ReadTooSlow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "issue.sqlite"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "issue_write"
+READ_TIME_LIMIT_SECONDS = 20.0  # a read of a page stopped after this long (tests lower it)
+SQLITE_PROGRESS_STEPS = 1000  # SQLite virtual machine instructions between two looks at the clock
+POSTGRESQL_QUERY_CANCELED = "57014"  # the SQLSTATE of a statement stopped by statement_timeout
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -100,13 +112,75 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
+def read_connection(engine: Engine, *, limited: bool = True) -> Iterator[Connection]:
+    """A read transaction that cannot write; `limited`: stopped after READ_TIME_LIMIT_SECONDS with
+    ReadTooSlow. Inside `batch(engine)` it is the batch's own connection (the batch's writes are seen)."""
+    connection = _batch_connection(engine)
+    if connection is not None:
+        yield connection
+        return
+    seconds = READ_TIME_LIMIT_SECONDS if limited else None
+    read_only = _sqlite_read_only if is_sqlite(engine) else _postgresql_read_only
+    with engine.connect() as connection, read_only(connection, seconds) as stopped:
+        try:
+            yield connection
+        except Exception as error:  # pandas wraps the database's error in its own
+            if stopped(error):
+                raise ReadTooSlow() from error
+            raise
+
+
+@contextmanager
+def _sqlite_read_only(connection: Connection, seconds: float | None) -> Iterator[Callable[[BaseException], bool]]:
+    """query_only and the progress handler are properties of the pooled sqlite3 connection, which a
+    write may use next: both are taken off when the read ends, however it ends."""
+    raw = connection.connection.driver_connection
+    deadline = None if seconds is None else time.monotonic() + seconds
+    expired = False
+
+    def past_deadline() -> bool:  # a true value makes SQLite stop the statement ("interrupted")
+        nonlocal expired
+        expired = time.monotonic() >= deadline
+        return expired
+
+    raw.execute("PRAGMA query_only=1")
+    if deadline is not None:
+        raw.set_progress_handler(past_deadline, SQLITE_PROGRESS_STEPS)
+    try:
+        yield lambda _error: expired
+    finally:
+        if not connection.invalidated:
+            raw.set_progress_handler(None, 0)
+            raw.execute("PRAGMA query_only=0")
+
+
+@contextmanager
+def _postgresql_read_only(connection: Connection, seconds: float | None) -> Iterator[Callable[[BaseException], bool]]:
+    """Both settings belong to the transaction (one snapshot for the whole read): nothing to take off."""
+    connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    if seconds is not None:
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}")
+    yield _canceled
+
+
+def _canceled(error: BaseException | None) -> bool:
+    """psycopg's QueryCanceled somewhere down the chain of causes (SQLAlchemy's, then pandas' wrapping)."""
+    while error is not None:
+        if getattr(error, "sqlstate", None) == POSTGRESQL_QUERY_CANCELED:
+            return True
+        error = error.__cause__
+    return False
+
+
+@contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    """An ORM session on a `read_connection`: it cannot write and has the time limit."""
     connection = _batch_connection(engine)
     if connection is not None:
         with _batch_session(connection) as session:
             yield session
         return
-    with Session(bind=engine) as session:
+    with read_connection(engine) as connection, Session(bind=connection) as session:
         yield session
 
 
@@ -212,14 +286,38 @@ def is_empty(engine: Engine) -> bool:
         return session.scalar(select(func.count()).select_from(Site)) == 0
 
 
-def demo_enabled() -> bool:
-    return os.environ.get("ISSUE_DEMO", "1").strip() not in ("0", "false", "no", "off")
+def is_pristine(engine: Engine) -> bool:
+    """Nothing was ever written: no account, no site, no audit row (the only database demo data may go into)."""
+    from issue_core.models import AppUser, AuditEvent, Site
+
+    with read_session(engine) as session:
+        return all(session.scalar(select(model.id).limit(1)) is None for model in (AppUser, Site, AuditEvent))
+
+
+DEMO_ON = ("1", "true", "yes", "on")
+
+
+def demo_enabled(url: str | URL | None = None) -> bool:
+    """Whether demo data may be written into a new database and shown (banner, demo passwords).
+
+    ISSUE_DEMO=1 asks for it; ISSUE_DEMO=0 (or any other value) refuses it. Unset, only the setup
+    of a first try has it: no cookie key configured and an SQLite database. A production setup (a
+    cookie key, or PostgreSQL) never gets demo accounts unless asked for them."""
+    asked = os.environ.get("ISSUE_DEMO", "").strip().lower()
+    if asked:
+        return asked in DEMO_ON
+    from issue_core.security import configured_cookie_key  # security imports this module
+
+    if configured_cookie_key() is not None:
+        return False
+    return make_url(url or configured_url()).get_backend_name() == "sqlite"
 
 
 def prepare_database(engine: Engine) -> None:
-    """What the app and the command line do at start: migrate, then seed the demo on an empty database."""
+    """What the app and the command line do at start: migrate, then seed the demo into a new database
+    (never used) when demo data is enabled."""
     migrate(engine)
-    if demo_enabled() and is_empty(engine):
+    if demo_enabled(engine.url) and is_pristine(engine):
         from issue_core.demo import seed_demo
 
         seed_demo(engine)

@@ -30,6 +30,7 @@ from issue_core.services import contributions, households, organisations, placem
 from issue_core.services.common import audit
 
 SEED = 20200301
+CENT = Decimal("0.01")
 DEMO_ACTOR = Actor(username="demo-seed", role=Role.ADMIN)
 
 PARTNERS = [
@@ -88,6 +89,28 @@ SITES = [
 ]
 PETERBOS_FIRE = date(2020, 9, 30)
 GRANDE_HAIE_END = date(2021, 7, 31)
+
+
+@dataclass(frozen=True)
+class Extensions:
+    """How a convention the source page calls "ongoing" has been extended since (avenants, each an
+    audited extension of its planned end, to the last day of a month): by `months` at a time until
+    its planned end is at least `ahead` days after as_of; `overdue`: instead up to the last day of the
+    month before as_of's, the next extension still awaited (overdue by as_of's day of the month)."""
+
+    months: int
+    ahead: int = 0
+    overdue: bool = False
+
+
+# On any day: 3 pommiers and Dubrucq active (more than the 180-day warning ahead), Trèfles ending soon
+# (30 to about 120 days ahead), Ganshoren overdue by a few days (1 to 31).
+EXTENSIONS = {
+    "3 pommiers": Extensions(months=12, ahead=181),
+    "Ganshoren": Extensions(months=12, overdue=True),
+    "Trèfles": Extensions(months=3, ahead=30),  # a CityDev house awaiting its works, extended by the quarter
+    "Dubrucq": Extensions(months=12, ahead=181),
+}
 
 # Example scale, not ISSUE's real one: (status, label, rule, amount, percent, minimum, maximum).
 DEMO_SCALE = [
@@ -156,6 +179,10 @@ class DemoBuilder:
         self.units: dict[str, list[int]] = {}
         self.reserved_units: set[int] = set()
         self.households: list[DemoHousehold] = []
+        self.conventions: dict[str, int] = {}
+        # Draws added after the story was written come from their own generator, so they leave the
+        # households and stays drawn from `rng` as they were.
+        self.aftercare = random.Random(SEED + 1)
 
     # --- reference data ------------------------------------------------------------------------
 
@@ -186,7 +213,7 @@ class DemoBuilder:
                 housing_operator_id=self.org[demo.operator],
                 manager_id=self.org[demo.manager] if demo.manager else None, notes=demo.notes,
             )
-            sites.create_convention(
+            self.conventions[demo.name] = sites.create_convention(
                 self.engine, DEMO_ACTOR, site_id=site_id, start_date=demo.start,
                 planned_end_date=demo.planned_end, units_planned=demo.units,
             )
@@ -205,8 +232,13 @@ class DemoBuilder:
 
     # --- households and placements -------------------------------------------------------------
 
-    def new_household(self, before: date, unit_id: int | None = None, referred_days: tuple[int, int] = (7, 120)) -> DemoHousehold:
-        if unit_id in self.reserved_units:
+    def new_household(self, before: date, unit_id: int | None = None, referred_days: tuple[int, int] = (7, 120),
+                      follow: tuple[int, str] | None = None) -> DemoHousehold:
+        """A household referred some days before `before`, on the axis and by the partner `follow` names
+        (else those of the unit's reservation, else drawn)."""
+        if follow is not None:
+            axis, organisation = follow
+        elif unit_id in self.reserved_units:
             axis, organisation = 2, "Samusocial"
         else:
             axis = self.rng.choices([1, 2, 3], weights=[30, 45, 25])[0]
@@ -246,8 +278,21 @@ class DemoBuilder:
         self._close_stay(household, end)
         if self.rng.random() < 0.8:
             ended = min(self.as_of, end + timedelta(days=self.rng.randint(0, 60)))
-            households.end_follow_up(self.engine, DEMO_ACTOR, household.id, version=household.version, ended_on=ended)
-            household.version += 1
+        else:
+            ended = self.later_follow_up_end(end)
+        self.end_follow_up(household, ended)
+
+    def later_follow_up_end(self, left: date) -> date:
+        """One household in five is followed a while after leaving (two to eight months), never
+        beyond today: nobody waits for years on the list."""
+        ended = left + timedelta(days=self.aftercare.randint(61, 240))
+        if ended > self.as_of:
+            ended = left + timedelta(days=self.aftercare.randint(0, max(0, (self.as_of - left).days)))
+        return ended
+
+    def end_follow_up(self, household: DemoHousehold, ended: date) -> None:
+        households.end_follow_up(self.engine, DEMO_ACTOR, household.id, version=household.version, ended_on=ended)
+        household.version += 1
 
     def transfer(self, occupant: Occupant, unit_id: int, day: date) -> Occupant:
         new_id = placements.transfer_household(
@@ -314,23 +359,36 @@ class DemoBuilder:
                 household.schedule.append((change, amount))
 
     def payments(self) -> None:
-        """Quarterly payments of what was due; about one household in six falls behind."""
+        """Each household pays by the quarter of its stay, in advance: on a day of its own early in
+        the quarter's first month (1st-15th, not before it moves in), what the quarter's placed days
+        cost (an open stay counted to the quarter's end). So every month up to the current one is
+        paid, the current one unless its quarter starts this month and the payment day is still to
+        come. About one household in six pays only part of it and falls behind."""
         for household in self.households:
             schedule = household.schedule
             if not schedule or not household.stays:
                 continue
             payer_rate = Decimal("1") if self.rng.random() > 0.17 else Decimal(self.rng.choice(["0.5", "0.6", "0.75"]))
-            months = _months_between(household.stays[0][0], min(self.as_of, _last_day(household, self.as_of)))
+            payday = self.aftercare.randint(0, 14)
+            first_day = household.stays[0][0]
+            months = _months_between(first_day, _add_months(_last_day(household, self.as_of), 2))
             for quarter in [months[i:i + 3] for i in range(0, len(months), 3)]:
-                due = sum((_due(schedule, household.stays, m) for m in quarter), Decimal("0"))
-                paid_on = _add_months(quarter[-1], 1) + timedelta(days=9)
-                amount = (due * payer_rate).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-                if amount <= 0 or paid_on > self.as_of:
+                paid_on = max(first_day, quarter[0] + timedelta(days=payday))
+                if paid_on > self.as_of:
                     continue
-                contributions.record_payment(
-                    self.engine, DEMO_ACTOR, household.id, paid_on=paid_on, amount=amount,
-                    period_months=quarter, method=self.rng.choice(["transfer", "transfer", "cash", "direct_debit"]),
-                )
+                method = self.rng.choice(["transfer", "transfer", "cash", "direct_debit"])
+                # A payment splits its amount evenly over its months: months that cost the same go
+                # together (a month partly placed, or after the stay, is not credited a full month).
+                by_due: dict[Decimal, list[date]] = {}
+                for month in quarter:
+                    by_due.setdefault(_due(schedule, household.stays, month).quantize(CENT), []).append(month)
+                for due, covered in by_due.items():
+                    amount = (due * len(covered) * payer_rate).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+                    if amount > 0:
+                        contributions.record_payment(
+                            self.engine, DEMO_ACTOR, household.id, paid_on=paid_on, amount=amount,
+                            period_months=covered, method=method,
+                        )
 
     def accounts(self) -> None:
         """One account per role and partner, in one audited write (each password hashed once)."""
@@ -366,7 +424,7 @@ class DemoBuilder:
         )
         evacuees = [o.household for o in peterbos if o]
         for household in evacuees:
-            self._close_stay(household, PETERBOS_FIRE)
+            self._reload_stays(household)
 
         # Grande Haie: until the end of its convention, 07/2021.
         grande_haie = [self.fill_unit(u, date(2020, 3, 1), GRANDE_HAIE_END) for u in self.units["Grande Haie"]]
@@ -398,15 +456,17 @@ class DemoBuilder:
             self.engine, DEMO_ACTOR, self._site_id("Grande Haie"), closing_date=GRANDE_HAIE_END,
             reason="Fin de la convention", plan=plan,
         )
+        for occupant in [o for o in grande_haie if o]:
+            self._reload_stays(occupant.household)
         for target in for_grande_haie:
             first = None
             if target in moved:
-                self._close_stay(moved[target].household, GRANDE_HAIE_END)
-                moved[target].household.stays.append((GRANDE_HAIE_END, None))
-                first = Occupant(self._open_placement_id(target), moved[target].household, GRANDE_HAIE_END)
+                household = moved[target].household
+                first = Occupant(self._open_placement_id(target), household, household.stays[-1][0])
             self.fill_unit(target, GRANDE_HAIE_END, as_of, first)
         for occupant in [o for o in grande_haie if o and o.placement_id in plan and plan[o.placement_id].unit_id is None]:
-            self._close_stay(occupant.household, GRANDE_HAIE_END)
+            left = occupant.household.stays[-1][1]
+            self.end_follow_up(occupant.household, min(as_of, left + timedelta(days=self.aftercare.randint(0, 60))))
 
         # Trèfles (a house, 04/2022): a family moves there from 3 pommiers.
         trefles = self.units["Trèfles"][0]
@@ -425,12 +485,33 @@ class DemoBuilder:
         for unit_id in pommiers_at_dubrucq:
             self.fill_unit(unit_id, date(2023, 3, 16), as_of)
 
-        # Households referred recently, waiting for a unit.
-        for _ in range(8):
-            self.new_household(as_of, referred_days=(1, 150))
+        # Households referred in the last eight months, waiting for a unit: one for each axis and partner
+        # that follows it, and two more.
+        for follow in [*((axis, name) for axis, names in AXIS_OPERATORS.items() for name in names), None, None]:
+            self.new_household(as_of, referred_days=(14, 240), follow=follow)
 
+        self.extend_conventions()
         self.status_changes()
         self.payments()
+
+    def extend_conventions(self) -> None:
+        """The conventions still "ongoing" on the source page, extended since (EXTENSIONS)."""
+        for demo in SITES:
+            plan = EXTENSIONS.get(demo.name)
+            ends = extension_ends(demo.planned_end, plan, self.as_of) if plan else []
+            for version, end in enumerate(ends, start=1):
+                sites.extend_convention(
+                    self.engine, DEMO_ACTOR, self.conventions[demo.name], version=version, planned_end_date=end
+                )
+
+    def _reload_stays(self, household: DemoHousehold) -> None:
+        """The household's stays as the database holds them (after a site closure moved or ended them)."""
+        with read_session(self.engine) as session:
+            rows = session.execute(
+                select(Placement.start_date, Placement.end_date)
+                .where(Placement.household_id == household.id).order_by(Placement.start_date)
+            ).all()
+        household.stays = [(start, end) for start, end in rows]
 
     def _site_id(self, name: str) -> int:
         with read_session(self.engine) as session:
@@ -441,6 +522,20 @@ class DemoBuilder:
             return session.scalar(
                 select(Placement.id).where(Placement.unit_id == unit_id, Placement.end_date.is_(None))
             )
+
+
+def extension_ends(planned_end: date, plan: Extensions, as_of: date) -> list[date]:
+    """The successive planned ends of a convention extended as `plan` says, as of a day (none when
+    its planned end already reaches far enough)."""
+    last_month_end = as_of.replace(day=1) - timedelta(days=1)
+    until = last_month_end if plan.overdue else as_of + timedelta(days=plan.ahead)
+    ends = []
+    while planned_end < until:
+        planned_end = _add_months(planned_end.replace(day=1), plan.months + 1) - timedelta(days=1)
+        if plan.overdue:
+            planned_end = min(planned_end, until)
+        ends.append(planned_end)
+    return ends
 
 
 def _months_between(first: date, last: date) -> list[date]:

@@ -35,10 +35,11 @@ class DomainError(Exception):
         self.key = key
         self.params = params
 
-    def message(self, language: str = "fr") -> str:
-        from issue_core.i18n import translate
+    def message(self, language: str = "fr", *, markdown: bool = False) -> str:
+        """The refusal in `language`; `markdown`: for st.error and the like, its data parameters escaped."""
+        from issue_core.i18n import translate, translate_markdown
 
-        return translate(self.key, language, **self.params)
+        return (translate_markdown if markdown else translate)(self.key, language, **self.params)
 
     def __str__(self) -> str:
         return self.message("en")
@@ -65,3 +66,22 @@ class StaleVersion(DomainError):
 
     def __init__(self) -> None:
         super().__init__("error.stale_version")
+
+
+class ReadTooSlow(DomainError):
+    """A read ran past the time limit (issue_core.db.READ_TIME_LIMIT_SECONDS) and was stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("error.read_too_slow")
+
+
+class InvalidInputs(InvalidInput):
+    """Several problems of one form, told at once: a heading, then one line per problem."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        super().__init__("error.several_problems", count=len(problems))
+        self.problems = list(problems)
+
+    def message(self, language: str = "fr", *, markdown: bool = False) -> str:
+        lines = [f"- {problem.message(language, markdown=markdown)}" for problem in self.problems]
+        return "\n".join([super().message(language, markdown=markdown), *lines])

@@ -27,9 +27,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs read accents right."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+# CSV layouts (separator, decimal mark): "plain" for any program; "excel_be" for Excel set to Belgian
+# (or French, Dutch) settings, which opens a CSV in columns only with ";" and reads 5302,74 as a number.
+CSV_LAYOUTS = {"plain": (",", "."), "excel_be": (";", ",")}
+
+
+def to_csv(frame: pd.DataFrame, layout: str = "plain") -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs read accents right. Numbers are written
+    as numbers, with the layout's separator and decimal mark (CSV_LAYOUTS)."""
+    separator, decimal = CSV_LAYOUTS[layout]
+    return neutralise_formulas(frame).to_csv(index=False, sep=separator, decimal=decimal).encode("utf-8-sig")
 
 
 MAX_SHEET_NAME = 31  # Excel's limit

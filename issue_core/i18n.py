@@ -7,6 +7,8 @@ Parameters that are dates, Money or Term are formatted in the target language.
 from __future__ import annotations
 
 import json
+import numbers
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -15,7 +17,7 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 
 from issue_core.errors import HouseholdOf, Money, Term
 
@@ -68,9 +70,42 @@ def format_money(value: Decimal | float | int | None, language: str = DEFAULT_LA
     return format_currency(Decimal(str(value)), "EUR", locale=BABEL_LOCALES[normalise_language(language)])
 
 
-def format_number(value: float | int | Decimal, language: str = DEFAULT_LANGUAGE, digits: int = 1) -> str:
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+def format_number(
+    value: float | int | Decimal, language: str = DEFAULT_LANGUAGE, digits: int = 1, *, fixed: bool = False
+) -> str:
+    """28,5 (fr, nl) or 28.5 (en); `digits` decimals at most, or always with `fixed` (50,00)."""
+    pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, format=pattern, locale=BABEL_LOCALES[normalise_language(language)])
+
+
+_NOT_PART_OF_A_NUMBER = re.compile(r"[\s'’€%]")  # spaces of any kind (French thousands), apostrophes, € and %
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_THOUSANDS = {sign: re.compile(r"[+-]?[1-9]\d{0,2}(?:" + re.escape(sign) + r"\d{3})+") for sign in ",."}
+
+
+def parse_number(text: str | None, language: str = DEFAULT_LANGUAGE) -> Decimal | None:
+    """A number as people type it in `language`: "1 234,50" or "1.234,50" in French and Dutch,
+    "1,234.50" in English. The other decimal sign is read as one where it cannot be a thousands
+    separator ("50.5" in French, "50,5" in English). None when empty; ValueError when not a number."""
+    value = _NOT_PART_OF_A_NUMBER.sub("", text or "")
+    if not value:
+        return None
+    decimal_sign = get_decimal_symbol(BABEL_LOCALES[normalise_language(language)])
+    other = "," if decimal_sign == "." else "."
+    if value.count(decimal_sign) > 1:
+        raise ValueError(text)
+    whole, sign, fraction = value.partition(decimal_sign)
+    if sign:
+        if other in whole and not _THOUSANDS[other].fullmatch(whole):
+            raise ValueError(text)
+        value = whole.replace(other, "") + "." + fraction
+    elif _THOUSANDS[other].fullmatch(value):
+        value = value.replace(other, "")
+    elif value.count(other) == 1:
+        value = value.replace(other, ".")
+    if not _PLAIN_NUMBER.fullmatch(value):
+        raise ValueError(text)
+    return Decimal(value)
 
 
 def _format_param(value: object, language: str) -> object:
@@ -98,6 +133,48 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> s
         return text
 
 
+# --- data shown as Markdown -------------------------------------------------------------------------
+
+# Characters that open or close a Markdown construct anywhere in a line: code, emphasis, strike, links and
+# images, raw HTML and autolinks, headings' closing #, tables, math ($), Streamlit's directives (:red[…],
+# :material/…:, emoji :…:) and their {attributes}, character references (&#91;) and e-mail autolinks (@).
+MARKDOWN_SPECIALS = frozenset("\\`*_~[]<>#|$:{}&@")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")  # a list item, a setext underline, a thematic break
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)  # GFM links www.example.org without any special character
+
+
+def escape_markdown(text: object) -> str:
+    """A data value (a site's name, a note, a username…) shown inside Markdown as the very characters it
+    holds: it cannot format, link, fetch an image, colour or break the surrounding lines.
+
+    CommonMark lets a backslash escape any ASCII punctuation; the characters escaped are those that can
+    start a construct mid-line, plus, at the value's start, those that start a block. Line breaks become
+    spaces (a value stays inside its line or list item)."""
+    value = _LINE_BREAKS.sub(" ", str(text)).strip()
+    escaped = "".join("\\" + character if character in MARKDOWN_SPECIALS else character for character in value)
+    block = _BLOCK_START.match(escaped)
+    if block:
+        escaped = escaped[: block.end() - 1] + "\\" + escaped[block.end() - 1:]
+    return _WWW.sub(r"\1\\.", escaped)
+
+
+_SAFE_PARAMS = (numbers.Number, date, Money, Term)  # formatted by the app, never holding user text
+
+
+def _markdown_param(value: object) -> object:
+    if isinstance(value, _SAFE_PARAMS):
+        return value
+    if isinstance(value, HouseholdOf):
+        return HouseholdOf(escape_markdown(value.organisation))
+    return escape_markdown(value)
+
+
+def translate_markdown(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    """translate() for a text shown as Markdown: every parameter holding data is escaped first."""
+    return translate(key, language, **{name: _markdown_param(value) for name, value in params.items()})
+
+
 class _KeepMissing(dict):
     """A missing parameter shows as its {placeholder} rather than breaking the message."""
 
@@ -113,6 +190,10 @@ class Translator:
 
     def __call__(self, key: str, **params: object) -> str:
         return translate(key, self.language, **params)
+
+    def md(self, key: str, **params: object) -> str:
+        """The text for Markdown (st.markdown, st.caption, st.error, labels…): data parameters escaped."""
+        return translate_markdown(key, self.language, **params)
 
     def date(self, value: date | None) -> str:
         return format_date(value, self.language)

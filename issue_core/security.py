@@ -3,13 +3,17 @@
 - Passwords: bcrypt, cost 12; at least 12 characters.
 - The sign-in cookie is signed with a key of at least 32 random characters, from ISSUE_COOKIE_KEY or
   `[auth] cookie_key` in secrets.toml; in demo mode a random key is generated once into a git-ignored
-  file. A missing, short or well-known key stops the app.
-- A session lives at most 12 hours and ends after 30 minutes without activity; a cookie issued before
-  the user's `sessions_valid_after` (logout, password change, deactivation, role change) is refused.
+  file. A missing, short, well-known or low-variety (< 128 bits estimated) key stops the app.
+- A session (a row of `app_session`, whose token the cookie carries) lives at most 12 hours, ends after
+  30 minutes without activity (kept in the database, so a reload cannot undo it) and at sign-out,
+  password change, deactivation or role change.
+- Sign-in attempts: 10 wrong passwords within 15 minutes lock the account for 15 minutes; 30 refused
+  attempts within 15 minutes from one client address refuse that address for 15 minutes.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import tomllib
@@ -33,7 +37,10 @@ IDLE_TIMEOUT = timedelta(minutes=30)
 LOCKOUT_FAILURES = 10
 LOCKOUT_WINDOW = timedelta(minutes=15)
 LOCKOUT_DURATION = timedelta(minutes=15)
+ADDRESS_FAILURES = 30  # refused attempts from one client address (same window and duration)
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)  # last activity is written at most this often
 COOKIE_KEY_MIN_LENGTH = 32
+COOKIE_KEY_MIN_BITS = 128
 DEMO_COOKIE_KEY_PATH = PROJECT_ROOT / ".streamlit" / "cookie_key"
 KNOWN_DEFAULT_KEYS = frozenset(
     {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme", "change-me",
@@ -114,20 +121,40 @@ def configured_cookie_key(secrets_path: Path = SECRETS_PATH) -> str | None:
     return key or None
 
 
+def estimated_key_bits(key: str) -> float:
+    """A low estimate of a key's randomness: the length of its shortest repeating block times
+    log2 of the number of distinct characters (`abcdefgh` × 4 → 8 × 3 = 24 bits)."""
+    if not key:
+        return 0.0
+    period = next(p for p in range(1, len(key) + 1) if all(key[i] == key[i % p] for i in range(p, len(key))))
+    return period * math.log2(len(set(key)))
+
+
 def check_cookie_key(key: str) -> str:
-    if key.lower() in KNOWN_DEFAULT_KEYS or len(set(key)) < 8:
-        raise CookieKeyError("the cookie key is a well-known default or not random: set a new one")
+    if key.lower() in KNOWN_DEFAULT_KEYS:
+        raise CookieKeyError("the cookie key is a well-known default: set a new one")
     if len(key) < COOKIE_KEY_MIN_LENGTH:
         raise CookieKeyError(f"the cookie key must hold at least {COOKIE_KEY_MIN_LENGTH} characters")
+    bits = estimated_key_bits(key)
+    if bits < COOKIE_KEY_MIN_BITS:
+        raise CookieKeyError(
+            f"the cookie key is not random enough (about {bits:.0f} bits, at least {COOKIE_KEY_MIN_BITS} needed): "
+            "make one with python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     return key
 
 
-def cookie_key(secrets_path: Path = SECRETS_PATH, demo_key_path: Path = DEMO_COOKIE_KEY_PATH) -> str:
-    """The configured key, checked; in demo mode without one, a random key generated once."""
+def cookie_key(
+    secrets_path: Path = SECRETS_PATH, demo_key_path: Path = DEMO_COOKIE_KEY_PATH, *, demo: bool | None = None
+) -> str:
+    """The configured key, checked; in demo mode without one, a random key generated once.
+
+    `demo`: whether the app runs in demo mode (the app passes issue_core.demo_mode.demo_mode: demo data
+    enabled and the database holds the demo); by default, whether demo data is enabled."""
     key = configured_cookie_key(secrets_path)
     if key is not None:
         return check_cookie_key(key)
-    if not demo_enabled():
+    if not (demo_enabled() if demo is None else demo):
         raise CookieKeyError(
             "no cookie key: set ISSUE_COOKIE_KEY (or [auth] cookie_key in .streamlit/secrets.toml) to at least "
             f"{COOKIE_KEY_MIN_LENGTH} random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -146,33 +173,38 @@ def cookie_key(secrets_path: Path = SECRETS_PATH, demo_key_path: Path = DEMO_COO
 class CookieSession:
     username: str
     issued_at: datetime
+    token: str  # the session's token (app_session keeps its SHA-256)
 
 
-def read_cookie(token: str | None, key: str, now: datetime) -> CookieSession | None:
-    """The session a sign-in cookie carries, if its signature holds and it has not expired.
+def make_cookie(username: str, token: str, issued_at: datetime, key: str) -> str:
+    """The signed sign-in cookie. `username` and `exp_date` are what streamlit-authenticator reads."""
+    payload = {"username": username, "sid": token, "issued_date": issued_at.timestamp(),
+               "exp_date": (issued_at + SESSION_LIFETIME).timestamp()}
+    return jwt.encode(payload, key, algorithm="HS256")
 
-    streamlit-authenticator's token holds the username and its expiry; the issue time is the expiry
-    minus the lifetime the app gives every cookie."""
-    if not token:
+
+def read_cookie(cookie: str | None, key: str, now: datetime) -> CookieSession | None:
+    """The session a sign-in cookie names, if its signature holds, it has not expired and its expiry
+    is no further than 12 hours from its issue. Whether the session itself is still open is the
+    database's answer (issue_core.services.users.session_user)."""
+    if not cookie:
         return None
     try:
-        payload = jwt.decode(token, key, algorithms=["HS256"])
+        payload = jwt.decode(cookie, key, algorithms=["HS256"])
+        issued = datetime.fromtimestamp(float(payload["issued_date"]), UTC)
         expires = datetime.fromtimestamp(float(payload["exp_date"]), UTC)
-        username = str(payload["username"])
+        username, token = str(payload["username"]), str(payload["sid"])
     except (jwt.PyJWTError, KeyError, TypeError, ValueError, OverflowError):
         return None
-    if expires <= now:
+    if not token or expires <= now or expires - issued > SESSION_LIFETIME + timedelta(seconds=1):
         return None
-    return CookieSession(username=username, issued_at=expires - SESSION_LIFETIME)
+    return CookieSession(username=username, issued_at=issued, token=token)
 
 
 def session_still_valid(
-    *, active: bool, sessions_valid_after: datetime | None, signed_in_at: datetime, last_activity: datetime, now: datetime
+    *, active: bool, ended: bool, issued_at: datetime, last_seen_at: datetime, now: datetime
 ) -> bool:
-    """A session ends with the account, after any revocation, after 12 hours, and after 30 idle minutes."""
-    if not active:
+    """A session ends with the account, at sign-out or revocation, after 12 hours, and after 30 idle minutes."""
+    if not active or ended:
         return False
-    valid_after = as_utc(sessions_valid_after)
-    if valid_after is not None and signed_in_at <= valid_after:
-        return False
-    return now - signed_in_at <= SESSION_LIFETIME and now - last_activity <= IDLE_TIMEOUT
+    return now - as_utc(issued_at) <= SESSION_LIFETIME and now - as_utc(last_seen_at) <= IDLE_TIMEOUT

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import JSON, Column, Connection, Engine, Table, func, select
 
+from issue_core.db import read_connection
 from issue_core.errors import DomainError
 from issue_core.export import to_csv, to_xlsx
 from issue_core.models import Base
@@ -28,7 +29,7 @@ TABLE_ORDER = (
     "organisation", "axis", "axis_operator", "site", "convention", "unit", "unit_unavailability",
     "household", "placement", "contribution_scale", "contribution_status", "payment", "app_user", "audit_event",
 )
-SECRET_COLUMNS = {"app_user": {"password_hash"}}
+SECRET_COLUMNS = {"app_user": {"password_hash"}, "app_session": {"token_hash"}}
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, the header row included
 
 
@@ -73,19 +74,13 @@ def _read_table(connection: Connection, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[column.name for column in columns], dtype=object)
 
 
-def _snapshot_connection(engine: Engine) -> Connection:
-    """A connection whose reads all see one state of the database."""
-    if engine.dialect.name == "postgresql":
-        return engine.connect().execution_options(isolation_level="REPEATABLE READ")
-    return engine.connect()  # SQLite (WAL): a read transaction sees one snapshot until it ends
-
-
 def table_frames(engine: Engine, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The tables asked for (all by default), read in one transaction."""
+    """The tables asked for (all by default), read in one read-only transaction (one snapshot on both
+    engines). Without the time limit of the pages' reads: a whole table has no filter to narrow."""
     names = list(table_names() if names is None else names)
     for name in names:
         _table(name)
-    with _snapshot_connection(engine) as connection, connection.begin():
+    with read_connection(engine, limited=False) as connection:
         return {name: _read_table(connection, name) for name in names}
 
 
@@ -96,7 +91,7 @@ def table_frame(engine: Engine, name: str) -> pd.DataFrame:
 
 def table_counts(engine: Engine) -> pd.DataFrame:
     """Rows per table, in the export order (columns: table, rows)."""
-    with _snapshot_connection(engine) as connection, connection.begin():
+    with read_connection(engine) as connection:
         counts = [
             (name, connection.scalar(select(func.count()).select_from(_table(name)))) for name in table_names()
         ]

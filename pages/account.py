@@ -1,21 +1,19 @@
 """My account (everyone): change one's own password and language."""
 
-from datetime import timedelta
-
 import streamlit as st
 
 from issue_core.models import Role
 from issue_core.services import users
 from issue_core.ui.data import engine
 from issue_core.ui.feedback import NOT_DONE, attempt, flash, show_flash
-from issue_core.ui.gate import SIGNED_IN_AT_KEY, require_role
+from issue_core.ui.gate import SESSION_KEY, require_role
 from issue_core.ui.i18n import translator
 
 actor = require_role(*Role)
 t = translator()
-st.title(t("account.title"))
+st.title(t("nav.account"))
 show_flash()
-st.caption(t("account.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
+st.caption(t.md("account.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
 if st.session_state.get("issue_must_change_password"):
     st.warning(t("account.must_change"))
 
@@ -28,10 +26,9 @@ with st.form("change-password", clear_on_submit=True):
         if new != repeat:
             st.error(t("account.passwords_differ"))
         else:
-            changed_at = attempt(users.change_own_password, engine(), actor, current_password=current, new_password=new)
-            if changed_at is not NOT_DONE:
-                # Every other session has ended; this one goes on, from just after the change.
-                st.session_state[SIGNED_IN_AT_KEY] = changed_at + timedelta(microseconds=1)
+            changed_at = attempt(users.change_own_password, engine(), actor, current_password=current, new_password=new,
+                                 keep_session=st.session_state.get(SESSION_KEY))
+            if changed_at is not NOT_DONE:  # every other session has ended; this one goes on
                 st.session_state["issue_must_change_password"] = False
                 flash(t("account.password_changed"))
                 st.rerun()

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
+from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, Role, ScaleRule
 from issue_core.queries.admin_views import scale_entries
 from issue_core.queries.reference import axes, axis_operators, organisations
@@ -15,12 +16,13 @@ from issue_core.ui.feedback import NOT_DONE, attempt
 from issue_core.ui.versions import as_drawn
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.inputs import decimal_input
 from issue_core.ui.undo import after_write, offer_undo
 
 actor = require_role(Role.ADMIN)
 t = translator()
 today = clock.today()
-st.title(t("admin.reference.title"))
+st.title(t("nav.admin_reference"))
 offer_undo(t, actor)
 
 
@@ -62,15 +64,11 @@ with scale_tab:
         label = st.text_input(t("field.label"), max_chars=200)
         amount = percent = minimum = maximum = None
         if rule == ScaleRule.FIXED.value:
-            amount = left.number_input(t("admin.reference.monthly_amount"), min_value=0.0, max_value=1_000_000.0,
-                                       value=None, step=10.0, format="%.2f")
+            amount = decimal_input(t, t("admin.reference.monthly_amount"), container=left)
         else:
-            percent = left.number_input(t("field.percent"), min_value=0.0, max_value=100.0, value=None, step=1.0,
-                                        format="%.2f")
-            minimum = right.number_input(t("field.minimum"), min_value=0.0, max_value=1_000_000.0, value=None,
-                                         step=10.0, format="%.2f")
-            maximum = right.number_input(t("field.maximum"), min_value=0.0, max_value=1_000_000.0, value=None,
-                                         step=10.0, format="%.2f")
+            percent = decimal_input(t, t("field.percent"), container=left)
+            minimum = decimal_input(t, t("field.minimum"), container=right)
+            maximum = decimal_input(t, t("field.maximum"), container=right)
         if st.form_submit_button(t("admin.reference.save_entry"), type="primary"):
             saved = attempt(
                 contributions.set_scale_entry, engine(), actor, income_status=income_status, label=label, rule=rule,
@@ -94,12 +92,12 @@ with axes_tab:
         # caught here, so that nobody overwrites what they have not seen.
         drawn = as_drawn(f"axis:{axis.id}", current)
         with st.form(f"axis_{axis.id}"):
-            st.markdown(f"**{axis_label(t, axis.id)}** — {getattr(axis, name_column)}")
+            st.markdown(f"**{axis_label(t, axis.id)}** — {escape_markdown(getattr(axis, name_column))}")
             chosen = st.multiselect(t("admin.reference.operators"), list(partner_names), default=current,
                                     format_func=partner_names.get, placeholder=t("admin.choose"))
             if st.form_submit_button(t("common.save")):
                 if drawn != current:
-                    st.error(t("error.stale_version"), icon="⛔")
+                    st.error(t("error.stale_version"), icon=":material/error:")
                     saved = NOT_DONE
                 else:
                     saved = attempt(organisation_services.set_axis_operators, engine(), actor, int(axis.id), chosen)

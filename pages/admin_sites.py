@@ -22,7 +22,7 @@ from issue_core.ui.undo import after_write, offer_undo
 actor = require_role(Role.ADMIN)
 t = translator()
 today = clock.today()
-st.title(t("admin.sites.title"))
+st.title(t("nav.admin_sites"))
 offer_undo(t, actor)
 
 
@@ -109,16 +109,16 @@ with site_tab:
         site = site_by_id.loc[site_id]
         version = as_drawn(f"site:{site_id}", int(site["version"]))
         with st.form(f"edit_site_{site_id}"):
-            st.subheader(t("admin.sites.edit_site", name=site["name"]))
+            st.subheader(t.md("admin.sites.edit_site", name=site["name"]))
             values = site_fields(f"site_{site_id}", site)
             if st.form_submit_button(t("common.save"), type="primary"):
                 done(attempt(site_services.update_site, engine(), actor, int(site_id), version=version, **values),
-                     t("admin.sites.site_saved", name=values["name"]))
+                     t.md("admin.sites.site_saved", name=values["name"]))
     with st.expander(t("admin.sites.new_site"), expanded=site_id is None, icon=":material/add:"), st.form("new_site"):
         values = site_fields("new_site", None)
         if st.form_submit_button(t("admin.sites.create_site"), type="primary"):
             done(attempt(site_services.create_site, engine(), actor, **values),
-                 t("admin.sites.site_created", name=values["name"]))
+                 t.md("admin.sites.site_created", name=values["name"]))
 
 if site_id is None:
     for tab in (convention_tab, unit_tab, unavailable_tab):
@@ -160,7 +160,7 @@ with convention_tab:
             if st.form_submit_button(t("admin.sites.extend_submit")):
                 done(attempt(site_services.extend_convention, engine(), actor, convention_id, version=version,
                              planned_end_date=planned_end),
-                     t("admin.sites.extended", site=site_name, date=planned_end))
+                     t.md("admin.sites.extended", site=site_name, date=planned_end))
         with close, st.form(f"close_{suffix}"):
             st.subheader(t("admin.sites.close"))
             actual_end = st.date_input(t("field.actual_end_date"), value=today, min_value=convention["start_date"],
@@ -169,15 +169,16 @@ with convention_tab:
             if st.form_submit_button(t("admin.sites.close_submit")):
                 done(attempt(site_services.close_convention, engine(), actor, convention_id, version=version,
                              actual_end_date=actual_end, reason=reason),
-                     t("admin.sites.closed", site=site_name, date=actual_end))
+                     t.md("admin.sites.closed", site=site_name, date=actual_end))
         link_to_page(t, "pages/close_site.py", t("admin.sites.closure_page"), icon=":material/move_down:")
     with st.expander(t("admin.sites.new_convention"), expanded=running.empty, icon=":material/add:"), \
             st.form(f"new_convention_{site_id}"):
         operator_ids = list(operators)
         current_operator = int(site_by_id.loc[site_id, "housing_operator_id"])
         left, right = st.columns(2)
-        start = left.date_input(t("field.start_date"), value=None, format="DD/MM/YYYY")
-        planned_end = right.date_input(t("field.planned_end_date"), value=None, format="DD/MM/YYYY")
+        start = left.date_input(t("field.start_date"), value=None, format="DD/MM/YYYY", help=t("common.date_help"))
+        planned_end = right.date_input(t("field.planned_end_date"), value=None, format="DD/MM/YYYY",
+                                       help=t("common.date_help"))
         units_planned = left.number_input(t("field.units_planned"), min_value=0, max_value=10_000, value=0, step=1)
         operator = right.selectbox(t("field.housing_operator"), operator_ids, format_func=operators.get,
                                    index=operator_ids.index(current_operator) if current_operator in operator_ids else 0)
@@ -186,7 +187,7 @@ with convention_tab:
             done(attempt(site_services.create_convention, engine(), actor, site_id=int(site_id), start_date=start,
                          planned_end_date=planned_end, units_planned=units_planned, operator_id=operator,
                          notes=notes or None),
-                 t("admin.sites.convention_created", site=site_name))
+                 t.md("admin.sites.convention_created", site=site_name))
 
 units = read(site_units_admin, int(site_id))
 unit_by_id = units.set_index("unit_id")
@@ -212,14 +213,14 @@ with unit_tab:
         suffix = str(unit_id)
         edit, reserve = st.columns(2)
         with edit, st.form(f"edit_unit_{suffix}"):
-            st.subheader(t("admin.sites.edit_unit", unit=unit["label"]))
+            st.subheader(t.md("admin.sites.edit_unit", unit=unit["label"]))
             label = st.text_input(t("field.unit_label"), value=unit["label"], max_chars=100)
             bedrooms = st.number_input(t("field.bedrooms"), min_value=0, max_value=20, value=int(unit["bedrooms"]), step=1)
             capacity = st.number_input(t("field.capacity"), min_value=1, max_value=40, value=int(unit["capacity"]), step=1)
             if st.form_submit_button(t("common.save"), type="primary"):
                 done(attempt(site_services.update_unit, engine(), actor, int(unit_id), version=version, label=label,
                              bedrooms=bedrooms, capacity=capacity),
-                     t("admin.sites.unit_saved", unit=label))
+                     t.md("admin.sites.unit_saved", unit=label))
         with reserve, st.form(f"reserve_{suffix}"):
             st.subheader(t("admin.sites.reservation"))
             current = int(unit["reserved_for_id"]) or None
@@ -230,7 +231,7 @@ with unit_tab:
             if st.form_submit_button(t("admin.sites.reserve_submit")):
                 done(attempt(site_services.set_unit_reservation, engine(), actor, int(unit_id), version=version,
                              organisation_id=reserved_for),
-                     t("admin.sites.reservation_saved", unit=unit["label"]))
+                     t.md("admin.sites.reservation_saved", unit=unit["label"]))
     with st.expander(t("admin.sites.new_unit"), expanded=units.empty, icon=":material/add:"), \
             st.form(f"new_unit_{site_id}"):
         label = st.text_input(t("field.unit_label"), max_chars=100)
@@ -242,7 +243,7 @@ with unit_tab:
         if st.form_submit_button(t("admin.sites.create_unit"), type="primary"):
             done(attempt(site_services.create_unit, engine(), actor, site_id=int(site_id), label=label,
                          bedrooms=bedrooms, capacity=capacity, reserved_for_organisation_id=reserved_for),
-                 t("admin.sites.unit_created", unit=label))
+                 t.md("admin.sites.unit_created", unit=label))
 
 with unavailable_tab:
     periods = read(site_unavailability, int(site_id))
@@ -270,7 +271,7 @@ with unavailable_tab:
             if st.form_submit_button(t("admin.sites.add_unavailability_submit"), type="primary"):
                 done(attempt(site_services.add_unavailability, engine(), actor, unit_id=int(unit_id), start_date=start,
                              end_date=until, reason=reason),
-                     t("admin.sites.unavailability_added", unit=unit_by_id.loc[unit_id, "label"]))
+                     t.md("admin.sites.unavailability_added", unit=unit_by_id.loc[unit_id, "label"]))
     if not periods.empty:
         period_by_id = periods.set_index("unavailability_id")
         with end:
@@ -289,4 +290,4 @@ with unavailable_tab:
                 if st.form_submit_button(t("admin.sites.end_unavailability_submit")):
                     done(attempt(site_services.end_unavailability, engine(), actor, int(period_id), version=version,
                                  end_date=available_again),
-                         t("admin.sites.unavailability_ended", unit=period["unit"], date=available_again))
+                         t.md("admin.sites.unavailability_ended", unit=period["unit"], date=available_again))

@@ -14,14 +14,24 @@ from issue_core.ui.i18n import translator
 
 require_role(Role.ADMIN)
 t = translator()
-st.title(t("audit.title"))
+st.title(t("nav.audit"))
 st.caption(t("audit.caption", limit=AUDIT_PAGE_SIZE))
+
+
+def named(kind: str, value: str) -> str:
+    """An action or an entity in the user's language (one written by an older version: as it is stored)."""
+    key = f"audit.{kind}.{value}"
+    text = t(key)
+    return value if text == key else text
+
 
 choices = read(audit_choices)
 columns = st.columns(4)
 usernames = columns[0].multiselect(t("audit.user"), choices["username"], placeholder=t("common.all"))
-entities = columns[1].multiselect(t("audit.entity"), choices["entity"], placeholder=t("common.all"))
-actions = columns[2].multiselect(t("audit.action"), choices["action"], placeholder=t("common.all"))
+entities = columns[1].multiselect(t("audit.entity"), choices["entity"], placeholder=t("common.all"),
+                                  format_func=lambda entity: named("entity", entity))
+actions = columns[2].multiselect(t("audit.action"), choices["action"], placeholder=t("common.all"),
+                                 format_func=lambda action: named("action", action))
 today = clock.today()
 period = columns[3].date_input(t("audit.period"), (today - timedelta(days=30), today), format="DD/MM/YYYY")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
@@ -36,14 +46,14 @@ shown = pd.DataFrame({
     t("audit.col.id"): events["id"],
     t("audit.col.at"): events["at"].map(t.datetime),
     t("audit.user"): events["username"],
-    t("audit.action"): events["action"],
-    t("audit.entity"): events["entity"],
+    t("audit.action"): events["action"].map(lambda action: named("action", action)),
+    t("audit.entity"): events["entity"].map(lambda entity: named("entity", entity)),
     t("audit.col.entity_id"): events["entity_id"].map(lambda v: "" if pd.isna(v) else str(int(v))),
 })
 selection = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row")
 rows = selection.selection.rows if selection else []
 event = events.iloc[rows[0]] if rows else events.iloc[0]
-st.subheader(t("audit.detail", id=int(event["id"]), action=event["action"]))
+st.subheader(t.md("audit.detail", id=int(event["id"]), action=named("action", event["action"])))
 before, after = st.columns(2)
 with before:
     st.markdown(f"**{t('audit.before')}**")

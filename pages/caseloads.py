@@ -8,6 +8,7 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.charts import caseloads as charts
+from issue_core.charts import month_label
 from issue_core.models import Role
 from issue_core.queries.metrics import (
     caseload_monthly,
@@ -21,7 +22,7 @@ from issue_core.queries.metrics import (
 from issue_core.queries.sql import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
-from issue_core.ui.figures import month_label, number, percent
+from issue_core.ui.figures import number, percent
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -31,7 +32,7 @@ today = clock.today()
 filters, start, end = dashboard_filters(t)
 axis_labels = {axis: axis_label(t, axis) for axis in filters.axes}
 
-st.title(t("caseloads.title"))
+st.title(t("nav.caseloads"))
 st.caption(t("caseloads.caption", today=today, start=start, end=end - timedelta(days=1)))
 
 # --- today: households per axis × partner, placed or waiting -----------------------------------------
@@ -75,7 +76,7 @@ if monthly.empty:
     st.info(t("caseloads.no_data"))
 else:
     shown = pd.DataFrame({
-        "month": [month_label(t, month) for month in monthly["month"]],
+        "month": [month_label(month) for month in monthly["month"]],
         "axis": monthly["axis_id"].map(axis_labels),
         "followed": monthly["followed"].round(1),
         "placed": monthly["placed"].round(1),
@@ -95,7 +96,7 @@ if flows.empty:
     st.info(t("caseloads.no_data"))
 else:
     series = {key: t(f"caseloads.flows.{key}") for key in charts.FLOW_COLOURS}
-    months = [month_label(t, month) for month in flows["month"]]
+    months = [month_label(month) for month in flows["month"]]
     long = pd.DataFrame({
         "month": months * len(series),
         "series": [label for label in series.values() for _ in months],

@@ -5,6 +5,7 @@ confirmation, one transaction ends the convention and moves or ends every stay."
 import streamlit as st
 
 from issue_core import clock
+from issue_core.i18n import escape_markdown
 from issue_core.models import ExitDestination, Role
 from issue_core.queries.closure_views import closable_sites, occupants_on, relocation_units
 from issue_core.services.placements import Relocation, close_site
@@ -19,7 +20,7 @@ EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE
 actor = require_role(Role.ADMIN)
 t = translator()
 today = clock.today()
-st.title(t("closure.title"))
+st.title(t("nav.close_site"))
 offer_undo(t, actor)
 st.caption(t("closure.caption"))
 
@@ -53,7 +54,7 @@ def describe(choice: str) -> str:
 
 plan: dict[int, str] = {}
 if occupants.empty:
-    st.info(t("closure.no_occupants", site=site["site"], date=closing_date))
+    st.info(t.md("closure.no_occupants", site=site["site"], date=closing_date))
 else:
     st.subheader(t("closure.plan", count=len(occupants)))
     st.caption(t("closure.plan_help"))
@@ -65,10 +66,10 @@ else:
         ]
         options = [f"unit:{u}" for u in fitting] + [f"exit:{d}" for d in EXITS]
         who, what = st.columns([2, 3])
-        who.markdown(t("closure.occupant", reference=occupant.reference, unit=occupant.unit, partner=occupant.partner,
-                       since=occupant.start_date))
+        who.markdown(t.md("closure.occupant", reference=occupant.reference, unit=occupant.unit,
+                          partner=occupant.partner, since=occupant.start_date))
         choice = what.selectbox(
-            t("closure.relocation_for", reference=occupant.reference), options, index=None, format_func=describe,
+            t.md("closure.relocation_for", reference=occupant.reference), options, index=None, format_func=describe,
             placeholder=t("closure.choose"), label_visibility="collapsed",
             key=f"closure_{site_id}_{closing_date.isoformat()}_{occupant.placement_id}",
         )
@@ -91,9 +92,10 @@ def dismiss() -> None:
 
 @st.dialog(t("closure.confirm_title"), width="large", on_dismiss=dismiss)
 def confirm(site_id: int, site_name: str, day, reason: str, plan: dict[int, str]) -> None:  # noqa: ANN001
-    st.markdown(t("closure.confirm_text", site=site_name, date=day, count=len(plan)))
+    st.markdown(t.md("closure.confirm_text", site=site_name, date=day, count=len(plan)))
     for placement_id, choice in plan.items():
-        st.markdown(f"- **{references.get(placement_id, placement_id)}** — {describe(choice)}")
+        reference = escape_markdown(references.get(placement_id, placement_id))
+        st.markdown(f"- **{reference}** — {escape_markdown(describe(choice))}")
     st.warning(t("closure.irreversible"))
     apply, cancel = st.columns(2)
     if cancel.button(t("closure.cancel"), key="closure_cancel"):
@@ -107,7 +109,7 @@ def confirm(site_id: int, site_name: str, day, reason: str, plan: dict[int, str]
         closed = attempt(close_site, engine(), actor, site_id, closing_date=day, reason=reason, plan=relocations)
         if closed is not NOT_DONE:
             dismiss()
-            after_write(t, actor, t("closure.done", site=site_name, date=day, count=len(plan)))
+            after_write(t, actor, t.md("closure.done", site=site_name, date=day, count=len(plan)))
             st.rerun()
 
 

@@ -1,25 +1,30 @@
 """Contributions: due vs paid per month, collection rate, arrears per partner, households in arrears
 (references only for the user's own organisation, all for admins, none on the meeting screen)."""
 
+from decimal import Decimal
+
 import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid, month_label
+from issue_core.charts import month_label
+from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
 from issue_core.queries.contributions_views import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.queries.frames import money_sum
 from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.inputs import decimal_input, example_number
 
 actor = require_role(*Role)
 t = translator()
 today = clock.today()
 filters, start, end = dashboard_filters(t)
 
-st.title(t("contributions.title"))
+st.title(t("nav.contributions"))
 st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1), today=today))
 
 
@@ -29,11 +34,12 @@ def percent(rate: float | None) -> str:
 
 monthly = read(contributions_monthly, start, end, filters)
 period = read(collection, start, end, filters)
-threshold = float(
-    st.number_input(
-        t("contributions.threshold"), min_value=0.0, value=ARREARS_THRESHOLD, step=10.0, key="contrib_threshold"
-    )
-)
+typed = decimal_input(t, t("contributions.threshold"), key="contrib_threshold", value=ARREARS_THRESHOLD)
+if isinstance(typed, str):  # not a number (the browser says so first): the default threshold
+    st.error(t("common.number_expected", example=example_number(t)), icon=":material/error:")
+elif typed is not None and typed < 0:
+    st.error(t("error.amount_negative", field=t("contributions.threshold")), icon=":material/error:")
+threshold = float(typed) if isinstance(typed, Decimal) and typed >= 0 else float(ARREARS_THRESHOLD)
 by_partner = read(arrears_by_partner, today, filters, threshold)
 
 columns = st.columns(4)
@@ -41,7 +47,8 @@ columns[0].metric(t("contributions.metric.due"), t.money(period.due))
 columns[1].metric(t("contributions.metric.paid"), t.money(period.paid))
 columns[2].metric(t("contributions.metric.rate"), percent(period.rate))
 columns[3].metric(
-    t("contributions.metric.arrears", today=today), t.money(by_partner["arrears"].sum()),
+    t("contributions.metric.arrears_above", threshold=t.money(threshold), today=today),
+    t.money(money_sum(by_partner["arrears"])),
     help=t("contributions.metric.arrears_help", threshold=t.money(threshold)),
 )
 
@@ -57,28 +64,35 @@ else:
             t("contributions.col.rate"): monthly["collection_rate"].map(percent),
         }
     )
-    chart_with_numbers(t, due_vs_paid(monthly, t), monthly_table, "contributions-monthly")
+    monthly_numbers = pd.DataFrame(  # the CSV: numbers, not the formatted text of the table
+        {
+            t("contributions.col.month"): monthly["month"],
+            t("contributions.col.due"): monthly["due"],
+            t("contributions.col.paid"): monthly["paid"],
+            t("contributions.col.rate_percent"): [
+                None if pd.isna(rate) else round(100 * rate, 1) for rate in monthly["collection_rate"]],
+        }
+    )
+    chart_with_numbers(t, due_vs_paid(monthly, t), monthly_table, "contributions-monthly", monthly_numbers)
     st.subheader(t("contributions.rate_title"))
-    chart_with_numbers(t, collection_rate(monthly, t), monthly_table, "contributions-rate")
+    chart_with_numbers(t, collection_rate(monthly, t), monthly_table, "contributions-rate", monthly_numbers)
 
 st.subheader(t("contributions.by_partner", threshold=t.money(threshold)))
 owing_partners = by_partner[by_partner["households_in_arrears"] > 0]
 if owing_partners.empty:
     st.success(t("contributions.no_arrears"))
 else:
+    amounts = [t("contributions.col.arrears"), t("contributions.col.due"), t("contributions.col.paid")]
+    partner_numbers = pd.DataFrame(
+        {
+            t("contributions.col.partner"): owing_partners["partner"],
+            t("contributions.col.households"): owing_partners["households_in_arrears"],
+            **dict(zip(amounts, (owing_partners[c] for c in ("arrears", "due", "paid")), strict=True)),
+        }
+    )
+    partner_table = partner_numbers.assign(**{name: partner_numbers[name].map(t.money) for name in amounts})
     chart_with_numbers(
-        t,
-        arrears_per_partner(owing_partners, t),
-        pd.DataFrame(
-            {
-                t("contributions.col.partner"): owing_partners["partner"],
-                t("contributions.col.households"): owing_partners["households_in_arrears"],
-                t("contributions.col.arrears"): owing_partners["arrears"].map(t.money),
-                t("contributions.col.due"): owing_partners["due"].map(t.money),
-                t("contributions.col.paid"): owing_partners["paid"].map(t.money),
-            }
-        ),
-        "contributions-partners",
+        t, arrears_per_partner(owing_partners, t), partner_table, "contributions-partners", partner_numbers
     )
 
 st.subheader(t("contributions.households"))
@@ -103,7 +117,8 @@ if not split.visible.empty:
 for row in split.hidden.itertuples():
     st.markdown(
         "- "
-        + t("contributions.hidden_households", count=row.households, partner=row.partner, amount=t.money(row.arrears))
+        + t.md("contributions.hidden_households", count=row.households, partner=row.partner,
+               amount=t.money(row.arrears))
     )
 if not split.hidden.empty:
     st.caption(t("contributions.hidden_note"))

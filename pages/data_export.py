@@ -18,7 +18,7 @@ t = translator()
 database = engine()
 stamp = clock.today().isoformat()
 
-st.title(t("export.title"))
+st.title(t("nav.export"))
 st.caption(t("export.caption"))
 
 counts = read(table_counts)
@@ -28,7 +28,7 @@ st.download_button(
     key="xlsx-all", icon=":material/download:", type="primary", disabled=not everything_fits, on_click="ignore",
 )
 if not everything_fits:
-    st.warning(t("export.all_too_big", maximum=EXCEL_MAX_ROWS - 1), icon="⚠️")
+    st.warning(t("export.all_too_big", maximum=EXCEL_MAX_ROWS - 1), icon=":material/warning:")
 
 header = st.columns([3, 1, 1, 1])
 header[0].markdown(f"**{t('export.col.table')}**")

@@ -20,7 +20,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR)
 t = translator()
-st.title(t("import.title"))
+st.title(t("nav.import"))
 show_flash()
 st.caption(t("import.intro_admin") if actor.is_admin else t("import.intro_coordinator"))
 
@@ -40,6 +40,7 @@ upload = st.file_uploader(
     t("import.upload"), type=["xlsx", "csv"], key="import_file", max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
     help=t("import.upload_help"),
 )
+st.caption(t("import.upload_limits", size=MAX_FILE_BYTES // (1024 * 1024)))  # Streamlit's own box speaks English
 
 
 def with_progress(service, label: str):
@@ -59,7 +60,7 @@ def with_progress(service, label: str):
 
 
 def show_problems(result: ImportResult) -> None:
-    st.error(t("import.refused", count=len(result.problems)), icon="⛔")
+    st.error(t("import.refused", count=len(result.problems)), icon=":material/error:")
     frame = pd.DataFrame({
         t("import.col.sheet"): [p.table or "—" for p in result.problems],
         t("import.col.row"): [str(p.row) if p.row else "—" for p in result.problems],
@@ -105,4 +106,4 @@ if checked is not None:
     elif result.total == 0:
         st.warning(t("import.empty"))
     else:
-        st.success(t("import.ready", total=result.total, counts=result.counts_line), icon="✅")
+        st.success(t("import.ready", total=result.total, counts=result.counts_line), icon=":material/check_circle:")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.auth import can_edit_household
+from issue_core.i18n import escape_markdown
 from issue_core.models import AdministrativeStatus, Role
 from issue_core.queries.household_views import (
     HOUSEHOLD_STATES,
@@ -22,7 +23,7 @@ from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
-from issue_core.ui.figures import month_label, plain
+from issue_core.charts import month_label
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
@@ -40,13 +41,18 @@ scope = household_scope(actor)
 pairs = read(axis_partners, None if actor.is_admin else actor.organisation_id)
 may_register = (actor.is_admin or can_edit_household(actor, actor.organisation_id or 0)) and not pairs.empty
 
-st.title(t("households.title"))
+st.title(t("nav.households"))
 offer_undo(t, actor)
 show_flash()
 
 
 def status_label(status: str) -> str:
     return t(f"households.admin_status.{status}")
+
+
+def people_help(minimum: int) -> str:
+    """The bounds of a number of people (the field refuses a number outside them before sending)."""
+    return t("households.people_help", minimum=minimum, maximum=MAX_PEOPLE)
 
 
 def composition(adults: int, children: int) -> str:
@@ -76,20 +82,23 @@ def axis_and_partner(prefix: str, axis_now: int | None, partner_now: int | None)
 def show_list_and_household(table: pd.DataFrame) -> None:
     """The list, then the household chosen: its history and, for its organisation and admins, its forms."""
     st.dataframe(
-        pd.DataFrame({
+        pd.DataFrame({  # the columns that matter most first: they show at 1440 px
             t("households.col.reference"): table["reference"],
             t("field.axis"): table["axis_id"].map(lambda a: axis_label(t, a)),
             t("field.referent_organisation"): table["partner"],
-            t("households.col.composition"): [composition(a, c) for a, c in zip(table["adults"], table["children"], strict=True)],
-            t("field.administrative_status"): table["administrative_status"].map(status_label),
-            t("field.referred_on"): table["referred_on"].map(t.date),
             t("households.col.state"): table["state"].map(lambda s: t(f"households.state.{s}")),
             t("households.col.unit"): [f"{s} · {u}" if pd.notna(u) else "" for s, u in zip(table["site"], table["unit"], strict=True)],
             t("households.col.since"): table["placed_since"].map(t.date),
+            t("field.referred_on"): table["referred_on"].map(t.date),
+            t("households.col.composition"): [composition(a, c) for a, c in zip(table["adults"], table["children"], strict=True)],
+            t("field.administrative_status"): table["administrative_status"].map(status_label),
             t("field.follow_up_ended_on"): table["follow_up_ended_on"].map(t.date),
         }),
         hide_index=True, width="stretch",
+        column_config={t("households.col.reference"): st.column_config.TextColumn(pinned=True),
+                       t("households.col.unit"): st.column_config.TextColumn(width=170)},  # not sized on empty rows
     )
+    st.caption(t("common.wide_table"))
 
     # --- one household ------------------------------------------------------------------------------
 
@@ -99,7 +108,7 @@ def show_list_and_household(table: pd.DataFrame) -> None:
     household_id = st.selectbox(t("households.choose_household"), rows.index.tolist(),
                                 format_func=lambda h: rows.loc[h, "reference"], key="hh-chosen")
     household = rows.loc[household_id]
-    st.subheader(t("households.view.title", reference=household["reference"]))
+    st.subheader(t.md("households.view.title", reference=household["reference"]))
     facts = {
         t("field.axis"): axis_label(t, int(household["axis_id"])),
         t("field.referent_organisation"): household["partner"],
@@ -109,12 +118,12 @@ def show_list_and_household(table: pd.DataFrame) -> None:
     }
     for column, (label, value) in zip(st.columns(len(facts), border=True), facts.items(), strict=True):
         column.caption(label)
-        column.markdown(f"**{plain(value)}**")
+        column.markdown(f"**{escape_markdown(value)}**")
     st.caption(t("households.view.dates", referred=household["referred_on"]) + (
         " " + t("households.view.ended", ended=household["follow_up_ended_on"])
         if pd.notna(household["follow_up_ended_on"]) else ""))
 
-    history, money = st.columns(2)
+    history, money = st.container(), st.container()  # one above the other: every column of the tables shows
     with history:
         st.markdown(f"**{t('households.view.placements')}**")
         stays = read(household_placements, scope, int(household_id))
@@ -148,7 +157,7 @@ def show_list_and_household(table: pd.DataFrame) -> None:
         else:
             st.dataframe(pd.DataFrame({
                 t("field.paid_on"): paid["paid_on"].map(t.date),
-                t("field.period_month"): paid["period_month"].map(lambda m: month_label(t, m)),
+                t("field.period_month"): paid["period_month"].map(month_label),
                 t("field.amount"): paid["amount"].map(t.money),
                 t("field.method"): paid["method"].map(lambda m: t(f"households.method.{m}")),
                 t("field.notes"): paid["notes"].fillna(""),
@@ -169,9 +178,10 @@ def show_list_and_household(table: pd.DataFrame) -> None:
             first_start = household["first_start"]
             latest_referral = min(d for d in (first_start, household["follow_up_ended_on"], LATEST_DATE) if pd.notna(d))
             with st.form(f"{prefix}-form"):
-                adults = st.number_input(t("field.adults"), 1, MAX_PEOPLE, int(household["adults"]), key=f"{prefix}-adults")
+                adults = st.number_input(t("field.adults"), 1, MAX_PEOPLE, int(household["adults"]),
+                                         key=f"{prefix}-adults", help=people_help(1))
                 children = st.number_input(t("field.children"), 0, MAX_PEOPLE, int(household["children"]),
-                                           key=f"{prefix}-children")
+                                           key=f"{prefix}-children", help=people_help(0))
                 status = st.selectbox(t("field.administrative_status"), STATUSES,
                                       index=STATUSES.index(household["administrative_status"]),
                                       format_func=status_label, key=f"{prefix}-status")
@@ -185,7 +195,7 @@ def show_list_and_household(table: pd.DataFrame) -> None:
                         administrative_status=status, referred_on=referred,
                     )
                     if done is not NOT_DONE:
-                        after_write(t, actor, t("households.edit.done", reference=household["reference"]))
+                        after_write(t, actor, t.md("households.edit.done", reference=household["reference"]))
                         refresh_form(f"hh-edit-{household_id}")
                         st.rerun()
                     elif changed_meanwhile:
@@ -207,7 +217,7 @@ def show_list_and_household(table: pd.DataFrame) -> None:
                         done = attempt(services.end_follow_up, engine(), actor, int(household_id), version=version,
                                        ended_on=ended)
                         if done is not NOT_DONE:
-                            after_write(t, actor, t("households.end.done", reference=household["reference"]))
+                            after_write(t, actor, t.md("households.end.done", reference=household["reference"]))
                             refresh_form(f"hh-end-{household_id}")
                             st.rerun()
                         elif changed_meanwhile:
@@ -254,8 +264,9 @@ if may_register:
         own = actor.organisation_id if not actor.is_admin else None
         axis_id, partner_id = axis_and_partner(prefix, None, own)
         with st.form(f"{prefix}-form"):
-            adults = st.number_input(t("field.adults"), 1, MAX_PEOPLE, 1, key=f"{prefix}-adults")
-            children = st.number_input(t("field.children"), 0, MAX_PEOPLE, 0, key=f"{prefix}-children")
+            adults = st.number_input(t("field.adults"), 1, MAX_PEOPLE, 1, key=f"{prefix}-adults", help=people_help(1))
+            children = st.number_input(t("field.children"), 0, MAX_PEOPLE, 0, key=f"{prefix}-children",
+                                       help=people_help(0))
             status = st.selectbox(t("field.administrative_status"), STATUSES, index=None, format_func=status_label,
                                   placeholder=t("households.choose"), key=f"{prefix}-status")
             referred = st.date_input(t("field.referred_on"), today, EARLIEST_DATE, today,
@@ -266,6 +277,6 @@ if may_register:
                     adults=adults, children=children, administrative_status=status, referred_on=referred,
                 )
                 if created is not NOT_DONE:
-                    after_write(t, actor, t("households.register.done", reference=created[1]))
+                    after_write(t, actor, t.md("households.register.done", reference=created[1]))
                     refresh_form("hh-register")
                     st.rerun()

@@ -18,7 +18,7 @@ t = translator()
 today = clock.today()
 filters, _, _ = dashboard_filters(t, period=False)
 
-st.title(t("map.title"))
+st.title(t("nav.map"))
 st.caption(t("map.caption", today=today))
 
 sites = read(sites_on_map, today, filters)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.i18n import BRUSSELS
+from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
 from issue_core.queries.alerts import conventions_ending
@@ -27,7 +27,7 @@ from issue_core.queries.overview_views import VACANT_ALERT_DAYS
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import read
-from issue_core.ui.figures import kpi_card, plain
+from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -144,8 +144,8 @@ def conventions_slide(today: date) -> None:
         st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
         return
     st.table(pd.DataFrame({
-        t("meeting.col.site"): [plain(site) for site in conventions["site"]],
-        t("meeting.col.operator"): [plain(operator) for operator in conventions["housing_operator"]],
+        t("meeting.col.site"): [escape_markdown(site) for site in conventions["site"]],  # st.table: Markdown cells
+        t("meeting.col.operator"): [escape_markdown(operator) for operator in conventions["housing_operator"]],
         t("meeting.col.planned_end"): [t.date(row.actual_end_date or row.planned_end_date)
                                        for row in conventions.itertuples()],
         t("meeting.col.status"): [t(f"status.{status}") for status in conventions["status"]],
@@ -238,7 +238,7 @@ def caseloads_slide(today: date) -> None:
     if not per_partner.empty:
         st.table(pd.DataFrame({
             t("meeting.col.axis"): [axis_label(t, axis) for axis in per_partner["axis_id"]],
-            t("meeting.col.partner"): [plain(partner) for partner in per_partner["partner"]],
+            t("meeting.col.partner"): [escape_markdown(partner) for partner in per_partner["partner"]],
             t("meeting.caseloads.followed"): per_partner["followed"].astype(str),
             t("meeting.caseloads.placed"): per_partner["placed"].astype(str),
             t("meeting.caseloads.waiting"): per_partner["waiting"].astype(str),
@@ -261,7 +261,7 @@ def wall() -> None:
         heading, indicator = st.columns([5, 1], vertical_alignment="center")
         title = t(f"meeting.slide.{name}", since=since) if name == "changes" else t(f"meeting.slide.{name}")
         heading.title(title, anchor=False)
-        now_here = datetime.now(BRUSSELS).strftime("%H:%M")
+        now_here = clock.now().strftime("%H:%M")
         status = t("meeting.paused") if paused else t("meeting.updated_at", time=now_here)
         indicator.html(f'<div class="meeting-indicator">{slide + 1} / {len(SLIDES)}</div>'
                        f'<div class="meeting-status">{html.escape(status)}</div>')

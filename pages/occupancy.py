@@ -8,14 +8,16 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.auth import can_see_household
+from issue_core.charts import month_label
 from issue_core.charts import occupancy as charts
+from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
 from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
 from issue_core.queries.overview_views import VACANT_ALERT_DAYS
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
-from issue_core.ui.figures import month_label, number, plain
+from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import placement_form_link
@@ -28,7 +30,7 @@ today = clock.today()
 filters, start, end = dashboard_filters(t)
 last_day = end - timedelta(days=1)
 
-st.title(t("occupancy.title"))
+st.title(t("nav.occupancy"))
 st.caption(t("occupancy.caption", today=today, start=start, end=last_day))
 
 # --- the board ---------------------------------------------------------------------------------------
@@ -39,15 +41,15 @@ sites = read(sites_with_active_convention, today, filters)
 
 def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
     with st.container(border=True):
-        st.markdown(f"**{plain(unit.unit)}**")
+        st.markdown(f"**{escape_markdown(unit.unit)}**")
         st.caption(t("occupancy.tile.size", bedrooms=unit.bedrooms, capacity=unit.capacity))
         if unit.state == "occupied":
             st.badge(axis_label(t, unit.axis_id), color=charts.AXIS_BADGE_COLOURS.get(unit.axis_id, "gray"),
                      icon=":material/person:")
             if pd.notna(unit.reference) and can_see_household(actor, unit.partner_id):
-                st.markdown(t("occupancy.tile.household", reference=plain(unit.reference), partner=plain(unit.partner)))
+                st.markdown(t.md("occupancy.tile.household", reference=unit.reference, partner=unit.partner))
             else:
-                st.markdown(plain(unit.partner))
+                st.markdown(escape_markdown(unit.partner))
             st.caption(t("occupancy.tile.since", since=unit.placed_since))
         elif unit.state == "vacant":
             long_vacant = pd.notna(unit.days_vacant) and unit.days_vacant > VACANT_ALERT_DAYS
@@ -61,13 +63,13 @@ def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
             placement_form_link(t, unit.unit_id)
         else:
             st.badge(t("occupancy.tile.unavailable"), color="gray", icon=":material/block:")
-            st.markdown(plain(unit.unavailable_reason))
+            st.markdown(escape_markdown(unit.unavailable_reason))
             st.caption(t("occupancy.tile.unavailable_until", since=unit.unavailable_since,
                          until=unit.unavailable_until) if pd.notna(unit.unavailable_until)
                        else t("occupancy.tile.since", since=unit.unavailable_since))
         if pd.notna(unit.reserved_for):
-            st.badge(plain(unit.reserved_for), color="yellow", icon=":material/lock:",
-                     help=t("occupancy.tile.reserved", partner=unit.reserved_for))
+            st.badge(badge_label(unit.reserved_for), color="yellow", icon=":material/lock:",
+                     help=t.md("occupancy.tile.reserved", partner=unit.reserved_for))
 
 
 if sites.empty:
@@ -99,7 +101,7 @@ if monthly.empty:
     st.info(t("occupancy.no_data"))
 else:
     shown = pd.DataFrame({
-        "month": [month_label(t, month) for month in monthly["month"]],
+        "month": [month_label(month) for month in monthly["month"]],
         "axis": monthly["axis_id"].map(axis_labels),
         "occupied": monthly["occupied_units"].round(1),
         "available": monthly["available_units"].round(1),

@@ -12,8 +12,9 @@ from issue_core.models import Role
 from issue_core.queries.alerts import conventions_ending, placements_outside_convention
 from issue_core.queries.contributions import households_without_contribution
 from issue_core.queries.metrics import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS, kpis
+from issue_core.queries.frames import money_sum
 from issue_core.queries.overview_views import (
-    ARREARS_ALERT_THRESHOLD,
+    ARREARS_THRESHOLD,
     VACANT_ALERT_DAYS,
     arrears_above,
     long_vacant_units,
@@ -21,7 +22,7 @@ from issue_core.queries.overview_views import (
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS
 from issue_core.ui.components import axis_label, dashboard_filters
 from issue_core.ui.data import read
-from issue_core.ui.figures import kpi_card, plain
+from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
@@ -31,7 +32,7 @@ t = translator()
 today = clock.today()
 filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relative to today
 
-st.title(t("overview.title"))
+st.title(t("nav.overview"))
 st.caption(t("overview.caption", today=today, compared=today - timedelta(days=COMPARISON_DAYS)))
 
 figures = read(kpis, today, filters)
@@ -67,7 +68,7 @@ for column, (axis, figure) in zip(columns[1:], sorted(by_axis.items()), strict=F
 st.subheader(t("overview.section.contributions"))
 columns = st.columns(4)
 kpi_card(columns[0], t, t("overview.kpi.arrears"), figures.arrears, kind="money", lower_is_better=True,
-         help=t("overview.help.arrears"))
+         help=t("overview.help.arrears", threshold=Money(ARREARS_THRESHOLD)))
 
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -77,8 +78,9 @@ MAX_REFERENCES = 10
 
 
 def your_households(rows: pd.DataFrame, viewer: Actor) -> list[str]:
-    """A line naming the households of `rows` the viewer may see (their own organisation's; all for
-    an admin; none for the meeting screen) — empty when there are none."""
+    """A line naming the households of `rows` the viewer may see (their own organisation's, "your
+    households"; all of them for an admin, who has no organisation; none for the meeting screen) —
+    empty when there are none."""
     mine = [reference for reference, partner in zip(rows["reference"], rows["partner_id"], strict=True)
             if can_see_household(viewer, int(partner))]
     if not mine:
@@ -86,7 +88,7 @@ def your_households(rows: pd.DataFrame, viewer: Actor) -> list[str]:
     listed = ", ".join(mine[:MAX_REFERENCES])
     if len(mine) > MAX_REFERENCES:
         listed = t("alert.and_more", references=listed, count=len(mine) - MAX_REFERENCES)
-    return [t("alert.your_households", references=listed)]
+    return [t.md("alert.households" if viewer.is_admin else "alert.your_households", references=listed)]
 
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str) -> None:
@@ -112,10 +114,10 @@ if not overdue.empty:
     alert(
         "urgent",
         t("alert.overdue.title", count=len(overdue), units=int(overdue["occupied_units"].sum())),
-        [t("alert.overdue.line", site=plain(row.site), operator=plain(row.housing_operator),
+        [t.md("alert.overdue.line", site=row.site, operator=row.housing_operator,
            planned=row.planned_end_date, days=-row.days_to_end, occupied=row.occupied_units)
          for row in overdue.itertuples()],
-        t("alert.overdue.action"), "pages/sites.py", t("alert.page.sites"), ":material/apartment:",
+        t("alert.overdue.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
     )
 
 ending = conventions[conventions["status"] == "ending_soon"]
@@ -125,10 +127,10 @@ if not ending.empty:
         "to_do",
         t("alert.ending.title", count=len(ending), days=DEFAULT_WARNING_DAYS,
           units=int(ending["occupied_units"].sum())),
-        [t("alert.ending.line", site=plain(row.site), operator=plain(row.housing_operator),
+        [t.md("alert.ending.line", site=row.site, operator=row.housing_operator,
            end=row.actual_end_date or row.planned_end_date, days=row.days_to_end, occupied=row.occupied_units)
          for row in ending.itertuples()],
-        t("alert.ending.action"), "pages/sites.py", t("alert.page.sites"), ":material/apartment:",
+        t("alert.ending.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
     )
 
 outside = read(placements_outside_convention, today, filters)
@@ -138,10 +140,10 @@ if not running_outside.empty:
     alert(
         "urgent",
         t("alert.outside.title", count=len(running_outside)),
-        [t("alert.outside.line", site=plain(site), count=count)
+        [t.md("alert.outside.line", site=site, count=count)
          for site, count in running_outside.groupby("site")["placement_id"].count().items()]
         + your_households(running_outside, actor),
-        t("alert.outside.action"), "pages/timeline.py", t("alert.page.timeline"), ":material/view_timeline:",
+        t("alert.outside.action"), "pages/timeline.py", t("nav.timeline"), ":material/view_timeline:",
     )
 
 vacant = read(long_vacant_units, today, filters)
@@ -150,9 +152,9 @@ if not vacant.empty:
     alert(
         "to_do",
         t("alert.vacant.title", count=len(vacant), days=VACANT_ALERT_DAYS),
-        [t("alert.vacant.line", unit=plain(row.unit), site=plain(row.site), since=row.vacant_since,
+        [t.md("alert.vacant.line", unit=row.unit, site=row.site, since=row.vacant_since,
            days=row.days_vacant) for row in vacant.itertuples()],
-        t("alert.vacant.action"), "pages/occupancy.py", t("alert.page.occupancy"), ":material/bed:",
+        t("alert.vacant.action"), "pages/occupancy.py", t("nav.occupancy"), ":material/bed:",
     )
 
 uncovered = read(households_without_contribution, today, filters)
@@ -161,25 +163,25 @@ if not uncovered.empty:
     alert(
         "to_do",
         t("alert.no_contribution.title", count=len(uncovered)),
-        [t("alert.per_partner", partner=plain(partner), count=count)
+        [t.md("alert.per_partner", partner=partner, count=count)
          for partner, count in uncovered.groupby("partner")["household_id"].count().items()]
         + your_households(uncovered, actor),
-        t("alert.no_contribution.action"), "pages/contributions.py", t("alert.page.contributions"),
+        t("alert.no_contribution.action"), "pages/contributions.py", t("nav.contributions"),
         ":material/euro:",
     )
 
-in_arrears = read(arrears_above, today, filters, ARREARS_ALERT_THRESHOLD)
+in_arrears = read(arrears_above, today, filters, ARREARS_THRESHOLD)
 if not in_arrears.empty:
     shown += 1
-    per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", "sum"))
+    per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", money_sum))
     alert(
         "to_do",
-        t("alert.arrears.title", count=len(in_arrears), threshold=Money(ARREARS_ALERT_THRESHOLD),
-          total=Money(round(float(in_arrears["arrears"].sum()), 2))),
-        [t("alert.arrears.line", partner=plain(partner), count=int(row["count"]), amount=Money(round(row["amount"], 2)))
+        t("alert.arrears.title", count=len(in_arrears), threshold=Money(ARREARS_THRESHOLD),
+          total=Money(money_sum(in_arrears["arrears"]))),
+        [t.md("alert.arrears.line", partner=partner, count=int(row["count"]), amount=Money(row["amount"]))
          for partner, row in per_partner.iterrows()]
         + your_households(in_arrears, actor),
-        t("alert.arrears.action"), "pages/contributions.py", t("alert.page.contributions"), ":material/euro:",
+        t("alert.arrears.action"), "pages/contributions.py", t("nav.contributions"), ":material/euro:",
     )
 
 if not shown:

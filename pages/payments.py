@@ -1,4 +1,4 @@
-"""Contributions and payments (coordinators: their organisation's households; admins: all): a
+"""Income and payments (coordinators: their organisation's households; admins: all): a
 household's balance and history, its income status from a date (the scale's amount shown before
 saving, an override needs a reason), and a payment covering one or several months."""
 
@@ -8,13 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.charts.contributions import month_label
+from issue_core.charts import month_label
+from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, PaymentMethod, Role
 from issue_core.queries.intervals import first_of_month, next_month
 from issue_core.queries.payments_views import (
     contribution_history,
     contribution_version,
     editable_households,
+    file_closed,
     household_balance,
     payment_history,
     scale_preview,
@@ -26,25 +28,39 @@ from issue_core.ui.feedback import NOT_DONE, attempt
 from issue_core.ui.versions import as_drawn
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.inputs import decimal_input
 from issue_core.ui.undo import after_write, offer_undo
 
 MONTHS_AHEAD = 2  # a payment may cover the next months (paid in advance)
+PAYMENT_FIELDS = ("payment_paid_on", "payment_amount", "payment_months", "payment_method", "payment_notes",
+                  "payment_confirm")
+DUPLICATE_KEY = "payment_duplicate"  # (payment, message) of the last refusal as a likely duplicate
+DUPLICATE = object()
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR)
 t = translator()
 today = clock.today()
-st.title(t("payments.title"))
+st.title(t("nav.payments"))
 offer_undo(t, actor)
 
-households = read(editable_households, actor.organisation_id, actor.is_admin)
+show_closed = st.checkbox(t("payments.show_closed"), key="payments_show_closed", help=t("payments.show_closed_help"))
+households = read(editable_households, actor.organisation_id, actor.is_admin, None if show_closed else today)
 if households.empty:
-    st.info(t("payments.no_household"))
+    st.info(t("payments.no_household" if show_closed else "payments.no_open_household"))
     st.stop()
 by_id = households.set_index("household_id")
-chosen = st.selectbox(
-    t("payments.household"), by_id.index.tolist(), key="payments_household",
-    format_func=lambda h: f"{by_id.loc[h, 'reference']} · {axis_label(t, by_id.loc[h, 'axis_id'])} · {by_id.loc[h, 'partner']}",
-)
+
+
+def household_label(household_id: int) -> str:
+    row = by_id.loc[household_id]
+    label = f"{row['reference']} · {axis_label(t, row['axis_id'])} · {row['partner']}"
+    if file_closed(row["follow_up_ended_on"], today):
+        label += " · " + t("payments.closed_tag", date=row["follow_up_ended_on"])
+    return label
+
+
+chosen = st.selectbox(t("payments.household"), by_id.index.tolist(), key="payments_household",
+                      format_func=household_label)
 # A form acts on the household it was drawn for: if the list changed under the user's feet (the
 # household moved to another partner, say), the service judges that household, not another one.
 target = int(as_drawn("payments.household", int(chosen)))
@@ -67,7 +83,7 @@ columns[0].metric(t("payments.due", today=today), t.money(balance["due"]))
 columns[1].metric(t("payments.paid", today=today), t.money(balance["paid"]))
 columns[2].metric(t("payments.arrears"), t.money(balance["arrears"]), help=t("payments.arrears_help"))
 
-history, paid = st.columns(2)
+history, paid = st.container(), st.container()  # one above the other: every column of both tables shows
 with history:
     st.subheader(t("payments.statuses"))
     statuses = read(contribution_history, int(chosen))
@@ -100,6 +116,22 @@ with paid:
             hide_index=True, width="stretch",
         )
 
+if file_closed(ended_on, today):  # its history and balance above; nothing more to record
+    st.info(t("payments.closed_file", date=ended_on), icon=":material/folder_off:")
+    st.stop()
+
+
+def record_or_flag_duplicate(payment: tuple, confirmed: bool, **fields: object) -> object:
+    """record_payment from the form. A refusal as a likely duplicate (the same payment recorded
+    moments ago) is kept for the next run, where the form asks to confirm: returns DUPLICATE."""
+    try:
+        return contributions.record_payment(engine(), actor, target, drawn_from=drawn_from,
+                                            confirm_duplicate=confirmed, **fields)
+    except contributions.DuplicatePayment as refusal:
+        st.session_state[DUPLICATE_KEY] = (payment, t.md(refusal.key, **refusal.params))
+        return DUPLICATE
+
+
 status_tab, payment_tab = st.tabs([t("payments.set_status"), t("payments.record_payment")])
 
 with status_tab:
@@ -113,26 +145,23 @@ with status_tab:
         t("field.income_status"), IncomeStatus.values(), key=f"status_kind_{chosen}",
         format_func=lambda s: t(f"income_status.{s}"),
     )
-    monthly_income = left.number_input(
-        t("field.monthly_income"), min_value=0.0, max_value=1_000_000.0, value=None, step=50.0, format="%.2f",
-        key=f"status_income_{chosen}", help=t("payments.income_help"),
-    )
-    preview = read(scale_preview, income_status, effective_from, monthly_income) if effective_from else {}
+    monthly_income = decimal_input(t, t("field.monthly_income"), key=f"status_income_{chosen}",
+                                   help=t("payments.income_help"), container=left)
+    income_shown = monthly_income if not isinstance(monthly_income, str) else None  # not a number: no preview
+    preview = read(scale_preview, income_status, effective_from, income_shown) if effective_from else {}
     with right:
         if preview.get("missing") == "no_scale":
             st.warning(t("payments.no_scale", date=effective_from))
         elif preview.get("missing") == "income":
-            st.info(t("payments.needs_income", label=preview["label"]))
+            st.info(t.md("payments.needs_income", label=preview["label"]))
         elif preview:
-            st.metric(t("payments.scale_amount"), t.money(preview["amount"]), help=preview["label"])
+            st.metric(t("payments.scale_amount"), t.money(preview["amount"]), help=escape_markdown(preview["label"]))
     override = st.checkbox(t("payments.override"), key=f"status_override_{chosen}")
     override_amount = override_reason = None
     if override:
         left, right = st.columns(2)
-        override_amount = left.number_input(
-            t("field.override_amount"), min_value=0.0, max_value=1_000_000.0, value=None, step=10.0, format="%.2f",
-            key=f"status_override_amount_{chosen}",
-        )
+        override_amount = decimal_input(t, t("field.override_amount"), key=f"status_override_amount_{chosen}",
+                                        container=left)
         override_reason = right.text_input(t("field.override_reason"), max_chars=300, key=f"status_reason_{chosen}")
     if st.button(t("payments.save_status"), type="primary", key="save_status"):
         amount = attempt(
@@ -142,8 +171,8 @@ with status_tab:
             override_reason=override_reason if override else None, drawn_from=drawn_from,
         )
         if amount is not NOT_DONE:
-            after_write(t, actor, t("payments.status_saved", reference=reference, amount=t.money(amount),
-                                    date=effective_from))
+            after_write(t, actor, t.md("payments.status_saved", reference=reference, amount=t.money(amount),
+                                       date=effective_from))
             st.rerun()
 
 with payment_tab:
@@ -158,23 +187,31 @@ with payment_tab:
         month = next_month(month)
     with st.form("payment"):
         left, right = st.columns(2)
-        paid_on = left.date_input(t("field.paid_on"), value=today, max_value=today, format="DD/MM/YYYY")
-        amount = right.number_input(t("field.amount"), min_value=0.0, max_value=1_000_000.0, value=None, step=10.0,
-                                    format="%.2f")
+        paid_on = left.date_input(t("field.paid_on"), value=today, max_value=today, format="DD/MM/YYYY",
+                                  key="payment_paid_on")
+        amount = decimal_input(t, t("field.amount"), key="payment_amount", container=right)
         covered = st.multiselect(
             t("payments.months"), months, default=[first_of_month(today)] if first_of_month(today) in months else [],
-            format_func=month_label, help=t("payments.months_help"),
+            format_func=month_label, help=t("payments.months_help"), key="payment_months",
         )
         method = left.selectbox(t("field.method"), PaymentMethod.values(),
-                                format_func=lambda m: t(f"payments.method.{m}"))
-        notes = right.text_input(t("field.notes"), max_chars=2000)
+                                format_func=lambda m: t(f"payments.method.{m}"), key="payment_method")
+        notes = right.text_input(t("field.notes"), max_chars=2000, key="payment_notes")
+        # The same payment refused a moment ago as a likely duplicate: say so, and ask to confirm.
+        payment = (target, amount, tuple(sorted(covered)))
+        duplicate = st.session_state.get(DUPLICATE_KEY)
+        confirmed = False
+        if duplicate is not None and duplicate[0] == payment:
+            st.warning(duplicate[1], icon=":material/content_copy:")
+            confirmed = st.checkbox(t("payments.confirm_duplicate"), key="payment_confirm")
         if st.form_submit_button(t("payments.save_payment"), type="primary"):
-            rows = attempt(
-                contributions.record_payment, engine(), actor, target,
-                paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None,
-                drawn_from=drawn_from,
-            )
-            if rows is not NOT_DONE:
-                after_write(t, actor, t("payments.payment_saved", reference=reference, amount=t.money(amount),
-                                        count=len(rows)))
+            rows = attempt(record_or_flag_duplicate, payment, confirmed,
+                           paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None)
+            if rows is DUPLICATE:
+                st.rerun()  # the form shows the warning and the confirmation, with what was typed
+            elif rows is not NOT_DONE:
+                for key in (*PAYMENT_FIELDS, DUPLICATE_KEY):  # an empty form: one more click records nothing
+                    st.session_state.pop(key, None)
+                after_write(t, actor, t.md("payments.payment_saved", reference=reference, amount=t.money(amount),
+                                           count=len(rows)))
                 st.rerun()

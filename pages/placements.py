@@ -13,6 +13,7 @@ from issue_core import clock
 from issue_core.models import ExitDestination, Role
 from issue_core.queries.household_views import (
     household_scope,
+    cancellable_placements,
     open_placements,
     placeable_households,
     placeable_units,
@@ -25,6 +26,7 @@ from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.links import query_id
 from issue_core.ui.undo import after_write, offer_undo
 from issue_core.ui.versions import as_drawn, form_key, keep_chosen, refresh_form
 
@@ -36,17 +38,9 @@ t = translator()
 today = clock.today()
 scope = household_scope(actor)
 
-st.title(t("placements.title"))
+st.title(t("nav.placements"))
 offer_undo(t, actor)
 show_flash()
-
-
-def requested_unit() -> int | None:
-    """The unit of ?unit=<id>, when it is a number."""
-    try:
-        return int(st.query_params.get("unit", ""))
-    except ValueError:
-        return None
 
 
 def stay_label(row: pd.Series) -> str:
@@ -96,29 +90,32 @@ def override_reason_input(prefix: str, unit: pd.Series, partner_id: int) -> str 
     reserved_for = int(unit["reserved_for_id"])
     if not reserved_for or reserved_for == partner_id:
         return None
-    st.warning(t("placements.reserved_warning", organisation=unit["reserved_for"]), icon=":material/lock:")
+    st.warning(t.md("placements.reserved_warning", organisation=unit["reserved_for"]), icon=":material/lock:")
     return st.text_input(t("field.override_reason"), max_chars=300, key=f"{prefix}-reason")
 
 
-place, finish, transfer = st.tabs([t("placements.tab.place"), t("placements.tab.end"), t("placements.tab.transfer")])
+place, finish, transfer, cancel = st.tabs([t("placements.tab.place"), t("placements.tab.end"),
+                                          t("placements.tab.transfer"), t("placements.tab.cancel")])
 
 # --- place a household ------------------------------------------------------------------------------
 
 with place:
-    wanted_unit = requested_unit()
+    wanted_unit = query_id("unit")  # the occupancy board's link: ?unit=<id>
     wanted_name = read(unit_name, wanted_unit) if wanted_unit is not None else None
     if wanted_name:
-        st.info(t("placements.place.requested", unit=wanted_name), icon=":material/door_open:")
+        st.info(t.md("placements.place.requested", unit=wanted_name), icon=":material/door_open:")
     prefix = form_key("pl-place")
     dates = st.columns(2)
     start = dates[0].date_input(t("field.start_date"), today, EARLIEST_DATE, LATEST_DATE, format="DD/MM/YYYY",
                                 key=f"{prefix}-start")
-    end = None
-    if start is not None:
-        end = dates[1].date_input(t("placements.place.end"), None, start + ONE_DAY, LATEST_DATE, format="DD/MM/YYYY",
-                                  key=f"{prefix}-end-{start}", help=t("placements.place.end_help"))
+    # The planned end keeps its value when the start changes (no bound on the start: a start moved past
+    # the end is explained below, not erased).
+    end = dates[1].date_input(t("placements.place.end"), None, EARLIEST_DATE, LATEST_DATE, format="DD/MM/YYYY",
+                              key=f"{prefix}-end", help=t("placements.place.end_help"))
     if start is None:
         st.info(t("placements.place.date_first"))
+    elif end is not None and end <= start:
+        st.error(t("placements.place.end_before_start", start=start, end=end), icon=":material/event_busy:")
     else:
         household_key = f"{prefix}-household-{start}-{end}"
         waiting = keep_chosen(household_key, read(placeable_households, scope, start, end), "household_id",
@@ -141,7 +138,7 @@ with place:
                 partner_id = int(household["partner_id"])
                 units = read(placeable_units, start, end, partner_id, other_reservations=actor.is_admin)
                 if wanted_name and wanted_unit not in units["unit_id"].tolist():
-                    st.warning(t("placements.place.requested_not_free", unit=wanted_name), icon=":material/info:")
+                    st.warning(t.md("placements.place.requested_not_free", unit=wanted_name), icon=":material/info:")
                 if units.empty:
                     st.info(t("placements.place.no_unit"))
                 else:
@@ -158,8 +155,9 @@ with place:
                                     override_reason=reason,
                                 )
                                 if done is not NOT_DONE:
-                                    after_write(t, actor, t("placements.place.done", reference=household["reference"],
-                                                            site=unit["site"], unit=unit["unit"], start=start))
+                                    after_write(t, actor, t.md(
+                                        "placements.place.done", reference=household["reference"], site=unit["site"],
+                                        unit=unit["unit"], start=start))
                                     refresh_form("pl-place")
                                     if "unit" in st.query_params:
                                         del st.query_params["unit"]
@@ -219,7 +217,7 @@ with finish:
                 done = attempt(services.end_placement, engine(), actor, placement_id, version=version, end_date=ended,
                                exit_destination=destination, notes=notes)
                 if done is not NOT_DONE:
-                    after_write(t, actor, t("placements.end.done", reference=stay["reference"], date=ended))
+                    after_write(t, actor, t.md("placements.end.done", reference=stay["reference"], date=ended))
                     refresh_form(f"pl-end-{placement_id}")
                     st.rerun()
                 elif version != int(stay["version"]):
@@ -250,9 +248,35 @@ with transfer:
                             done = attempt(services.transfer_household, engine(), actor, placement_id, version=version,
                                            transfer_date=day, unit_id=int(unit.name), notes=notes, override_reason=reason)
                             if done is not NOT_DONE:
-                                after_write(t, actor, t("placements.transfer.done", reference=stay["reference"],
-                                                        site=unit["site"], unit=unit["unit"], date=day))
+                                after_write(t, actor, t.md("placements.transfer.done", reference=stay["reference"],
+                                                           site=unit["site"], unit=unit["unit"], date=day))
                                 refresh_form(f"pl-transfer-{placement_id}")
                                 st.rerun()
                             elif version != int(stay["version"]):
                                 refresh_form(f"pl-transfer-{placement_id}")
+
+# --- cancel a stay recorded by mistake today (deleted, no fake exit) ---------------------------------
+
+with cancel:
+    st.caption(t("placements.cancel.caption"))
+    recorded = read(cancellable_placements, scope, today)
+    stays = keep_chosen("pl-cancel-stay", recorded, "placement_id",
+                        st.session_state.get("pl-cancel-stay")).set_index("placement_id")
+    if stays.empty:
+        st.info(t("placements.cancel.none"))
+    else:
+        placement_id = st.selectbox(
+            t("placements.stay"), stays.index.tolist(), index=None, placeholder=t("placements.choose"),
+            format_func=lambda p: t("placements.cancel.option", reference=stays.loc[p, "reference"],
+                                    site=stays.loc[p, "site"], unit=stays.loc[p, "unit"], start=stays.loc[p, "start_date"]),
+            key="pl-cancel-stay",
+        )
+        if placement_id is not None:
+            stay = stays.loc[placement_id]
+            version = as_drawn(f"cancel-placement-{placement_id}", int(stay["version"]))
+            if st.button(t("placements.cancel.submit"), key=f"pl-cancel-{placement_id}", icon=":material/delete:"):
+                done = attempt(services.cancel_placement, engine(), actor, int(placement_id), version=version)
+                if done is not NOT_DONE:
+                    after_write(t, actor, t.md("placements.cancel.done", reference=stay["reference"], site=stay["site"],
+                                               unit=stay["unit"], start=stay["start_date"]))
+                    st.rerun()

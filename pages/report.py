@@ -4,13 +4,13 @@ housing operator, on screen and as XLSX and CSV files; small counts can be hidde
 import streamlit as st
 
 from issue_core import clock
+from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.queries.intervals import ONE_DAY
-from issue_core.reports.files import file_name, notes, report_file, screen_frame, section_title
+from issue_core.reports.files import file_name, notes, report_file, screen_frame, section_title, short_headers
 from issue_core.reports.period import build_period_report, previous_month, suppress_small_counts
 from issue_core.ui.components import dashboard_filters
 from issue_core.ui.data import read
-from issue_core.ui.figures import plain
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -18,7 +18,7 @@ require_role(Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)
 t = translator()
 filters, _, _ = dashboard_filters(t, period=False)
 
-st.title(t("report.title"))
+st.title(t("nav.report"))
 st.caption(t("report.caption"))
 
 first, last = previous_month(clock.today())
@@ -45,10 +45,23 @@ csv.download_button(
     mime="text/csv", icon=":material/download:", key="report_csv", width="stretch", on_click="ignore",
 )
 
+WIDE = 9  # columns: more do not show side by side at 1440 px, even with short headers
+
+
+def columns_shown(frame) -> dict:  # noqa: ANN001
+    """The row labels stay in place when the table scrolls; short headers, the whole name in a tooltip."""
+    shorts = short_headers(t, section)
+    return {frame.columns[0]: st.column_config.TextColumn(pinned=True),
+            **{name: st.column_config.TextColumn(short, help=name) for name, short in shorts.items()}}
+
+
 for section in report.sections:
-    st.subheader(section_title(t, section))
-    st.dataframe(screen_frame(t, section), hide_index=True, width="stretch")
+    st.subheader(section_title(t, section, markdown=True))
+    shown = screen_frame(t, section)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=columns_shown(shown))
+    if len(shown.columns) > WIDE:
+        st.caption(t("common.wide_table"))
 
 with st.expander(t("report.notes_title"), icon=":material/info:"):
     for note in notes(t, report):
-        st.markdown(f"- {plain(note)}")
+        st.markdown(f"- {escape_markdown(note)}")

@@ -4,15 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
+from issue_core.models import Role
 from issue_core.palette import STATUS_COLOURS
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS, sites_overview
 from issue_core.ui.data import read
+from issue_core.ui.figures import number
+from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
+require_role(Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)
 t = translator()
 today = clock.today()
 
-st.title(t("sites.title"))
+st.title(t("nav.sites"))
 st.caption(t("sites.caption", today=today, days=DEFAULT_WARNING_DAYS))
 
 sites = read(sites_overview, today, DEFAULT_WARNING_DAYS)
@@ -26,7 +30,7 @@ columns[0].metric(t("sites.metric.sites"), len(sites))
 columns[1].metric(t("sites.metric.units"), int(sites["units"].sum()))
 columns[2].metric(t("sites.metric.overdue"), overdue)
 if overdue:
-    st.warning(t("sites.overdue_warning", count=overdue), icon="⚠️")
+    st.warning(t("sites.overdue_warning", count=overdue), icon=":material/warning:")
 
 
 def period(row: pd.Series) -> str:
@@ -44,11 +48,11 @@ table = pd.DataFrame(
         t("sites.col.site"): sites["site"],
         t("sites.col.status"): statuses.map(lambda s: t(f"status.{s}")),
         t("sites.col.period"): sites.apply(period, axis=1),
-        t("sites.col.duration"): sites["duration_months"],
+        t("sites.col.duration"): sites["duration_months"].map(lambda m: "" if pd.isna(m) else number(t, m)),  # 28,5
         t("sites.col.units"): sites["units"],
         t("sites.col.housing_operator"): sites["housing_operator"],
-        t("sites.col.manager"): sites["manager"].fillna("—"),
         t("sites.col.commune"): sites["commune"],
+        t("sites.col.manager"): sites["manager"].fillna("—"),  # seldom set: after the important columns
         t("sites.col.approximate"): sites["location_approximate"].map(
             lambda approx: t("sites.approximate") if approx else t("sites.exact")
         ),
@@ -63,5 +67,7 @@ st.dataframe(
     styled,
     hide_index=True,
     width="stretch",
-    column_config={t("sites.col.duration"): st.column_config.NumberColumn(format="%g")},
+    column_config={t("sites.col.site"): st.column_config.TextColumn(pinned=True),
+                   t("sites.col.duration"): st.column_config.TextColumn(alignment="right")},
 )
+st.caption(t("common.wide_table"))

@@ -15,6 +15,7 @@ from issue_core.queries.timeline_views import (
 )
 from issue_core.ui.components import chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
+from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -23,7 +24,7 @@ t = translator()
 today = clock.today()
 filters, _, _ = dashboard_filters(t, period=False)
 
-st.title(t("timeline.title"))
+st.title(t("nav.timeline"))
 st.caption(t("timeline.caption", since=TIMELINE_SINCE, today=today))
 
 conventions = read(conventions_timeline, today, filters)
@@ -33,23 +34,24 @@ if conventions.empty:
 
 st.subheader(t("timeline.conventions"))
 st.caption(t("timeline.gantt_help"))
-chart_with_numbers(
-    t,
-    conventions_gantt(conventions, today, t),
-    pd.DataFrame(
-        {
-            t("timeline.col.site"): conventions["site"],
-            t("timeline.col.housing_operator"): conventions["housing_operator"],
-            t("timeline.col.status"): conventions["status"].map(lambda s: t(f"status.{s}")),
-            t("timeline.col.start"): conventions["start_date"].map(t.date),
-            t("timeline.col.planned_end"): conventions["planned_end_date"].map(t.date),
-            t("timeline.col.actual_end"): conventions["actual_end_date"].map(t.date),
-            t("timeline.col.duration"): conventions["duration_months"],
-            t("timeline.col.units_planned"): conventions["units_planned"],
-            t("timeline.col.closure_reason"): conventions["closure_reason"].fillna(""),
-        }
-    ),
-    "timeline-conventions",
+conventions_table = pd.DataFrame(
+    {
+        t("timeline.col.site"): conventions["site"],
+        t("timeline.col.housing_operator"): conventions["housing_operator"],
+        t("timeline.col.status"): conventions["status"].map(lambda s: t(f"status.{s}")),
+        t("timeline.col.start"): conventions["start_date"].map(t.date),
+        t("timeline.col.planned_end"): conventions["planned_end_date"].map(t.date),
+        t("timeline.col.actual_end"): conventions["actual_end_date"].map(t.date),
+        t("timeline.col.duration"): conventions["duration_months"],
+        t("timeline.col.units_planned"): conventions["units_planned"],
+        t("timeline.col.closure_reason"): conventions["closure_reason"].fillna(""),
+    }
+)
+duration = t("timeline.col.duration")
+chart_with_numbers(  # on screen 28,5 (the user's decimal sign), in the CSV the number
+    t, conventions_gantt(conventions, today, t),
+    conventions_table.assign(**{duration: conventions_table[duration].map(lambda m: "" if pd.isna(m) else number(t, m))}),
+    "timeline-conventions", conventions_table,
 )
 
 st.subheader(t("timeline.units"))

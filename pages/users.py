@@ -14,7 +14,7 @@ from issue_core.ui.i18n import LANGUAGE_NAMES, translator
 
 actor = require_role(Role.ADMIN)
 t = translator()
-st.title(t("users.title"))
+st.title(t("nav.users"))
 
 table = read(accounts)
 partners = read(organisations, kinds=("partner",))
@@ -51,7 +51,7 @@ with create, st.form("create-user", clear_on_submit=False):
             must_change_password=True,
         )
         if created is not NOT_DONE:
-            st.success(t("users.created", username=username.strip().lower()))
+            st.success(t.md("users.created", username=username.strip().lower()))
 
 with manage:
     if table.empty:
@@ -61,7 +61,8 @@ with manage:
                               format_func=lambda i: table.set_index("id").loc[i, "username"])
         user = table.set_index("id").loc[chosen]
         version = int(user["version"])
-        st.caption(t("users.current", role=t(f"role.{user['role']}"), organisation=user["organisation"] if pd.notna(user["organisation"]) else "—"))
+        organisation_name = user["organisation"] if pd.notna(user["organisation"]) else "—"
+        st.caption(t.md("users.current", role=t(f"role.{user['role']}"), organisation=organisation_name))
         left, right = st.columns(2)
         with left, st.form("change-role"):
             new_role = st.selectbox(t("users.col.role"), roles, index=roles.index(user["role"]),

@@ -23,11 +23,14 @@ VIOLATIONS = {
         SELECT id FROM payment WHERE amount < 0
         UNION ALL SELECT id FROM contribution_status WHERE monthly_amount < 0""",
     "household_composition": "SELECT id FROM household WHERE adults < 1 OR children < 0",
+    # Placement ends are exclusive, convention ends inclusive: a stay may end the day after the
+    # convention's last day; an open stay needs a convention without actual end.
     "outside_convention": """
         SELECT p.id FROM placement p JOIN unit u ON u.id = p.unit_id
          WHERE NOT EXISTS (
             SELECT 1 FROM convention c WHERE c.site_id = u.site_id AND c.start_date <= p.start_date
-               AND (c.actual_end_date IS NULL OR COALESCE(p.end_date, :open_day) <= c.actual_end_date))""",
+               AND (c.actual_end_date IS NULL
+                    OR (p.end_date IS NOT NULL AND p.end_date <= {day_after_convention_end})))""",
     "during_unavailability": """
         SELECT p.id FROM placement p JOIN unit_unavailability x ON x.unit_id = p.unit_id
          WHERE p.start_date < COALESCE(x.end_date, {open_end}) AND x.start_date < COALESCE(p.end_date, {open_end})""",
@@ -44,19 +47,17 @@ VIOLATIONS = {
 }
 
 
-def violations(engine: Engine, today: date) -> dict[str, list[tuple]]:
+def violations(engine: Engine, today: date | None = None) -> dict[str, list[tuple]]:  # noqa: ARG001
     """The offending rows of each invariant (all lists empty when the database is consistent).
-    An open placement is checked as if it ended today (DOMAIN.md, invariant 4)."""
-    # Dates are bound as ISO text on SQLite (stored as text there) and as dates on PostgreSQL.
-    open_day = today.isoformat() if engine.dialect.name == "sqlite" else today
+    No invariant depends on the day any more (an open placement needs a convention without actual
+    end, DOMAIN.md invariant 4): `today` is accepted for the callers that pass it."""
+    sqlite = engine.dialect.name == "sqlite"
+    words = {
+        "open_end": OPEN_END if sqlite else "DATE '9999-12-31'",
+        "day_after_convention_end": "date(c.actual_end_date, '+1 day')" if sqlite else "c.actual_end_date + 1",
+    }
     found = {}
     with engine.connect() as connection:
         for name, sql in VIOLATIONS.items():
-            statement = text(sql.format(open_end=_open_end(engine)))
-            params = {"open_day": open_day} if ":open_day" in sql else {}
-            found[name] = [tuple(row) for row in connection.execute(statement, params)]
+            found[name] = [tuple(row) for row in connection.execute(text(sql.format(**words)))]
     return found
-
-
-def _open_end(engine: Engine) -> str:
-    return OPEN_END if engine.dialect.name == "sqlite" else "DATE '9999-12-31'"

@@ -51,6 +51,7 @@ class Writer(threading.Thread):
                 ids = record_payment(
                     engine, WRITER, self.household_id, paid_on=date(2024, 1, 5), amount=Decimal("1.00"),
                     period_months=date(2024, 1, 1), method="cash", notes=f"writer {len(self.done)}",
+                    confirm_duplicate=True,  # the same payment again and again, on purpose
                 )
                 with self.progress:
                     self.done.extend(ids)

@@ -108,3 +108,11 @@ def test_specific_bad_input_is_explained(world, call, kwargs, error, key):
         call(world.engine, world.admin, **kwargs)
     assert caught.value.key == key
     assert row_counts(world.engine) == before
+
+
+def test_an_id_no_record_can_have_is_not_found_not_an_overflow(world):
+    """Hypothesis once sent 2**63 as a unit id: the driver raised OverflowError instead of a refusal."""
+    for huge in (2**31, 2**63, 9.223372036854776e18, 10**30):
+        with pytest.raises(NotFound):
+            placements.place_household(world.engine, world.admin, household_id=world.h_samu, unit_id=huge,
+                                       start_date=date(2024, 3, 1))

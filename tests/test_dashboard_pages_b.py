@@ -26,8 +26,10 @@ from tests.conftest import TODAY
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("map", "timeline", "contributions")}
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
+# The latest convention of each site on TODAY: the closed ones as in the source table, the "ongoing" ones as
+# extended since (demo.EXTENSIONS: to 31/12/2027, 31/10/2026, 31/12/2026 and 31/07/2027).
 DURATIONS = {
-    "Peterbos": 7.0, "Grande Haie": 17.0, "3 pommiers": 36.0, "Ganshoren": 57.0, "Trèfles": 27.0, "Dubrucq": 28.5,
+    "Peterbos": 7.0, "Grande Haie": 17.0, "3 pommiers": 84.0, "Ganshoren": 81.0, "Trèfles": 57.0, "Dubrucq": 52.5,
 }
 fr = Translator("fr")
 
@@ -137,7 +139,7 @@ def test_map_shows_one_point_per_site_and_closed_sites_on_request(run_page, acto
     assert len(names["data"]) == 4 and "è" in names["characterSet"]
     assert [m.value for m in app.metric] == ["4", "29", "26"]
     dubrucq = next(p for p in points if p["site"] == "Dubrucq")
-    for expected in ("Log. Molenbeekois", "Logements : 14", "16/03/2023 – 31/07/2025", "Échéance dépassée",
+    for expected in ("Log. Molenbeekois", "Logements : 14", "16/03/2023 – 31/07/2027", "En cours",
                      "Localisation approximative"):
         assert expected in dubrucq["tooltip"]
 
@@ -174,18 +176,21 @@ def test_timeline_has_one_row_per_convention_with_its_duration(run_page, actors)
     app = run_page("timeline", actors["dir.diogenes"])
     conventions = frames(app)[0]
     assert len(conventions) == 6
-    assert dict(zip(conventions["Site"], conventions["Durée (mois)"], strict=True)) == DURATIONS
+    shown = {site: f"{months:g}".replace(".", ",") for site, months in DURATIONS.items()}  # 28,5: the French way
+    assert dict(zip(conventions["Site"], conventions["Durée (mois)"], strict=True)) == shown
     statuses = dict(zip(conventions["Site"], conventions["Statut"], strict=True))
-    assert statuses["Peterbos"] == "Clôturée" and statuses["Dubrucq"] == "Échéance dépassée"
+    assert statuses["Peterbos"] == "Clôturée" and statuses["Ganshoren"] == "Échéance dépassée"
+    assert statuses["Dubrucq"] == "En cours" and statuses["Trèfles"] == "Fin proche"
     gantt = chart_datasets(app)
     rows = set().union(*(set(d["row"]) for d in gantt if "row" in d))
     assert rows == set(DURATIONS)
     segments = next(d for d in gantt if "part" in d)
     parts = segments.groupby("site")["part"].apply(set).to_dict()
     assert parts["Peterbos"] == {"within", "unused"}  # closed early: the rest of the plan shows apart
-    assert parts["Dubrucq"] == {"within", "beyond"}  # overdue: runs on to today
+    assert parts["Ganshoren"] == {"within", "beyond"}  # overdue: runs on to today
+    assert parts["Dubrucq"] == {"within"}
     assert parts["Grande Haie"] == {"within"}
-    assert any("28,5 mois" in set(d.get("duration", [])) for d in gantt)
+    assert any("52,5 mois" in set(d.get("duration", [])) for d in gantt)
 
 
 def test_timeline_durations_come_from_the_query(demo_engine):

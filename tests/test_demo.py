@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
 from issue_core import clock
 from issue_core.db import create_issue_engine, migrate, read_session
-from issue_core.demo import seed_demo
+from issue_core.demo import EXTENSIONS, SITES, extension_ends, seed_demo
 from issue_core.models import (
+    AuditEvent,
     Base,
     ContributionScale,
     ContributionStatus,
@@ -25,24 +27,37 @@ from issue_core.models import (
     Site,
     Unit,
 )
+from issue_core.queries.contributions import contributions_monthly
 from issue_core.queries.sites import sites_overview
 from tests.checks import violations
 from tests.conftest import ENGINES, TODAY
 
-SOURCE_TABLE = {  # site: (operator, units, duration in months, status on TODAY)
-    "Peterbos": ("Comensia", 7, 7.0, "closed"),
-    "Grande Haie": ("Log'Iris", 3, 17.0, "closed"),
-    "3 pommiers": ("AIS 3 Pommiers", 13, 36.0, "overdue"),
-    "Ganshoren": ("CityDev", 1, 57.0, "overdue"),
-    "Trèfles": ("CityDev", 1, 27.0, "overdue"),
-    "Dubrucq": ("Log. Molenbeekois", 14, 28.5, "overdue"),
+SOURCE_TABLE = {  # site: (operator, units, duration in months of the convention as the source table has it)
+    "Peterbos": ("Comensia", 7, 7.0),
+    "Grande Haie": ("Log'Iris", 3, 17.0),
+    "3 pommiers": ("AIS 3 Pommiers", 13, 36.0),
+    "Ganshoren": ("CityDev", 1, 57.0),
+    "Trèfles": ("CityDev", 1, 27.0),
+    "Dubrucq": ("Log. Molenbeekois", 14, 28.5),
+}
+# On TODAY (23/11/2026), the "ongoing" conventions as extended since (demo.EXTENSIONS), counted by hand:
+# 3 pommiers yearly to 31/12/2027 (403 days ahead), Ganshoren yearly to 31/10/2026 then awaiting its next
+# extension (23 days overdue), Trèfles by the quarter to 31/12/2026 (38 days: ending soon), Dubrucq
+# yearly to 31/07/2027 (250 days). Durations from the start to that planned end (DOMAIN.md, to the half month).
+ON_TODAY = {  # site: (planned end, actual end, duration in months, days to end, status)
+    "Peterbos": (date(2021, 2, 28), date(2020, 9, 30), 7.0, -2245, "closed"),
+    "Grande Haie": (date(2021, 7, 31), date(2021, 7, 31), 17.0, -1941, "closed"),
+    "3 pommiers": (date(2027, 12, 31), None, 84.0, 403, "active"),
+    "Ganshoren": (date(2026, 10, 31), None, 81.0, -23, "overdue"),
+    "Trèfles": (date(2026, 12, 31), None, 57.0, 38, "ending_soon"),
+    "Dubrucq": (date(2027, 7, 31), None, 52.5, 250, "active"),
 }
 
 
-def seeded(url: str):
+def seeded(url: str, as_of: date = TODAY):
     engine = create_issue_engine(url)
     migrate(engine)
-    seed_demo(engine, TODAY)
+    seed_demo(engine, as_of)
     return engine
 
 
@@ -58,13 +73,58 @@ def demo(request, tmp_path_factory):
     engine.dispose()
 
 
+def months(start: date, end: date) -> float:
+    """DOMAIN.md: (end - start + 1 day) / (365.25 / 12), to the nearest half month."""
+    return round(((end - start).days + 1) / (365.25 / 12) * 2) / 2
+
+
+def optional(value):
+    """A date read from a frame, None for a missing one (NaT)."""
+    return None if pd.isna(value) else value
+
+
 def test_the_six_sites_of_the_source_table(demo):
+    """The conventions as written from the source table (their creation in the audit) keep its dates."""
     sites = sites_overview(demo, TODAY).set_index("site")
     assert set(sites.index) == set(SOURCE_TABLE)
-    for name, (operator, units, months, status) in SOURCE_TABLE.items():
+    with read_session(demo) as session:
+        created = {event.entity_id: event.after for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "convention.create"))}
+    for name, (operator, units, duration) in SOURCE_TABLE.items():
         row = sites.loc[name]
-        assert (row["housing_operator"], row["units"], row["duration_months"], row["status"]) == (
-            operator, units, months, status), name
+        assert (row["housing_operator"], row["units"]) == (operator, units), name
+        source = created[int(row["convention_id"])]
+        start, planned_end = date.fromisoformat(source["start_date"]), date.fromisoformat(source["planned_end_date"])
+        end = optional(row["actual_end_date"]) or planned_end
+        assert (start, months(start, end)) == (row["start_date"], duration), name
+
+
+def test_ongoing_conventions_are_extended_not_overdue_for_years(demo):
+    sites = sites_overview(demo, TODAY).set_index("site")
+    for name, (planned_end, actual_end, duration, days_to_end, status) in ON_TODAY.items():
+        row = sites.loc[name]
+        assert (row["planned_end_date"], optional(row["actual_end_date"]), row["duration_months"], row["days_to_end"],
+                row["status"]) == (planned_end, actual_end, duration, days_to_end, status), name
+    with read_session(demo) as session:
+        extended = session.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "convention.extend")).all()
+    site_of = {int(row["convention_id"]): name for name, row in sites.iterrows()}
+    # 31/12/2023 -> 2024, 2025, 2026, 2027; 31/10/2024 -> 2025, 2026; 30/06/2024 -> ten quarters to 31/12/2026;
+    # 31/07/2025 -> 2026, 2027.
+    assert Counter(site_of[c] for c in extended) == {"3 pommiers": 4, "Ganshoren": 2, "Trèfles": 10, "Dubrucq": 2}
+
+
+def test_the_extensions_look_right_on_any_day():
+    """Whatever the day the demo is written: 3 pommiers and Dubrucq more than 180 days from their end,
+    Trèfles ending within 180 days, Ganshoren overdue by at most a month; never more."""
+    source = {demo.name: demo.planned_end for demo in SITES}
+    day = date(2026, 1, 1)
+    while day < date(2030, 1, 1):
+        left = {name: ((extension_ends(source[name], plan, day) or [source[name]])[-1] - day).days
+                for name, plan in EXTENSIONS.items()}
+        assert left["3 pommiers"] > 180 and left["Dubrucq"] > 180, day
+        assert 0 <= left["Trèfles"] <= 180, day
+        assert -31 <= left["Ganshoren"] < 0 and -left["Ganshoren"] == day.day, day
+        day += timedelta(days=1)
 
 
 def test_peterbos_closed_by_the_fire_in_september_2020(demo):
@@ -78,10 +138,11 @@ def test_peterbos_closed_by_the_fire_in_september_2020(demo):
             select(Placement).join(Unit, Unit.id == Placement.unit_id).join(Site, Site.id == Unit.site_id)
             .where(Site.name == "Peterbos")
         ).all()
-    at_fire = [p for p in stays if p.end_date == date(2020, 9, 30)]
+    # 30/09 is the convention's last day, occupied like any other: the occupants left on 01/10.
+    at_fire = [p for p in stays if p.end_date == date(2020, 10, 1)]
     assert len(at_fire) >= 5
     assert {p.exit_destination for p in at_fire} == {"emergency_shelter"}
-    assert all(p.end_date is not None and p.end_date <= date(2020, 9, 30) for p in stays)
+    assert all(p.end_date is not None and p.end_date <= date(2020, 10, 1) for p in stays)
 
 
 def test_reservations_management_and_scale(demo):
@@ -147,6 +208,59 @@ def test_every_placed_household_has_a_contribution_and_some_are_in_arrears(demo)
     in_arrears = [h for h in due if due[h] - paid[h] > 100]
     assert 5 <= len(in_arrears) <= 60
     assert sum(paid.values()) > 0
+
+
+WAITING = """
+    SELECT h.referred_on FROM household h
+     WHERE h.referred_on <= :day AND (h.follow_up_ended_on IS NULL OR h.follow_up_ended_on > :day)
+       AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.household_id = h.id AND p.start_date <= :day
+                         AND (p.end_date IS NULL OR p.end_date > :day))"""
+
+
+def waiting_since(engine, day: date) -> list[date]:
+    """The referral days of the households followed but in no unit on `day`, by plain SQL."""
+    with engine.connect() as connection:
+        rows = connection.execute(text(WAITING), {"day": day.isoformat() if engine.dialect.name == "sqlite" else day})
+        return sorted(date.fromisoformat(str(referred)) for referred, in rows)
+
+
+def test_the_waiting_list_holds_recent_referrals_only(demo):
+    """The eight households referred from two weeks to eight months ago; nobody waits for years (those
+    who left a unit were followed a while, at most until today, then their follow-up ended)."""
+    waiting = waiting_since(demo, TODAY)
+    assert len(waiting) == 8
+    assert TODAY - timedelta(days=240) <= waiting[0] and waiting[-1] <= TODAY - timedelta(days=14)
+
+
+def test_payments_run_up_to_the_current_month(demo):
+    """Quarterly payments in advance: the last six months are collected at a realistic rate, the
+    month before today and today's month included (no empty months at the end)."""
+    monthly = contributions_monthly(demo, date(2026, 6, 1), date(2026, 12, 1)).set_index("month")
+    assert list(monthly.index) == [date(2026, m, 1) for m in range(6, 12)]
+    assert all(0.7 <= rate <= 1.0 for rate in monthly["collection_rate"]), monthly
+    assert 0.7 <= monthly.loc[date(2026, 10, 1), "collection_rate"] <= 0.95
+    with read_session(demo) as session:
+        november = session.scalars(select(Payment).where(Payment.period_month == date(2026, 11, 1))).all()
+    assert november and max(p.paid_on for p in november) <= TODAY
+
+
+def test_the_demo_looks_right_on_another_day(tmp_path):
+    """Written on the 2nd of a month (a quarter's first payments not all made yet): the same shape."""
+    day = date(2027, 3, 2)
+    clock.pin(day)
+    engine = seeded(f"sqlite:///{tmp_path / 'other-day.sqlite'}", day)
+    sites = sites_overview(engine, day).set_index("site")
+    assert dict(sites["status"]) == {"Peterbos": "closed", "Grande Haie": "closed", "3 pommiers": "active",
+                                     "Ganshoren": "overdue", "Trèfles": "ending_soon", "Dubrucq": "active"}
+    assert sites.loc["Ganshoren", "days_to_end"] == -2  # extended to 28/02/2027
+    waiting = waiting_since(engine, day)
+    assert len(waiting) == 8
+    assert day - timedelta(days=240) <= waiting[0] and waiting[-1] <= day - timedelta(days=14)
+    monthly = contributions_monthly(engine, date(2027, 2, 1), date(2027, 4, 1)).set_index("month")
+    assert 0.7 <= monthly.loc[date(2027, 2, 1), "collection_rate"] <= 1.0  # 98 %: fewer partial payers placed then
+    assert monthly.loc[date(2027, 3, 1), "collection_rate"] > 0.5
+    assert {name: rows for name, rows in violations(engine, day).items() if rows} == {}
+    engine.dispose()
 
 
 def table_dump(engine) -> dict[str, list[tuple]]:

@@ -122,7 +122,8 @@ def payments_page(db, actor: Actor) -> tuple[AppTest, int]:
 
 
 def fill_payment(app: AppTest, amount, months: list[date]) -> None:
-    widget(app.number_input, "Montant").set_value(amount)
+    """`amount` typed the French way ("100,00"): a text field, read in the user's language."""
+    widget(app.text_input, "Montant").input("" if amount is None else f"{amount:.2f}".replace(".", ","))
     widget(app.multiselect, "Mois couverts").set_value(months)
     button(app, "Enregistrer le paiement").click().run()
     assert not app.exception
@@ -131,7 +132,7 @@ def fill_payment(app: AppTest, amount, months: list[date]) -> None:
 def test_coordinator_sees_only_own_households_and_the_balance(db, coordinator):
     app = open_page("payments", coordinator)
     options = app.selectbox(key="payments_household").options
-    own = editable_households(db, coordinator.organisation_id, False)
+    own = editable_households(db, coordinator.organisation_id, False, active_on=date(2026, 11, 23))  # open files
     assert len(options) == len(own) and all("Smes" in option for option in options)
     assert [m.label for m in app.metric][:3] == ["Dû au 23/11/2026", "Payé au 23/11/2026", "Arriérés"]
 
@@ -154,8 +155,7 @@ def test_a_payment_over_several_months_writes_its_rows_and_one_event(db, coordin
 @pytest.mark.parametrize(
     ("amount", "months", "key", "params"),
     [
-        # The field takes no negative number (min 0): the amount stays empty and is refused as missing.
-        (-5.0, [date(2026, 11, 1)], "error.required_amount", {"field": "Montant"}),
+        (-5.0, [date(2026, 11, 1)], "error.amount_negative", {"field": "Montant"}),
         (0.0, [date(2026, 11, 1)], "error.amount_zero", {"field": "Montant"}),
         (None, [date(2026, 11, 1)], "error.required_amount", {"field": "Montant"}),
         (20.0, [], "error.months_required", {}),
@@ -184,7 +184,7 @@ def test_the_scale_amount_shows_before_saving_then_the_status_is_saved(db, coord
     app, household_id = payments_page(db, coordinator)
     widget(app.selectbox, "Statut de revenus").set_value("employment_income").run()
     assert "revenu mensuel" in app.info[0].value  # a percentage: the income is needed first
-    widget(app.number_input, "Revenu mensuel").set_value(1500.0).run()
+    widget(app.text_input, "Revenu mensuel").input("1 500").run()  # typed with a thousands space
     preview = widget(app.metric, "Montant selon le barème")
     assert preview.value.replace("\u202f", " ").replace("\xa0", " ") == "300,00 €"  # 20 % of 1 500, before saving
     before, since = counts(db, "contribution_status"), last_event_id(db)
@@ -200,7 +200,7 @@ def test_the_scale_amount_shows_before_saving_then_the_status_is_saved(db, coord
 def test_an_override_without_reason_is_refused(db, coordinator):
     app, _ = payments_page(db, coordinator)
     widget(app.checkbox, "Modifier le montant (une raison est requise)").check().run()
-    widget(app.number_input, "Montant modifié").set_value(10.0)
+    widget(app.text_input, "Montant modifié").input("10,00")
     before = counts(db, "contribution_status")
     button(app, "Enregistrer le statut").click().run()
     assert errors(app) == [message("error.override_needs_reason")]
@@ -352,8 +352,8 @@ def test_a_scale_entry_is_added_and_a_percentage_needs_its_percent(db):
     button(app, "Enregistrer l'entrée").click().run()
     assert errors(app) == [message("error.percent_needs_percent")]
     assert counts(db, "contribution_scale") == before
-    widget(app.number_input, "Pourcentage").set_value(18.0)
-    widget(app.number_input, "Maximum").set_value(350.0)
+    widget(app.text_input, "Pourcentage").input("18")
+    widget(app.text_input, "Maximum").input("350,00")
     widget(app.selectbox, "Statut de revenus").set_value("employment_income")
     widget(app.date_input, "À partir du").set_value(date(2027, 1, 1))
     button(app, "Enregistrer l'entrée").click().run()
@@ -402,10 +402,11 @@ def test_closing_a_site_applies_the_relocation_plan_in_one_event(db):
     assert not app.exception and not errors(app), errors(app)
     assert new_events(db, since) == ["site.close"]
     site_id = scalar(db, "SELECT id FROM site WHERE name = 'Ganshoren'")
+    # Closed on 23/11, the convention's last day (occupiable): the occupant moves on 24/11.
     assert scalar(db, "SELECT COUNT(*) FROM placement p JOIN unit u ON u.id = p.unit_id WHERE u.site_id = :s "
-                      "AND (p.end_date IS NULL OR p.end_date > '2026-11-23')", s=site_id) == 0
+                      "AND (p.end_date IS NULL OR p.end_date > '2026-11-24')", s=site_id) == 0
     assert scalar(db, "SELECT COUNT(*) FROM placement p JOIN unit u ON u.id = p.unit_id WHERE u.label = '3 P-10' "
-                      "AND p.start_date = '2026-11-23' AND p.end_date IS NULL") == 1
+                      "AND p.start_date = '2026-11-24' AND p.end_date IS NULL") == 1
     assert scalar(db, "SELECT actual_end_date FROM convention WHERE site_id = :s", s=site_id)[:10] == "2026-11-23"
     assert all(not rows for rows in violations(db, date(2026, 11, 23)).values())
 
@@ -445,7 +446,7 @@ def test_a_status_from_a_stale_screen_is_refused(db, coordinator):
     second, _ = payments_page(db, coordinator)
     for app, amount in ((first, 25.0), (second, 35.0)):
         widget(app.checkbox, "Modifier le montant (une raison est requise)").check().run()
-        widget(app.number_input, "Montant modifié").set_value(amount)
+        widget(app.text_input, "Montant modifié").input(f"{amount:.2f}".replace(".", ","))
         widget(app.text_input, "Raison de la dérogation").input("Accord du CPAS")
     button(first, "Enregistrer le statut").click().run()
     assert not errors(first)

@@ -34,6 +34,13 @@ PAGES = settings(max_examples=6, deadline=None, suppress_health_check=[HealthChe
 ADMIN = Actor("admin", Role.ADMIN, None)
 TEXT = hs.text(max_size=60)
 NUMBER = hs.one_of(hs.none(), hs.floats(min_value=-1e7, max_value=1e7, allow_nan=False))
+# What an amount field (a text field read in the user's language) can hold: numbers typed the French,
+# Dutch or English way, or any text at all.
+TYPED_NUMBER = hs.one_of(
+    hs.floats(min_value=-1e7, max_value=1e7, allow_nan=False).flatmap(lambda x: hs.sampled_from(
+        [f"{x:.2f}".replace(".", ","), f"{x:,.2f}", f"{x:,.2f}".replace(",", " ").replace(".", ","), str(x)])),
+    TEXT,
+)
 DAY = hs.dates(min_value=date(1999, 1, 1), max_value=date(2101, 1, 1))
 
 
@@ -198,26 +205,26 @@ def in_form(elements, form: str, label: str):  # noqa: ANN001, ANN201
 
 @PAGES
 @given(pick=hs.integers(min_value=0, max_value=10_000), day=DAY, status=hs.sampled_from(
-    ["no_income", "integration_income", "replacement_income", "employment_income"]), income=NUMBER,
-    override=hs.booleans(), override_amount=NUMBER, reason=TEXT, paid_on=DAY, amount=NUMBER,
+    ["no_income", "integration_income", "replacement_income", "employment_income"]), income=TYPED_NUMBER,
+    override=hs.booleans(), override_amount=TYPED_NUMBER, reason=TEXT, paid_on=DAY, amount=TYPED_NUMBER,
     months=hs.lists(hs.integers(min_value=0, max_value=200), max_size=4), notes=TEXT)
 def test_random_input_into_the_payments_page(database, pick, day, status, income, override, override_amount, reason,
                                              paid_on, amount, months, notes):
     app = open_page(page("payments"), ADMIN)
-    households = editable_households(database, None, True)["household_id"].tolist()
+    households = editable_households(database, None, True, active_on=TODAY)["household_id"].tolist()  # open files
     app.selectbox(key="payments_household").set_value(households[pick % len(households)]).run()
     assert not app.exception
     keyed(app.date_input, "status_from_").set_value(day)
     keyed(app.selectbox, "status_kind_").set_value(status)
-    keyed(app.number_input, "status_income_").set_value(income)
+    keyed(app.text_input, "status_income_").input(income)
     keyed(app.checkbox, "status_override_").set_value(override).run()
     if override:
-        keyed(app.number_input, "status_override_amount_").set_value(override_amount)
+        keyed(app.text_input, "status_override_amount_").input(override_amount)
         keyed(app.text_input, "status_reason_").input(reason)
     click(app, database, "Enregistrer le statut")
     covered = in_form(app.multiselect, "payment", "Mois couverts")
     in_form(app.date_input, "payment", "Payé le").set_value(paid_on)
-    in_form(app.number_input, "payment", "Montant").set_value(amount)
+    in_form(app.text_input, "payment", "Montant").input(amount)
     covered.set_value(sorted({covered.options[i % len(covered.options)] for i in months}) if covered.options else [])
     in_form(app.text_input, "payment", "Notes").input(notes)
     click(app, database, "Enregistrer le paiement")
@@ -271,8 +278,8 @@ def test_random_input_into_the_sites_page(database, name, commune, latitude, lon
 
 
 @PAGES
-@given(rule=hs.sampled_from(["fixed", "percent_of_income"]), label=TEXT, amount=NUMBER, percent=NUMBER,
-       minimum=NUMBER, maximum=NUMBER, day=DAY, axis=hs.integers(min_value=0, max_value=2),
+@given(rule=hs.sampled_from(["fixed", "percent_of_income"]), label=TEXT, amount=TYPED_NUMBER, percent=TYPED_NUMBER,
+       minimum=TYPED_NUMBER, maximum=TYPED_NUMBER, day=DAY, axis=hs.integers(min_value=0, max_value=2),
        partners=hs.lists(hs.integers(min_value=0, max_value=20), max_size=4))
 def test_random_input_into_the_scale_and_axes_page(database, rule, label, amount, percent, minimum, maximum, day, axis,
                                                    partners):
@@ -280,9 +287,9 @@ def test_random_input_into_the_scale_and_axes_page(database, rule, label, amount
     app.radio(key="scale_rule").set_value(rule).run()
     in_form(app.text_input, "scale_entry", "Libellé").input(label)
     for field, value in (("Montant", amount), ("Pourcentage", percent), ("Minimum", minimum), ("Maximum", maximum)):
-        found = [n for n in app.number_input if n.label == field and n.form_id == "scale_entry"]
+        found = [n for n in app.text_input if n.label == field and n.form_id == "scale_entry"]
         if found:
-            found[0].set_value(value)
+            found[0].input(value)
     in_form(app.date_input, "scale_entry", "À partir du").set_value(day)
     click(app, database, "Enregistrer l'entrée")
     with database.connect() as connection:

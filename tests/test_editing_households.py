@@ -200,7 +200,7 @@ def behind_the_screen(engine: Engine, sql: str, **params) -> None:  # noqa: ANN0
     ("change", "message"),
     [
         ("overlap", "est occupé par"),
-        ("outside_convention", "la convention s'est terminée"),
+        ("outside_convention", "la convention se termine le"),
         ("unavailable", "est indisponible"),
         ("reserved", "est réservé aux ménages suivis par"),
         ("wrong_organisation", "suivi par une autre organisation"),
@@ -261,13 +261,18 @@ def test_admin_needs_a_reason_to_override_a_reservation(database):
     assert violations(database, TODAY) == known  # the override's reason is in the audit: not a violation
 
 
-def test_the_place_form_takes_no_end_on_or_before_the_start(database):
+def test_the_place_form_explains_an_end_on_or_before_the_start(database):
+    """Issue 10 item 9: a planned end on or before the start is kept and explained (it used to be erased)."""
     app = placement_page(database, actor(database, "coordinator"))
     for day in (TODAY - timedelta(days=5), TODAY):
-        widget(app.date_input, r"^pl-place-g\d+-end-").set_value(day).run()
-        assert widget(app.date_input, r"^pl-place-g\d+-end-").value is None
-    widget(app.date_input, r"^pl-place-g\d+-end-").set_value(TODAY + timedelta(days=1)).run()
-    assert widget(app.date_input, r"^pl-place-g\d+-end-").value == TODAY + timedelta(days=1)
+        widget(app.date_input, r"^pl-place-g\d+-end$").set_value(day).run()
+        assert widget(app.date_input, r"^pl-place-g\d+-end$").value == day
+        assert errors(app) == [f"La fin prévue ({day:%d/%m/%Y}) doit être après le début ({TODAY:%d/%m/%Y}) : "
+                               "changez l'une des deux dates."]
+        assert not [w for w in app.selectbox if w.key.startswith("pl-place-") and "-household-" in w.key]
+    widget(app.date_input, r"^pl-place-g\d+-end$").set_value(TODAY + timedelta(days=1)).run()
+    assert widget(app.date_input, r"^pl-place-g\d+-end$").value == TODAY + timedelta(days=1)
+    assert errors(app) == []
 
 
 def test_the_occupancy_board_link_preselects_the_unit(database):
@@ -328,7 +333,7 @@ def test_end_refusals(database, problem):
     choose_stay(app, "end", stay["placement_id"])
     if problem != "missing_destination":
         widget(app.selectbox, r"^pl-end-\d+-g\d+-destination$").set_value("street")
-    message = {"missing_destination": "Destination de sortie : choix non valable",
+    message = {"missing_destination": "Destination de sortie : choisissez une valeur",
                "stale": "a changé depuis que vous l'avez ouvert",
                "end_before_start": "doit être après le début",
                "wrong_organisation": "suivi par une autre organisation"}[problem]
@@ -445,7 +450,7 @@ def test_register_without_status_is_refused(database):
     widget(app.selectbox, r"^hh-register-g\d+-axis$").set_value(2).run()
     before = state(database)
     submit(app, "Inscrire")
-    assert_refused(app, database, before, "Statut administratif : choix non valable")
+    assert_refused(app, database, before, "Statut administratif : choisissez une valeur")
 
 
 def choose_household(app: AppTest, engine: Engine, who: Actor, state_name: str) -> dict:
@@ -566,7 +571,7 @@ def test_end_the_follow_up_refusals(database):
 
 def service_accepts_unit(session, who: Actor, household: Household, unit: Unit, start: date, end: date | None) -> bool:  # noqa: ANN001
     try:
-        rules.check_inside_convention(session, unit, start, end, TODAY)
+        rules.check_inside_convention(session, unit, start, end)
         rules.check_unit_available(session, unit, start, end)
         rules.check_reservation(session, who, unit, household, None)
         rules.check_unit_free(session, who, unit, start, end)
@@ -621,12 +626,12 @@ def test_random_placement_input_breaks_nothing(database, start, end, notes, ende
     app = placement_page(database, coordinator)
     widget(app.date_input, r"^pl-place-g\d+-start$").set_value(start).run()
     assert not app.exception
-    widget(app.date_input, r"^pl-place-g\d+-end-").set_value(end).run()
+    widget(app.date_input, r"^pl-place-g\d+-end$").set_value(end).run()
     assert not app.exception
     households = [w for w in app.selectbox if re.search(r"^pl-place-g\d+-household-", w.key)]
     if households and households[0].options:
         start_value = widget(app.date_input, r"^pl-place-g\d+-start$").value
-        end_value = widget(app.date_input, r"^pl-place-g\d+-end-").value
+        end_value = widget(app.date_input, r"^pl-place-g\d+-end$").value
         household_id = waiting_households(database, coordinator, start_value, end_value)[0]
         households[0].set_value(household_id).run()
         sites = [w for w in app.selectbox if w.key.endswith("-site") and w.key.startswith("pl-place")]

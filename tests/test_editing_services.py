@@ -139,10 +139,10 @@ def set_status(world, drawn_from=None, day=date(2026, 11, 1), amount="120"):  # 
         override_amount=Decimal(amount), override_reason="accord CPAS", drawn_from=drawn_from)
 
 
-def pay(world, drawn_from=None, amount="50"):  # noqa: ANN001, ANN201
+def pay(world, drawn_from=None, amount="50", **options):  # noqa: ANN001, ANN003, ANN201
     return contributions.record_payment(
         world.engine, world.coord_samu, world.h_samu, paid_on=date(2026, 11, 10), amount=Decimal(amount),
-        period_months=[date(2026, 11, 1)], method="cash", drawn_from=drawn_from)
+        period_months=[date(2026, 11, 1)], method="cash", drawn_from=drawn_from, **options)
 
 
 def test_a_status_from_the_current_screen_is_saved(world):
@@ -171,7 +171,8 @@ def test_a_second_identical_payment_from_the_same_screen_is_refused(world):
     pay(world, screen)
     stale(world, pay, world, screen)
     assert row_counts(world.engine)["payment"] == 1
-    assert len(pay(world, contribution_version(world.engine, world.h_samu))) == 1  # reloaded: accepted
+    # Reloaded: accepted (the same payment again within minutes: confirmed, see test_money).
+    assert len(pay(world, contribution_version(world.engine, world.h_samu), confirm_duplicate=True)) == 1
 
 
 def test_an_undone_payment_changes_the_version(world):
@@ -191,7 +192,7 @@ def test_another_household_s_change_leaves_the_screen_valid(world):
 def test_without_a_screen_version_nothing_is_compared(world):
     """The import helper's calls (no drawn_from) keep working."""
     pay(world)
-    pay(world)
+    pay(world, confirm_duplicate=True)  # the same payment again within minutes: confirmed
     set_status(world)
     set_status(world, amount="70")
     assert row_counts(world.engine)["payment"] == 2

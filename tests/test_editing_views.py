@@ -258,9 +258,30 @@ def test_occupants_on_the_closing_day(world, placed):
     on_today = closure_views.occupants_on(world.engine, world.alpha, TODAY)
     assert on_today[["placement_id", "household_id", "partner", "unit", "start_date", "end_date"]].values.tolist() == [
         [placed["samu"], world.h_samu, "Samu", "A1", date(2026, 11, 1), None]]
-    assert closure_views.occupants_on(world.engine, world.alpha, date(2026, 11, 1)).empty  # starts that day
+    # The closing day is the convention's last day; its occupants are those still there the day after.
+    assert closure_views.occupants_on(world.engine, world.alpha, date(2026, 10, 31)).empty  # starts the day after
+    assert closure_views.occupants_on(world.engine, world.alpha, date(2026, 11, 1))["unit"].tolist() == ["A1"]
     assert closure_views.occupants_on(world.engine, world.alpha, date(2024, 6, 1))["unit"].tolist() == ["A3"]
+    assert closure_views.occupants_on(world.engine, world.alpha, date(2024, 8, 30))["unit"].tolist() == ["A3"]
+    assert closure_views.occupants_on(world.engine, world.alpha, date(2024, 8, 31)).empty  # leaves on 01/09 anyway
 
+
+def test_the_forms_offer_a_conventions_last_day(world):
+    """A convention's last day is occupiable. Beta's convention ends on 31/12/2023: the placement form
+    offers B1 for a stay ending on 01/01/2024 (last night 31/12), not for one ending a day later. A site
+    closed on 30/09/2024 is left on 01/10: the closure form offers G1 of Gamma, whose stay ends on
+    01/10, to move to — but not when closing on 29/09 (G1 still taken on 30/09)."""
+    def offered(start, end):  # noqa: ANN001, ANN202
+        return views.placeable_units(world.engine, start, end, world.samu)["unit"].tolist()
+
+    assert "B1" in offered(date(2023, 12, 1), date(2024, 1, 1))
+    assert "B1" not in offered(date(2023, 12, 1), date(2024, 1, 2))
+    sites.create_convention(world.engine, world.admin, site_id=world.gamma, start_date=date(2024, 1, 1),
+                            planned_end_date=date(2026, 12, 31), units_planned=1)
+    placements.place_household(world.engine, world.admin, household_id=world.h_cel, unit_id=world.g1,
+                               start_date=date(2024, 3, 1), end_date=date(2024, 10, 1))
+    assert closure_views.relocation_units(world.engine, date(2024, 9, 30), world.alpha)["unit"].tolist() == ["G1"]
+    assert closure_views.relocation_units(world.engine, date(2024, 9, 29), world.alpha).empty
 
 def test_relocation_units(world, placed):
     assert closure_views.relocation_units(world.engine, TODAY, world.alpha).empty  # Beta closed, Gamma no convention

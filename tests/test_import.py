@@ -455,7 +455,7 @@ def buttons(app: AppTest) -> dict[str, object]:
 
 def test_the_page_checks_then_imports_the_same_file(open_page, world):
     app = open_page(world.admin)
-    assert [title.value for title in app.title] == ["Importer des tableaux"]
+    assert [title.value for title in app.title] == ["Importer"]
     assert buttons(app) == {}  # nothing to check before a file is chosen
     content = filled_template(VALID_ROWS)
     app.file_uploader[0].set_value(("partenaires.xlsx", content, "application/octet-stream")).run()

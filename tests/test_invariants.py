@@ -7,14 +7,19 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from issue_core.auth import SYSTEM
 from issue_core.db import read_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied, StaleVersion
-from issue_core.models import AuditEvent, Placement
+from issue_core.models import AuditEvent, Convention, Placement
 from issue_core.services import contributions, households, placements, sites
+from issue_core.queries.alerts import placements_outside_convention
+from issue_core.queries.filters import Filters
+from issue_core.queries.occupancy import occupancy_on, utilisation, vacant_days_by_site
+from tests.checks import violations
+from tests.conftest import TODAY
 from tests.world import audit_count, build_world, refused, row_counts
 
 
@@ -180,6 +185,42 @@ def test_service_refuses_after_the_convention_ended(world):
     place(world, world.h_samu, world.b1, date(2023, 12, 1), date(2023, 12, 31))
 
 
+def test_a_conventions_last_day_is_occupiable(world):
+    """Invariant 4: placement ends exclusive, convention ends inclusive. Beta's convention ends on
+    31/12/2023, its last day: a stay may end on 01/01/2024 (last night 31/12), not a day later."""
+    error = refused(world, Conflict, "error.after_convention_end", placements.place_household, world.admin,
+                    household_id=world.h_samu, unit_id=world.b1, start_date=date(2023, 12, 1),
+                    end_date=date(2024, 1, 2))
+    assert "31/12/2023" in error.message("fr") and "01/01/2024" in error.message("fr")
+    stay = place(world, world.h_samu, world.b1, date(2023, 12, 1), date(2024, 1, 1))
+    # Confirming the planned end on its day (the day after the convention's last day) is accepted too.
+    placements.end_placement(world.engine, world.admin, stay, version=1, end_date=date(2024, 1, 1),
+                             exit_destination="street")
+    assert {name: rows for name, rows in violations(world.engine).items() if rows} == {}
+    # The last day counts as available and occupied: Beta on 31/12/2023, and all of December.
+    beta = Filters(site_ids=(world.beta,))
+    last_day = occupancy_on(world.engine, date(2023, 12, 31), beta)
+    assert (last_day.available, last_day.occupied, last_day.vacant) == (1, 1, 0)
+    december = utilisation(world.engine, date(2023, 12, 1), date(2024, 1, 1), beta)
+    assert (december.available_unit_days, december.occupied_unit_days) == (31, 31)
+    assert placements_outside_convention(world.engine, TODAY).empty
+
+
+def test_the_checker_and_the_alert_see_a_stay_past_the_day_after_the_last_day(world):
+    """Alpha's convention ended by hand on 30/06/2024 (no service does this) under three stays: one
+    ending on 01/07 (the day after the last day: inside), one on 02/07 and an open one (outside).
+    The invariant checker and the overview's alert list the same two."""
+    inside = place(world, world.h_samu, world.a1, date(2024, 3, 1), date(2024, 7, 1))
+    late = place(world, world.h_dio, world.a3, date(2024, 3, 1), date(2024, 7, 2))
+    still_open = place(world, world.h_cel, world.a2, date(2024, 3, 1), override_reason="accord de Samu")
+    with world.engine.begin() as connection:
+        connection.execute(update(Convention).where(Convention.id == world.alpha_convention)
+                           .values(actual_end_date=date(2024, 6, 30)))
+    outside = sorted(row[0] for row in violations(world.engine)["outside_convention"])
+    assert outside == sorted([late, still_open]) and inside not in outside
+    assert sorted(placements_outside_convention(world.engine, TODAY)["placement_id"]) == outside
+
+
 def test_service_refuses_an_unavailable_unit(world):
     sites.add_unavailability(world.engine, world.admin, unit_id=world.a3, start_date=date(2024, 2, 1),
                              end_date=date(2024, 4, 1), reason="travaux")
@@ -285,8 +326,45 @@ def test_close_site_is_all_or_nothing(world):
                           reason="incendie", plan=good_plan)
     with read_session(world.engine) as session:
         ends = {p.id: (p.end_date, p.exit_destination) for p in session.scalars(select(Placement))}
-    assert ends == {first: (date(2024, 9, 30), "emergency_shelter"), second: (date(2024, 9, 30), "care_institution")}
+    # 30/09 is the convention's last day: the occupants leave the next day.
+    assert ends == {first: (date(2024, 10, 1), "emergency_shelter"), second: (date(2024, 10, 1), "care_institution")}
 
+
+
+def test_a_site_closed_on_its_last_day_is_left_the_day_after(world):
+    """close_site on 30/09/2024, the last day of Alpha's convention: the occupants leave, or move to
+    Gamma, on 01/10, so 30/09 is occupied like any other day and no unit loses a day."""
+    sites.create_convention(world.engine, world.admin, site_id=world.gamma, start_date=date(2024, 1, 1),
+                            planned_end_date=date(2026, 12, 31), units_planned=1)
+    leaving = place(world, world.h_samu, world.a1, date(2024, 3, 1))
+    moving = place(world, world.h_dio, world.a3, date(2024, 3, 1))
+    plan = {leaving: placements.Relocation(exit_destination="emergency_shelter"),
+            moving: placements.Relocation(unit_id=world.g1)}
+    placements.close_site(world.engine, world.admin, world.alpha, closing_date=date(2024, 9, 30), reason="incendie",
+                          plan=plan)
+    with read_session(world.engine) as session:
+        stays = {(p.household_id, p.unit_id): (p.start_date, p.end_date) for p in session.scalars(select(Placement))}
+        assert session.get(Convention, world.alpha_convention).actual_end_date == date(2024, 9, 30)
+    assert stays == {
+        (world.h_samu, world.a1): (date(2024, 3, 1), date(2024, 10, 1)),
+        (world.h_dio, world.a3): (date(2024, 3, 1), date(2024, 10, 1)),
+        (world.h_dio, world.g1): (date(2024, 10, 1), None),
+    }
+    # September at Alpha: 3 units × 30 days available; A1 and A3 occupied all 30 days, A2 empty.
+    september = vacant_days_by_site(world.engine, date(2024, 9, 1), date(2024, 10, 1), Filters(site_ids=(world.alpha,)))
+    assert september[["available_unit_days", "occupied_unit_days", "vacant_unit_days"]].values.tolist() == [[90, 60, 30]]
+    assert {name: rows for name, rows in violations(world.engine).items() if rows} == {}
+
+
+def test_a_convention_closes_on_the_last_night_of_its_stays(world):
+    """h_samu stays in A1 [01/03/2024, 01/10/2024): its last night is 30/09, so Alpha's convention may
+    end on 30/09 (close_convention), not on 29/09."""
+    place(world, world.h_samu, world.a1, date(2024, 3, 1), date(2024, 10, 1))
+    refused(world, Conflict, "error.convention_has_occupants", sites.close_convention, world.admin,
+            world.alpha_convention, version=1, actual_end_date=date(2024, 9, 29), reason="fin")
+    sites.close_convention(world.engine, world.admin, world.alpha_convention, version=1,
+                           actual_end_date=date(2024, 9, 30), reason="fin")
+    assert {name: rows for name, rows in violations(world.engine).items() if rows} == {}
 
 # --- permissions and stale screens ----------------------------------------------------------------
 

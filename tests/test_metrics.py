@@ -306,6 +306,65 @@ def test_vacant_units_today(world):
     assert (march["S2"]["vacant_since"], march["S2"]["days_vacant"]) == (d(6, 1, 2025), 284)
 
 
+
+def test_vacant_since_runs_across_a_renewal_without_gap(world):
+    """DOMAIN.md, "Vacant since": the first day of the unit's current unbroken run of available, empty
+    days. A convention renewed without a gap does not break the run; an unavailability or a day
+    without convention does. Two more sites of Hou:
+
+        East: convention 01/01 → closed 28/02, renewed from 01/03 (no day without convention).
+            E1: h10 [05/01, 20/01), empty since. E2: never occupied. E3: works [10/03, 20/03).
+        Far: convention 01/01 → closed 31/01, renewed from 03/02 (01/02 and 02/02 without one). F1 empty.
+    """
+    from issue_core.queries.meeting_views import occupancy_tiles
+    from issue_core.queries.occupancy_views import unit_board
+    from issue_core.queries.overview_views import long_vacant_units
+
+    engine = world.engine
+    site_ids, unit_ids = {}, {}
+    for name, first_end, renewal, labels in (("East", d(2, 28), d(3, 1), ("E1", "E2", "E3")),
+                                             ("Far", d(1, 31), d(2, 3), ("F1",))):
+        site_ids[name] = sites.create_site(engine, SYSTEM, name=name, housing_operator_id=world.hou)
+        first = sites.create_convention(engine, SYSTEM, site_id=site_ids[name], start_date=d(1, 1),
+                                        planned_end_date=first_end, units_planned=len(labels))
+        for label in labels:
+            unit_ids[label] = sites.create_unit(engine, SYSTEM, site_id=site_ids[name], label=label, bedrooms=1,
+                                                capacity=2)
+        if name == "East":
+            h10, _ = households.register_household(engine, SYSTEM, axis_id=1, referent_organisation_id=world.cel,
+                                                   adults=1, children=0, administrative_status="regular",
+                                                   referred_on=d(1, 2))
+            stay = placements.place_household(engine, SYSTEM, household_id=h10, unit_id=unit_ids["E1"],
+                                              start_date=d(1, 5))
+            placements.end_placement(engine, SYSTEM, stay, version=1, end_date=d(1, 20), exit_destination="street")
+        sites.close_convention(engine, SYSTEM, first, version=1, actual_end_date=first_end, reason="fin")
+        sites.create_convention(engine, SYSTEM, site_id=site_ids[name], start_date=renewal,
+                                planned_end_date=d(12, 31, 2027), units_planned=len(labels))
+    sites.add_unavailability(engine, SYSTEM, unit_id=unit_ids["E3"], start_date=d(3, 10), end_date=d(3, 20),
+                             reason="works")
+    ours = Filters(site_ids=tuple(site_ids.values()))
+
+    # On 23/11: E2 since East's first start 01/01 (326 days: 31 + 28 + 245 for March–October + 22);
+    # E1 since h10 left on 20/01 (12 + 28 + 245 + 22 = 307), across the renewal of 01/03; F1 since
+    # Far's renewal 03/02 (26 + 245 + 22 = 293), after two days without convention; E3 since its works
+    # ended on 20/03 (12 + 214 for April–October + 22 = 248).
+    frame = m.vacant_units(engine, TODAY, ours)
+    assert [(r["unit"], r["vacant_since"], r["days_vacant"]) for r in frame.to_dict("records")] == [
+        ("E2", d(1, 1), 326), ("E1", d(1, 20), 307), ("F1", d(2, 3), 293), ("E3", d(3, 20), 248)]
+    # On the renewal day 01/03 the empty units of East stay on the 30-day alert: E2 and E3 empty since
+    # 01/01 (31 + 28 = 59 days), E1 since 20/01 (12 + 28 = 40); F1, since 03/02, has 26 days.
+    alert = long_vacant_units(engine, d(3, 1), ours)
+    assert [(r["unit"], r["vacant_since"], r["days_vacant"]) for r in alert.to_dict("records")] == [
+        ("E2", d(1, 1), 59), ("E3", d(1, 1), 59), ("E1", d(1, 20), 40)]
+    # The occupancy board and the meeting screen's tiles say the same.
+    board = unit_board(engine, site_ids["East"], TODAY).set_index("unit")
+    assert [(board.loc[u, "vacant_since"], board.loc[u, "days_vacant"]) for u in ("E1", "E2", "E3")] == [
+        (d(1, 20), 307), (d(1, 1), 326), (d(3, 20), 248)]
+    renewal_day = unit_board(engine, site_ids["East"], d(3, 1)).set_index("unit")
+    assert list(renewal_day["vacant_since"]) == [d(1, 20), d(1, 1), d(1, 1)]
+    tiles = occupancy_tiles(engine, TODAY).set_index("unit")
+    assert [tiles.loc[u, "days_vacant"] for u in ("E1", "E2", "E3", "F1")] == [307, 326, 248, 293]
+
 # --- caseloads ------------------------------------------------------------------------------------
 
 
@@ -457,10 +516,11 @@ def test_arrears_are_kept_after_the_household_leaves(world):
     # Cel: h1. Samu: h2 + h5 = 515.53 + 669 due, 96 + 60 paid, 419.53 + 609 arrears. Dio: h3.
     assert partners == {"Cel": (37.93, 20.0, 17.93, 1), "Samu": (1184.53, 156.0, 1028.53, 2),
                         "Dio": (88.13, 62.0, 26.13, 1)}
-    # 17.928571 + 419.533333 + 26.133333 + 609 = 1072.595238
-    assert m.total_arrears(world.engine, TODAY) == 1072.60
-    # Above 20.00 only: h2, h5, h3 (h1's 17.93 left out).
-    assert m.total_arrears(world.engine, TODAY, threshold=20) == 1054.67
+    # Each balance is rounded once, to the cent; the total adds the balances shown:
+    # 17.93 + 419.53 + 26.13 + 609 = 1072.59 (not 1072.60, the rounded sum of 17.928571 + 419.533333 + …).
+    assert m.total_arrears(world.engine, TODAY) == Decimal("1072.59")
+    # Above 20.00 only: h2, h5, h3 (h1's 17.93 left out): 419.53 + 609 + 26.13.
+    assert m.total_arrears(world.engine, TODAY, threshold=20) == Decimal("1054.66")
     # On 12/03: h1 due 19.93 + 62 × 9/31 = 37.93 (left 10/03), paid 20 (05/03) → 17.93;
     # h3 due 22 + 31 + 31 × 12/31 = 65, paid 62 (01/03) → 3. h2 and h5 are not placed yet and
     # have paid nothing yet: not listed.
@@ -470,7 +530,7 @@ def test_arrears_are_kept_after_the_household_leaves(world):
     # h1 19.93 + 62 × 5/31 = 29.93 − 20 = 9.93; h3 22 + 31 + 31 × 5/31 = 58 − 62 = −4 (paid ahead).
     on_payment_day = {r["household_id"]: r["arrears"] for r in m.arrears(world.engine, d(3, 5)).to_dict("records")}
     assert on_payment_day == {h[1]: 9.93, h[3]: -4.0}
-    assert m.total_arrears(world.engine, d(3, 5)) == 9.93  # a household paid ahead offsets nothing
+    assert m.total_arrears(world.engine, d(3, 5)) == Decimal("9.93")  # a household paid ahead offsets nothing
     partners = {r["partner"]: (r["arrears"], r["households_in_arrears"])
                 for r in m.arrears_by_partner(world.engine, d(3, 5)).to_dict("records")}
     assert partners == {"Cel": (9.93, 1), "Dio": (0.0, 0)}
@@ -545,8 +605,8 @@ def test_kpis_with_their_value_30_days_earlier(world):
     # Entries over 25/10 → 23/11: h7 (01/11). Over 25/09 → 24/10: none. No exits.
     assert (k.entries_30_days.value, k.entries_30_days.previous, k.exits_30_days.value) == (1, 0, 0)
     # Arrears on 24/10 (due to 24/10 included): h1 17.93; h2 34 + 6 × 62 + 62 × 24/31 = 454 − 96 = 358;
-    # h3 26.13; h5 60 + 5 × 90 + 90 × 24/31 = 579.68 − 60 = 519.68 → 921.74.
-    assert (k.arrears.value, k.arrears.previous) == (1072.60, 921.74)
+    # h3 26.13; h5 60 + 5 × 90 + 90 × 24/31 = 579.68 − 60 = 519.68 → 921.74. Today: 1072.59 (as above).
+    assert (k.arrears.value, k.arrears.previous) == (Decimal("1072.59"), Decimal("921.74"))
 
 
 def test_filters_are_hashable_and_normalised():

@@ -129,16 +129,20 @@ def test_signed_in_users_land_on_the_overview(app):
 def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
     sign_in(app, "dir.diogenes")
     app.switch_page("pages/sites.py").run()
-    assert page_titles(app) == ["Sites et conventions"]
+    assert page_titles(app) == ["Sites"]
     table = table_of(app).set_index("Site")
+    # The closed conventions as in the source table; the "ongoing" ones as extended since (demo.EXTENSIONS):
+    # to 31/12/2027, 31/10/2026, 31/12/2026 and 31/07/2027 (tests/test_demo.py, ON_TODAY).
     assert list(table.loc[["Peterbos", "Grande Haie", "3 pommiers", "Ganshoren", "Trèfles", "Dubrucq"], "Durée (mois)"]) == [
-        7.0, 17.0, 36.0, 57.0, 27.0, 28.5]
+        "7", "17", "84", "81", "57", "52,5"]  # the French decimal sign
     assert table.loc["Peterbos", "Statut"] == "Clôturée"
-    assert table.loc["Dubrucq", "Statut"] == "Échéance dépassée"
+    assert table.loc["Ganshoren", "Statut"] == "Échéance dépassée"
+    assert table.loc["Trèfles", "Statut"] == "Fin proche"
+    assert table.loc["Dubrucq", "Statut"] == "En cours"
     assert table.loc["Dubrucq", "Gestion"] == "Communa"
     assert table.loc["Peterbos", "Période de la convention"] == "01/03/2020 – 30/09/2020 (prévue : 28/02/2021)"
-    assert [m.value for m in app.metric] == ["6", "39", "4"]
-    assert "4 convention(s)" in app.warning[0].value
+    assert [m.value for m in app.metric] == ["6", "39", "1"]  # one overdue: Ganshoren
+    assert "1 convention(s)" in app.warning[0].value
 
 
 def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
@@ -147,7 +151,7 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
     assert not app.exception
     assert page_titles(app) == ["Overzicht"]
     app.switch_page("pages/sites.py").run()
-    assert page_titles(app) == ["Sites en overeenkomsten"]
+    assert page_titles(app) == ["Sites"]
     assert table_of(app).set_index("Site").loc["Peterbos", "Statuut"] == "Afgesloten"
     engine = create_issue_engine(demo_url)
     with engine.connect() as connection:
@@ -190,3 +194,29 @@ def test_an_unreachable_database_shows_a_clear_message_not_a_traceback(monkeypat
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception
     assert app.error[0].value.startswith("La base de données est injoignable")
+
+
+def test_every_page_checks_the_role_before_it_reads_anything():
+    """A fresh server runs the file of the first page asked for on its own (Streamlit's pages/ folder mode):
+    only gate.require_role sends it back through app.py's sign-in. So nothing may be shown or read before it
+    (constants may be set)."""
+    import ast
+
+    from issue_core.db import PROJECT_ROOT
+
+    for path in sorted((PROJECT_ROOT / "pages").glob("*.py")):
+        statements = ast.parse(path.read_text()).body
+        checks = [n for n, node in enumerate(statements) if "require_role(" in ast.unparse(node)]
+        assert checks, path.name
+        before = [ast.unparse(node) for node in statements[:checks[0]] if shows_or_reads(node)]
+        assert before == [], path.name
+
+
+def shows_or_reads(node) -> bool:  # noqa: ANN001 (an ast statement)
+    import ast
+
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return False  # a docstring
+    if not isinstance(node, ast.Import | ast.ImportFrom | ast.Assign | ast.AnnAssign):
+        return True
+    return any(word in ast.unparse(node) for word in ("st.", "read(", "engine(", "translator(", "clock."))

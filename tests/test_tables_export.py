@@ -158,7 +158,7 @@ def test_cli_export_to_a_workbook(world, tmp_path, capsys):
     workbook = load_workbook(tmp_path / "out" / "issue.xlsx")
     counts = row_counts(world.engine)
     assert {sheet.title: sheet.max_row - 1 for sheet in workbook} == {n: counts[n] for n in tables.table_names()}
-    assert "14 tables exported" in capsys.readouterr().out
+    assert "16 tables exported" in capsys.readouterr().out
 
 
 def test_cli_export_to_a_folder(world, tmp_path):
@@ -233,7 +233,7 @@ def test_page_lists_every_table_with_its_rows_and_downloads(demo_url, monkeypatc
     engine = create_issue_engine(demo_url)
     try:
         counts = row_counts(engine)
-        assert [title.value for title in app.title] == ["Export des tables"]
+        assert [title.value for title in app.title] == ["Exporter"]
         shown = [m.value for m in app.markdown]
         for name in tables.table_names():
             position = shown.index(f"{catalogue('fr')[f'export.table.{name}']}  \n`{name}`")

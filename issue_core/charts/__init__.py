@@ -12,6 +12,14 @@ from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
 
 FONT_SIZE = 14
 TITLE_SIZE = 16
+# A month is written one way on every chart (a temporal axis's d3 format), table, tooltip and file, in
+# every language: 11/2026. Vega-Lite's month names would be English whatever the user's language.
+MONTH_FORMAT = "%m/%Y"
+
+
+def month_label(month) -> str:  # noqa: ANN001 (a date, datetime or pandas Timestamp)
+    """11/2026: the label of a month on a chart's axis, in a table or a file."""
+    return month.strftime(MONTH_FORMAT)
 
 
 def axis_scale(labels: dict[int, str]) -> alt.Scale:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from issue_core.charts import FONT_SIZE, readable
+from issue_core.charts import FONT_SIZE, month_label, readable
 from issue_core.i18n import Translator
 
 DUE_COLOUR = "#9aa5b1"
@@ -14,10 +14,6 @@ PAID_COLOUR = "#2a6f97"
 ARREARS_COLOUR = "#b5473a"
 MONTH_AXIS = alt.Axis(labelAngle=-45, labelFontSize=FONT_SIZE)
 LEGEND = alt.Legend(orient="top", direction="horizontal", title=None)
-
-
-def month_label(month) -> str:  # noqa: ANN001
-    return f"{month:%m/%Y}"
 
 
 def due_vs_paid(monthly: pd.DataFrame, t: Translator) -> alt.TopLevelMixin:

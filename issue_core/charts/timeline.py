@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import altair as alt
 import pandas as pd
 
-from issue_core.charts import FONT_SIZE, axis_scale, readable, status_scale
+from issue_core.charts import FONT_SIZE, MONTH_FORMAT, axis_scale, month_label, readable, status_scale
 from issue_core.i18n import Translator, format_number
 from issue_core.palette import STATUS_COLOURS
 
@@ -16,7 +16,7 @@ ONE_DAY = timedelta(days=1)
 TODAY_COLOUR = "#c2185b"
 UNAVAILABLE_COLOUR = "#5f6670"
 CONVENTION_BAND = "#e9ecf0"
-DATE_AXIS = alt.Axis(format="%m/%Y", labelAngle=0, tickCount="year", grid=True, labelFontSize=FONT_SIZE)
+DATE_AXIS = alt.Axis(format=MONTH_FORMAT, labelAngle=0, tickCount="year", grid=True, labelFontSize=FONT_SIZE)
 ROW_HEIGHT = 42
 # Above the plot: Streamlit gives the chart the height asked for, and a legend below it is cut off.
 LEGEND = alt.Legend(orient="top", direction="horizontal", titleOrient="left", symbolOpacity=1, symbolStrokeWidth=0)
@@ -39,7 +39,7 @@ def row_labels(frame: pd.DataFrame) -> list[str]:
     """One row per convention: the site's name, with its start month when the site has several."""
     several = frame["site"].duplicated(keep=False)
     return [
-        f"{site} ({start:%m/%Y})" if many else str(site)
+        f"{site} ({month_label(start)})" if many else str(site)
         for site, start, many in zip(frame["site"], frame["start_date"], several, strict=True)
     ]
 

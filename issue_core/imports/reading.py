@@ -1,12 +1,18 @@
 """Reading a filled-in template: sheets or CSV rows, each cell parsed to its kind, every problem kept
 with its table, row (as the spreadsheet shows it), column and reason. Never raises on bad cells;
-an unreadable file raises UnreadableFile."""
+an unreadable file raises UnreadableFile.
+
+Whatever a file declares, reading it stays small: its bytes, its unpacked size (checked from the zip
+headers before openpyxl opens it), the size each sheet declares, its rows (streamed, counted for the
+whole file) and, in a CSV, its columns and fields are bounded; of a sheet only the template's columns
+are read."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +24,10 @@ from issue_core.i18n import translate
 from issue_core.imports.templates import TABLES, Column, columns_of
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 50_000
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX's members once unpacked, together
+MAX_ROWS = 20_000  # rows of one file, all its tables together (header rows not counted)
+MAX_SHEET_CELLS = 1_000_000  # the size a sheet declares: rows × columns
+MAX_CSV_COLUMNS = 100
 MAX_CELL_CHARS = 2000
 XLSX_MAGIC = b"PK\x03\x04"
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -212,7 +221,7 @@ def _header_problems(table: str, headers: list[str]) -> list[Problem]:
     problems = [Problem(table, 1, name, "import.header.unknown_column") for name in headers if name and name not in known]
     seen: set[str] = set()
     for name in headers:
-        if name in seen:
+        if name and name in seen:  # blank headers (columns left empty, or beyond the sheet's last) are no column
             problems.append(Problem(table, 1, name, "import.header.repeated_column"))
         seen.add(name)
     problems += [Problem(table, 1, c.name, "import.header.missing_column") for c in known.values()
@@ -263,27 +272,69 @@ def read_upload(file_name: str, content: bytes) -> ReadFile:
     return read_csv(file_name, content)
 
 
+def check_unpacked_size(content: bytes) -> None:
+    """Refuse a zip that would unpack to more than MAX_UNPACKED_BYTES. The sizes its headers declare
+    are what zipfile reads at most (a member that unpacks to more fails its CRC check)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise UnreadableFile("import.file.not_xlsx") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UnreadableFile("import.file.too_big_unpacked", maximum=MAX_UNPACKED_BYTES // (1024 * 1024))
+
+
+def table_sheets(sheet_names: list[str]) -> dict[str, str]:
+    """The sheet of each table, in import order: names compared without case or spaces; two sheets
+    for one table are refused (which one was meant cannot be told)."""
+    found: dict[str, str] = {}
+    for name in sheet_names:
+        table = "".join(name.split()).lower()
+        if table in TABLES:
+            if table in found:
+                raise UnreadableFile("import.file.duplicate_sheet", table=table)
+            found[table] = name
+    return {table: found[table] for table in TABLES if table in found}
+
+
+def declared_rows(table: str, sheet: Any) -> int:
+    """The rows under its header a sheet declares (0 when it does not say). A sheet declaring more
+    cells than MAX_SHEET_CELLS is refused before any row is read."""
+    rows, columns = sheet.max_row, sheet.max_column  # its <dimension>, when it has one
+    if rows and columns and rows * columns > MAX_SHEET_CELLS:
+        raise UnreadableFile("import.file.sheet_too_large", table=table, rows=rows, columns=columns,
+                             maximum=MAX_SHEET_CELLS)
+    return max((rows or 0) - 1, 0)
+
+
 def read_xlsx(content: bytes) -> ReadFile:
     from openpyxl import load_workbook
 
+    check_unpacked_size(content)
     try:
         # data_only=False: a formula is read as its text ("=A1+1"), so it can be refused.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 (zip, XML or openpyxl errors: all mean "not a workbook we can read")
         raise UnreadableFile("import.file.not_xlsx") from None
     result = ReadFile()
-    sheets = {name.strip().lower(): name for name in workbook.sheetnames}
+    rows_read = 0
     try:
-        for table in TABLES:
-            if table not in sheets:
+        sheets = {table: workbook[name] for table, name in table_sheets(workbook.sheetnames).items()}
+        if sum(declared_rows(table, sheet) for table, sheet in sheets.items()) > MAX_ROWS:
+            raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
+        for table, sheet in sheets.items():
+            sheet.reset_dimensions()  # then rows are read as they are, not cut to (or padded to) the declared size
+            rows = sheet.iter_rows(values_only=True, max_col=len(TABLES[table]))  # streamed, template's columns
+            headers = next(rows, None)
+            if headers is None:
                 continue
-            sheet_rows = list(workbook[sheets[table]].iter_rows(values_only=True, max_row=MAX_ROWS + 1))
-            if len(sheet_rows) > MAX_ROWS:
-                raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
-            if not sheet_rows:
-                continue
-            numbered = [(index, list(cells)) for index, cells in enumerate(sheet_rows[1:], start=2)]
-            read_table(table, list(sheet_rows[0]), numbered, result)
+            numbered = []
+            for number, cells in enumerate(rows, start=2):
+                rows_read += 1
+                if rows_read > MAX_ROWS:
+                    raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
+                numbered.append((number, list(cells)))
+            read_table(table, list(headers), numbered, result)
     except UnreadableFile:
         raise
     except Exception:  # noqa: BLE001 (a damaged sheet)
@@ -316,20 +367,35 @@ def table_of_csv(file_name: str, headers: list[str]) -> str | None:
     return max(named, key=len) if named else None
 
 
+def csv_records(text: str, delimiter: str) -> list[list[str]]:
+    """The records, streamed: at most a header and MAX_ROWS rows of MAX_CSV_COLUMNS fields each, every
+    field within the csv module's limit."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            if len(records) > MAX_ROWS:  # the header and MAX_ROWS rows already read
+                raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
+            if len(record) > MAX_CSV_COLUMNS:
+                raise UnreadableFile("import.file.too_many_columns", row=len(records) + 1, maximum=MAX_CSV_COLUMNS)
+            records.append(record)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise UnreadableFile("import.file.field_too_long", row=len(records) + 1,
+                                 maximum=csv.field_size_limit()) from None
+        raise UnreadableFile("import.file.not_csv") from None
+    return records
+
+
 def read_csv(file_name: str, content: bytes) -> ReadFile:
     text = _decode(content)
     if "\x00" in text:
         raise UnreadableFile("import.file.not_text")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        raise UnreadableFile("import.file.not_csv") from None
+    records = csv_records(text, delimiter)
     if not records or not any(cell.strip() for cell in records[0]):
         raise UnreadableFile("import.file.no_table", tables=", ".join(TABLES))
-    if len(records) > MAX_ROWS + 1:
-        raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
     headers = [cell.strip() for cell in records[0]]
     table = table_of_csv(file_name, headers)
     if table is None:

@@ -197,7 +197,8 @@ class Importer:
         except RowRefused as refusal:
             self._refuse(row, refusal.column, refusal.key, refusal.params)
         except DomainError as error:
-            self._refuse(row, _column_of(error, row), error.key, error.params)
+            for problem in getattr(error, "problems", [error]):  # InvalidInputs: one problem per column
+                self._refuse(row, _column_of(problem, row), problem.key, problem.params)
 
     def _refuse(self, row: Row, column: str, key: str, params: dict[str, Any]) -> None:
         self.problems.append(Problem(row.table, row.number, column, key, dict(params)))
@@ -364,9 +365,11 @@ class Importer:
                 Payment.period_month == v["period_month"], Payment.amount == v["amount"]).limit(1))
         if same is not None:
             raise RowRefused("paid_on", "import.error.payment_exists", reference=v["reference"], date=v["paid_on"])
+        # A file's rows are deliberate: two equal payments for one month on different days are two
+        # payments (the same day: refused above), not a second click on a form.
         contributions.record_payment(
             self.engine, self.actor, household.id, paid_on=v["paid_on"], amount=v["amount"],
-            period_months=[v["period_month"]], method=v["method"], notes=v["notes"],
+            period_months=[v["period_month"]], method=v["method"], notes=v["notes"], confirm_duplicate=True,
         )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from issue_core.db import read_connection
 from issue_core.models import AppUser, AuditEvent, Organisation
 
 AUDIT_PAGE_SIZE = 500
@@ -24,13 +25,13 @@ def accounts(engine: Engine) -> pd.DataFrame:
         .outerjoin(Organisation, Organisation.id == AppUser.organisation_id)
         .order_by(AppUser.username)
     )
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return pd.read_sql(query, connection)
 
 
 def audit_choices(engine: Engine) -> dict[str, list[str]]:
     """The users, entities and actions present in the audit trail (for the filters)."""
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return {
             column: sorted(connection.execute(select(getattr(AuditEvent, column)).distinct()).scalars())
             for column in ("username", "entity", "action")
@@ -60,6 +61,6 @@ def audit_events(
         query = query.where(AuditEvent.at >= datetime.combine(start, time.min, UTC))
     if end:
         query = query.where(AuditEvent.at < datetime.combine(end + timedelta(days=1), time.min, UTC))
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=[column.name for column in table.columns])

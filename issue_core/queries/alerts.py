@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, exists, func, or_, select
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import greatest, next_day
+from issue_core.queries.intervals import stay_fits_convention
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
 from issue_core.queries.sql import date_param, days_between
 
@@ -74,25 +74,17 @@ def conventions_ending(
 
 
 def placements_outside_convention(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Placements not lying inside one convention of their unit's site: some day they occupy
-    (up to today for an open placement) is before the convention's start or after its actual end.
+    """Placements not lying inside one convention of their unit's site (intervals.stay_fits_convention,
+    the rule the services apply): some day they occupy is before the convention's start or after its
+    last day (its actual end, inclusive), or they are open-ended in a convention with an actual end.
     Empty on consistent data (the services refuse such placements); a convention closed or moved
     by hand can create them.
 
     columns: placement_id, household_id, reference, partner_id, unit_id, unit, site_id, site,
     start_date, end_date, running_today. Running ones first. Both filter kinds apply."""
     d = date_param(today)
-    # For the comparison with a convention's inclusive last day: an ended placement's exclusive
-    # end against the day after it; an open one as if it ended after today (or its first day).
-    last_day_open = greatest(d, Placement.start_date)
     inside = exists().where(
-        Convention.site_id == Unit.site_id,
-        Convention.start_date <= Placement.start_date,
-        or_(
-            Convention.actual_end_date.is_(None),
-            and_(Placement.end_date.is_not(None), Placement.end_date <= next_day(Convention.actual_end_date)),
-            and_(Placement.end_date.is_(None), last_day_open <= Convention.actual_end_date),
-        ),
+        Convention.site_id == Unit.site_id, stay_fits_convention(Placement.start_date, Placement.end_date)
     )
     running = and_(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d))
     query = (

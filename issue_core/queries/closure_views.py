@@ -1,11 +1,12 @@
-"""Read models of the site-closure page: the sites that can be closed on a day, their occupants on
-that day, and the units an occupant can move to from that day on.
+"""Read models of the site-closure page: the sites that can be closed on a day (the last day of their
+convention), the occupants who must leave the day after, and the units they can move to from then on.
 
 The rules are those of services.placements.close_site: the site's open convention (no actual end)
-started on or before the day; an occupant is a placement started before the day and not ended by it
-(site_occupants); a relocation opens an open-ended placement from the day, so a target unit is on
-another site with an open convention started by the day, and holds no placement nor unavailability
-period that ends after the day (or never)."""
+started on or before the closing day; the occupants leave on the day after (intervals.leaving_day):
+an occupant is a placement started by the closing day and still running on the leaving day
+(site_occupants); a relocation opens an open-ended placement on the leaving day, so a target unit is
+on another site with an open convention started by then, and holds no placement nor unavailability
+period that ends after it (or never)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
 from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import leaving_day
 from issue_core.queries.sql import date_param
 
 
@@ -39,10 +41,10 @@ def closable_sites(engine: Engine, day: date) -> pd.DataFrame:
 
 
 def occupants_on(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
-    """Placements of the site running on `day` (started before it, not ended by it).
-    columns: placement_id, household_id, reference, partner_id, partner, unit_id, unit, start_date,
+    """Placements of the site that run past `day`, the closing day: started by then, still running on
+    the leaving day. columns: placement_id, household_id, reference, partner_id, partner, unit_id, unit, start_date,
     end_date (None: open)."""
-    d = date_param(day)
+    d = date_param(leaving_day(day))
     query = (
         select(
             Placement.id.label("placement_id"), Household.id.label("household_id"), Household.reference,
@@ -61,9 +63,11 @@ def occupants_on(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
 
 
 def relocation_units(engine: Engine, day: date, excluded_site_id: int) -> pd.DataFrame:
-    """Units free from `day` on, on sites other than `excluded_site_id` with an open convention.
+    """Units free from the leaving day on (the day after `day`, the closing day), on sites other than
+    `excluded_site_id` with an open convention started by then.
     columns: unit_id, unit, site_id, site, bedrooms, capacity, reserved_for_id (0: none), reserved_for."""
-    d = date_param(day)
+    leave = leaving_day(day)
+    d = date_param(leave)
 
     def busy_after(model):  # noqa: ANN001, ANN202
         return exists().where(model.unit_id == Unit.id, or_(model.end_date.is_(None), model.end_date > d))
@@ -78,7 +82,7 @@ def relocation_units(engine: Engine, day: date, excluded_site_id: int) -> pd.Dat
         .join(Site, Site.id == Unit.site_id)
         .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
         .where(Site.id != excluded_site_id)
-        .where(exists().where(Convention.site_id == Site.id, _open_convention_by(day)))
+        .where(exists().where(Convention.site_id == Site.id, _open_convention_by(leave)))
         .where(~busy_after(Placement), ~busy_after(UnitUnavailability))
         .order_by(Site.name, Unit.label)
     )

@@ -8,20 +8,23 @@ intervals.month_position), so a status change mid-month or a stay across months 
 Days before a household's first status are due at 0 (households_without_contribution lists them).
 
 **Paid** for a month = payments whose period_month is that month. **Arrears** = Σ due − Σ paid
-to date, kept after the household leaves. Household filters apply; unit filters do not (a
-household's contributions follow it across units), except in households_without_contribution.
+to date, kept after the household leaves: per household, its due rounded once to the cent
+(frames.cents) minus its payments; every total of arrears is an exact sum of those balances.
+Household filters apply; unit filters do not (a household's contributions follow it across units),
+except in households_without_contribution.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Engine, Float, and_, case, cast, exists, func, or_, select
+from sqlalchemy import Engine, Float, and_, cast, exists, func, or_, select
 
 from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
 from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
+from issue_core.queries.frames import cents, money_sum, read_frame, typed
 from issue_core.queries.intervals import (
     ONE_DAY,
     common_days,
@@ -33,8 +36,11 @@ from issue_core.queries.intervals import (
 )
 from issue_core.queries.sql import date_param
 
-# A balance that rounds to 0.00 is not arrears.
-HALF_CENT = 0.005
+# A household owing more than this is "in arrears": the contributions page's default, the
+# overview's alert, the report. The partnership's policy, in one place (euros).
+ARREARS_THRESHOLD = Decimal("50.00")
+# Every household owing a cent or more (balances are to the cent): the overview's total arrears.
+NO_THRESHOLD = Decimal("0.00")
 
 
 def status_periods():  # noqa: ANN201
@@ -83,7 +89,6 @@ def paid_by_household_query(as_of: date, filters: Filters):  # noqa: ANN201
 def _balances(as_of: date, filters: Filters):  # noqa: ANN202
     due = due_by_household_query(as_of, filters).subquery("due")
     paid = paid_by_household_query(as_of, filters).subquery("paid")
-    due_amount, paid_amount = func.coalesce(due.c.due, 0.0), func.coalesce(cast(paid.c.paid, Float), 0.0)
     return (
         select(
             Household.id.label("household_id"),
@@ -91,9 +96,8 @@ def _balances(as_of: date, filters: Filters):  # noqa: ANN202
             Household.axis_id,
             Household.referent_organisation_id.label("partner_id"),
             Organisation.short_name.label("partner"),
-            due_amount.label("due"),
-            paid_amount.label("paid"),
-            (due_amount - paid_amount).label("arrears"),
+            func.coalesce(due.c.due, 0.0).label("due"),
+            func.coalesce(paid.c.paid, 0).label("paid"),
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
         .outerjoin(due, due.c.household_id == Household.id)
@@ -104,52 +108,58 @@ def _balances(as_of: date, filters: Filters):  # noqa: ANN202
 
 
 def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Per household with something due or paid: due (placed days up to and including `as_of`),
-    paid (payments made on or before `as_of`), arrears = due − paid (negative: paid ahead).
+    """Per household with something due or paid: due (placed days up to and including `as_of`,
+    to the cent), paid (payments made on or before `as_of`), arrears = due − paid (negative: paid
+    ahead). Every total of arrears is a sum of these rows, so it adds up to what a table shows.
     References are returned: the page hides those the viewer may not see.
 
     columns: household_id, reference, axis_id, partner_id, partner, due, paid, arrears —
     largest arrears first."""
-    balances = _balances(as_of, filters).subquery("balances")
-    query = select(balances).order_by(balances.c.arrears.desc(), balances.c.reference)
-    return read_frame(
-        engine, query, ints=["household_id", "axis_id", "partner_id"], money=["due", "paid", "arrears"]
+    frame = read_frame(
+        engine, _balances(as_of, filters), ints=["household_id", "axis_id", "partner_id"], money=["due", "paid"]
     )
+    frame["arrears"] = pd.Series(
+        [float(cents(due) - cents(paid)) for due, paid in zip(frame["due"], frame["paid"], strict=True)],
+        index=frame.index, dtype="float64",
+    )
+    return frame.sort_values(["arrears", "reference"], ascending=[False, True], ignore_index=True)
+
+
+def owing_more_than(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
+    """The rows of `arrears` whose balance is above `threshold` (0: every household owing a cent or
+    more; ARREARS_THRESHOLD: the households "in arrears")."""
+    limit = cents(threshold)
+    return frame[pd.Series([cents(value) > limit for value in frame["arrears"]], index=frame.index, dtype=bool)]
 
 
 def arrears_by_partner(
-    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: float = HALF_CENT
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = NO_THRESHOLD
 ) -> pd.DataFrame:
     """Per referent partner: due, paid, arrears = Σ of the households' balances above `threshold`
     (a household paid ahead does not offset another's debt), households_in_arrears (their number).
-    The default threshold counts any balance of a cent or more.
+    The default threshold counts any balance of a cent or more. Sums of the rows of `arrears`.
 
     columns: partner_id, partner, due, paid, arrears, households_in_arrears."""
-    balances = _balances(as_of, filters).subquery("balances")
-    in_arrears = balances.c.arrears > threshold
-    query = (
-        select(
-            balances.c.partner_id,
-            balances.c.partner,
-            func.sum(balances.c.due).label("due"),
-            func.sum(balances.c.paid).label("paid"),
-            func.sum(case((in_arrears, balances.c.arrears), else_=0.0)).label("arrears"),
-            func.sum(case((in_arrears, 1), else_=0)).label("households_in_arrears"),
-        )
-        .group_by(balances.c.partner_id, balances.c.partner)
-        .order_by(balances.c.partner)
-    )
-    return read_frame(
-        engine, query, ints=["partner_id", "households_in_arrears"], money=["due", "paid", "arrears"]
-    )
+    frame = arrears(engine, as_of, filters)
+    owing = owing_more_than(frame, threshold)
+    rows = []
+    for (partner_id, partner), group in frame.groupby(["partner_id", "partner"], sort=False):
+        owing_here = owing[owing["partner_id"] == partner_id]
+        rows.append({
+            "partner_id": partner_id, "partner": partner,
+            "due": float(money_sum(group["due"])), "paid": float(money_sum(group["paid"])),
+            "arrears": float(money_sum(owing_here["arrears"])), "households_in_arrears": len(owing_here),
+        })
+    columns = ["partner_id", "partner", "due", "paid", "arrears", "households_in_arrears"]
+    result = pd.DataFrame(rows, columns=columns).sort_values("partner", ignore_index=True)
+    return typed(result, ints=["partner_id", "households_in_arrears"], money=["due", "paid", "arrears"])
 
 
-def total_arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: float = HALF_CENT) -> float:
-    """Σ of the households' balances above `threshold` on `as_of` (as arrears_by_partner)."""
-    balances = _balances(as_of, filters).subquery("balances")
-    query = select(func.sum(case((balances.c.arrears > threshold, balances.c.arrears), else_=0.0)))
-    with engine.connect() as connection:
-        return round(float(connection.execute(query).scalar() or 0), 2)
+def total_arrears(
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = NO_THRESHOLD
+) -> Decimal:
+    """Σ of the households' balances above `threshold` on `as_of` (as arrears_by_partner), exact."""
+    return money_sum(owing_more_than(arrears(engine, as_of, filters), threshold)["arrears"])
 
 
 def contributions_monthly(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from issue_core.auth import Actor, can_see_household
-from issue_core.queries.contributions import contributions_monthly
+from issue_core.queries.contributions import ARREARS_THRESHOLD, contributions_monthly, owing_more_than
 from issue_core.queries.filters import NO_FILTERS, Filters
-
-ARREARS_THRESHOLD = 50.0  # euros: a household owing more is "in arrears" on this page
+from issue_core.queries.frames import money_sum
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,19 @@ class ArrearsSplit:
 
 
 def split_households_in_arrears(
-    frame: pd.DataFrame, actor: Actor, threshold: float = ARREARS_THRESHOLD
+    frame: pd.DataFrame, actor: Actor, threshold: Decimal | float = ARREARS_THRESHOLD
 ) -> ArrearsSplit:
     """Households of `frame` (as returned by contributions.arrears) owing more than `threshold`,
     split by can_see_household: the meeting screen sees no reference, a coordinator or director
     those of its organisation, an admin all."""
-    owing = frame[frame["arrears"] > threshold]
+    owing = owing_more_than(frame, threshold)
     may_see = pd.Series([can_see_household(actor, int(p)) for p in owing["partner_id"]], index=owing.index, dtype=bool)
     visible = owing[may_see].reset_index(drop=True)
     hidden = (
         owing[~may_see]
         .groupby(["partner_id", "partner"], as_index=False)
-        .agg(households=("household_id", "count"), arrears=("arrears", "sum"))
+        .agg(households=("household_id", "count"), arrears=("arrears", lambda amounts: float(money_sum(amounts))))
         .sort_values(["arrears", "partner"], ascending=[False, True])
         .reset_index(drop=True)
     )
-    hidden["arrears"] = hidden["arrears"].round(2)
     return ArrearsSplit(visible=visible, hidden=hidden)

@@ -2,18 +2,36 @@
 
 SQLite returns computed dates as text and PostgreSQL returns sums as Decimal: each metric names
 its date, count and amount columns, and they come out as `date`, int and float (money to the cent).
+Columns of catalogue keys (an exit destination, a status) come out as text or None, never NaN (pandas
+reads a missing text as NaN, which is truthy: a page would show the key exit.nan).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.sql import Select
 
-MONEY_DECIMALS = 2
+from issue_core.db import read_connection
+
+CENT = Decimal("0.01")
+
+
+def cents(value: object) -> Decimal:
+    """An amount to the cent, half up: the one rounding of money on the read side. A float is taken
+    at its shortest decimal form (76.66666666666667, 0.125 → 0.13); None or NaN is 0."""
+    if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_sum(values: Iterable[object]) -> Decimal:
+    """The exact sum of amounts already to the cent (a column of a money frame)."""
+    return sum((cents(value) for value in values), Decimal("0.00"))
 
 
 def read_frame(
@@ -24,10 +42,11 @@ def read_frame(
     ints: Iterable[str] = (),
     floats: Iterable[str] = (),
     money: Iterable[str] = (),
+    keys: Iterable[str] = (),
 ) -> pd.DataFrame:
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         frame = pd.read_sql(query, connection)
-    return typed(frame, dates=dates, ints=ints, floats=floats, money=money)
+    return typed(frame, dates=dates, ints=ints, floats=floats, money=money, keys=keys)
 
 
 def typed(
@@ -37,6 +56,7 @@ def typed(
     ints: Iterable[str] = (),
     floats: Iterable[str] = (),
     money: Iterable[str] = (),
+    keys: Iterable[str] = (),
 ) -> pd.DataFrame:
     for column in dates:
         frame[column] = [as_date(value) for value in frame[column]]
@@ -46,7 +66,10 @@ def typed(
     for column in floats:
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     for column in money:
-        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("float64").round(MONEY_DECIMALS)
+        frame[column] = pd.Series([float(cents(value)) for value in frame[column]], index=frame.index, dtype="float64")
+    for column in keys:
+        frame[column] = pd.Series([value if isinstance(value, str) else None for value in frame[column]],
+                                  index=frame.index, dtype=object)
     return frame
 
 

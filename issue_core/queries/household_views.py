@@ -19,6 +19,7 @@ from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from issue_core.auth import Actor
+from issue_core.db import read_connection
 from issue_core.models import (
     AxisOperator,
     ContributionStatus,
@@ -33,7 +34,9 @@ from issue_core.models import (
     UnitUnavailability,
 )
 from issue_core.queries.frames import read_frame
+from issue_core.queries.intervals import stay_fits_convention
 from issue_core.queries.sql import date_param
+from issue_core.services.placements import cancellable
 
 NOBODY = 0  # an organisation id no household has: the scope of a role that sees no household row
 FAR_FUTURE = date(9999, 12, 31)
@@ -141,7 +144,7 @@ def households(
 def household_placements(engine: Engine, scope: int | None, household_id: int) -> pd.DataFrame:
     """A household's placements, oldest first (empty outside the scope).
 
-    columns: placement_id, site, unit, start_date, end_date, exit_destination, notes."""
+    columns: placement_id, site, unit, start_date, end_date, exit_destination (None while open), notes."""
     query = (
         select(
             Placement.id.label("placement_id"), Site.name.label("site"), Unit.label.label("unit"),
@@ -153,7 +156,7 @@ def household_placements(engine: Engine, scope: int | None, household_id: int) -
         .where(Placement.household_id == household_id, *_in_scope(scope))
         .order_by(Placement.start_date)
     )
-    return read_frame(engine, query, dates=["start_date", "end_date"], ints=["placement_id"])
+    return read_frame(engine, query, dates=["start_date", "end_date"], ints=["placement_id"], keys=["exit_destination"])
 
 
 def household_contribution_statuses(engine: Engine, scope: int | None, household_id: int) -> pd.DataFrame:
@@ -249,9 +252,10 @@ def placeable_units(
     """Units in which a household followed by `organisation_id` can be placed from `start` (until
     `end`, open-ended when None), grouped by site (ordered by site, then unit):
 
-    - invariant 4, convention: a convention of the unit's site started on or before `start` and has
-      no actual end — or, for a stay with an end, ends on or after that end (rules.check_inside_convention:
-      a convention with an actual end takes no open-ended stay);
+    - invariant 4, convention: the stay fits a convention of the unit's site
+      (intervals.stay_fits_convention, as rules.check_inside_convention): started on or before
+      `start`, and without actual end — or, for a stay with an end, whose last day is on or after the
+      stay's last night (end − 1 day);
     - invariant 4, availability: no unavailability period of the unit meets [start, end);
     - invariant 1: no placement of the unit meets [start, end) (the unit is vacant the whole stay);
     - invariant 6: the unit is reserved for no one, or for `organisation_id`; with
@@ -264,11 +268,7 @@ def placeable_units(
     columns: UNIT_COLUMNS (reserved_for_id 0 when not reserved)."""
     s = date_param(start)
     reserved = aliased(Organisation)
-    if end is None:
-        lasts = Convention.actual_end_date.is_(None)
-    else:
-        lasts = or_(Convention.actual_end_date.is_(None), Convention.actual_end_date >= date_param(end))
-    convention_ok = exists().where(Convention.site_id == Unit.site_id, Convention.start_date <= s, lasts)
+    convention_ok = exists().where(Convention.site_id == Unit.site_id, stay_fits_convention(start, end))
     unavailable = exists().where(
         UnitUnavailability.unit_id == Unit.id,
         _overlaps(UnitUnavailability.start_date, UnitUnavailability.end_date, start, end),
@@ -301,7 +301,7 @@ def placeable_units(
 
 def unit_name(engine: Engine, unit_id: int) -> str | None:
     """"Site · unit" of a unit (None when there is no such unit)."""
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         row = connection.execute(
             select(Site.name, Unit.label).join(Site, Site.id == Unit.site_id).where(Unit.id == unit_id)
         ).first()
@@ -322,6 +322,18 @@ def open_placements(engine: Engine, scope: int | None, day: date | None = None) 
     if day is not None:
         planned = and_(Placement.exit_destination.is_(None), Placement.end_date >= date_param(day))
         still_running = or_(still_running, planned)
+    return _placements(engine, scope, still_running)
+
+
+def cancellable_placements(engine: Engine, scope: int | None, day: date) -> pd.DataFrame:
+    """The stays that may be cancelled on `day`: recorded that day, not left for another ISSUE unit
+    (services.placements.cancellable, the rule cancel_placement applies).
+
+    columns: OPEN_PLACEMENT_COLUMNS (end_date: the end, None when open)."""
+    return _placements(engine, scope, cancellable(day))
+
+
+def _placements(engine: Engine, scope: int | None, condition) -> pd.DataFrame:  # noqa: ANN001
     query = (
         select(
             Placement.id.label("placement_id"), Placement.version, Household.id.label("household_id"),
@@ -331,7 +343,7 @@ def open_placements(engine: Engine, scope: int | None, day: date | None = None) 
         .join(Household, Household.id == Placement.household_id)
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(still_running, *_in_scope(scope))
+        .where(condition, *_in_scope(scope))
         .order_by(Household.reference, Placement.start_date)
     )
     return read_frame(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Float, Integer, func, literal, select, union_all
+from sqlalchemy import Date, Float, Integer, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -121,9 +121,34 @@ def overlaps(start, end, window_start, window_end):  # noqa: ANN001, ANN201
     return (start < window_end) & ((end.is_(None)) | (end > window_start))
 
 
+def leaving_day(last_day: date) -> date:
+    """The day after a convention's last day: the latest end of a stay inside it, the day its
+    occupants leave when it closes."""
+    return last_day + ONE_DAY
+
+
 def convention_end_exclusive(actual_end_date):  # noqa: ANN001, ANN201
     """A convention's range ends the day after its actual end (inclusive); NULL stays open."""
     return next_day(actual_end_date)
+
+
+def stay_fits_convention(start, end):  # noqa: ANN001, ANN201
+    """SQL condition on Convention: the stay [start, end) lies inside it (DOMAIN.md, invariant 4).
+
+    Placement ends are exclusive, convention ends inclusive: start ≥ the convention's start and
+    end ≤ its actual end + 1 day (the stay's last night is the convention's last day at the latest).
+    An open stay (end None, or a NULL column) needs a convention without actual end. `start` and
+    `end` are dates or SQL expressions."""
+    start, end = _sql_day(start), _sql_day(end)
+    without_end = Convention.actual_end_date.is_(None)
+    ends_in_time = without_end if end is None else or_(
+        without_end, and_(end.is_not(None), end <= convention_end_exclusive(Convention.actual_end_date))
+    )
+    return and_(Convention.start_date <= start, ends_in_time)
+
+
+def _sql_day(value):  # noqa: ANN001, ANN202
+    return date_param(value) if isinstance(value, date) else value
 
 
 def ranges_meet(a_start, a_end, b_start, b_end):  # noqa: ANN001, ANN201

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
+from issue_core.db import read_connection
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, ContributionStatus, Convention
 from issue_core.queries.caseloads import caseload_on
@@ -75,7 +76,7 @@ def changes_since(engine: Engine, since: date, today: date) -> Changes:
         AuditEvent.action == EXTENSION_ACTION, AuditEvent.at >= start_of_day_utc(since)
     )
     statuses = select(_count_in(ContributionStatus.effective_from, since, end))
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         opened, closed = connection.execute(conventions).one()
         extended_count = connection.execute(extended).scalar_one()
         statuses_count = connection.execute(statuses).scalar_one()

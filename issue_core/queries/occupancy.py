@@ -23,7 +23,9 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
+from issue_core.db import read_connection
 from issue_core.models import Convention, Household, Placement, Site, Unit, UnitUnavailability
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.frames import read_frame
@@ -31,6 +33,7 @@ from issue_core.queries.intervals import (
     ONE_DAY,
     Window,
     common_days,
+    convention_end_exclusive,
     convention_range,
     day_window,
     greatest,
@@ -145,7 +148,7 @@ def occupied_days_query(  # noqa: ANN201
 
 
 def _scalar_sums(engine: Engine, query) -> dict:  # noqa: ANN001
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         row = connection.execute(query).mappings().first()
     return {name: int(value or 0) for name, value in (row or {}).items() if name != "key"}
 
@@ -155,7 +158,7 @@ def active_sites_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) ->
     query = select(func.count(func.distinct(Convention.site_id))).where(
         convention_active_on(day), *filters.site_conditions(Convention.site_id)
     )
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return int(connection.execute(query).scalar_one())
 
 
@@ -326,35 +329,66 @@ def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_F
     return read_frame(engine, query, dates=["previous_end", "next_start"], ints=["unit_id", "site_id", "gap_days"])
 
 
-def vacant_units(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Units available and empty today, with the day since which they are so.
+FAR_PAST = date(1, 1, 1)
 
-    vacant_since = the latest of: the start of the site's active convention, the end of the
-    unit's last placement, the end of its last unavailability period (all on or before today);
-    days_vacant = today − vacant_since. Alerts use days_vacant > 30.
+
+def run_start_sql(site_id, day: date):  # noqa: ANN001, ANN201
+    """SQL: the first day of the site's unbroken run of convention days that reaches `day` (when a
+    convention is active on `day`): the latest start, on or before `day`, of a convention of the site
+    whose previous day no convention of the site covers. A renewal starting the day after the previous
+    convention's last day continues the run; a day without convention breaks it."""
+    chain, earlier = aliased(Convention), aliased(Convention)
+    day_before_covered = exists().where(
+        earlier.site_id == chain.site_id,
+        earlier.start_date < chain.start_date,
+        or_(earlier.actual_end_date.is_(None), convention_end_exclusive(earlier.actual_end_date) >= chain.start_date),
+    )
+    return (
+        select(func.max(chain.start_date))
+        .where(chain.site_id == site_id, chain.start_date <= date_param(day), ~day_before_covered)
+        .scalar_subquery()
+    )
+
+
+def vacant_since_sql(unit_id, site_id, day: date):  # noqa: ANN001, ANN201
+    """SQL: for a unit available and empty on `day`, the first day of its current unbroken run of
+    available, empty days (DOMAIN.md, "Vacant since"): the latest of the start of the site's run of
+    convention days (run_start_sql), the end of the unit's last placement and the end of its last
+    unavailability period (ends on or before `day`; ends are exclusive, so the run starts on them)."""
+    d = date_param(day)
+
+    def last_end(model):  # noqa: ANN001, ANN202
+        period = aliased(model)
+        return select(func.max(period.end_date)).where(period.unit_id == unit_id, period.end_date <= d).scalar_subquery()
+
+    far_past = date_param(FAR_PAST)
+    return greatest(
+        run_start_sql(site_id, day),
+        func.coalesce(last_end(Placement), far_past),
+        func.coalesce(last_end(UnitUnavailability), far_past),
+    )
+
+
+def vacant_units(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Units available and empty today, with the day since which they are so (vacant_since_sql:
+    the first day of their current unbroken run of available, empty days — a convention renewed
+    without a gap does not break it); days_vacant = today − vacant_since. Alerts use days_vacant > 30.
 
     columns: unit_id, unit, site_id, site, vacant_since, days_vacant, last_placement_end,
     next_placement_start (a placement already planned, if any). Unit filters apply."""
     d = date_param(today)
 
-    # `model` is Placement or UnitUnavailability: periods of the unit.
-    def last_end_by_today(model):  # noqa: ANN001, ANN202
-        return select(func.max(model.end_date)).where(model.unit_id == Unit.id, model.end_date <= d).scalar_subquery()
-
     def covers_today(model):  # noqa: ANN001, ANN202
         return and_(model.unit_id == Unit.id, model.start_date <= d, or_(model.end_date.is_(None), model.end_date > d))
 
-    last_end, last_unavailable = last_end_by_today(Placement), last_end_by_today(UnitUnavailability)
+    last_end = (
+        select(func.max(Placement.end_date)).where(Placement.unit_id == Unit.id, Placement.end_date <= d)
+        .scalar_subquery()
+    )
     next_start = (
         select(func.min(Placement.start_date))
         .where(Placement.unit_id == Unit.id, Placement.start_date > d)
         .scalar_subquery()
-    )
-
-    since = greatest(
-        Convention.start_date,
-        func.coalesce(last_end, Convention.start_date),
-        func.coalesce(last_unavailable, Convention.start_date),
     )
     inner = (
         select(
@@ -362,12 +396,12 @@ def vacant_units(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> 
             Unit.label.label("unit"),
             Site.id.label("site_id"),
             Site.name.label("site"),
-            since.label("vacant_since"),
+            vacant_since_sql(Unit.id, Unit.site_id, today).label("vacant_since"),
             last_end.label("last_placement_end"),
             next_start.label("next_placement_start"),
         )
         .join(Site, Site.id == Unit.site_id)
-        .join(Convention, and_(Convention.site_id == Site.id, convention_active_on(today)))
+        .where(exists().where(Convention.site_id == Unit.site_id, convention_active_on(today)))
         .where(~exists().where(covers_today(Placement)), ~exists().where(covers_today(UnitUnavailability)))
         .where(*filters.site_conditions(Unit.site_id))
         .subquery("vacant")

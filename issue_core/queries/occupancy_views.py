@@ -2,9 +2,9 @@
 
 Definitions as in queries.occupancy: a unit is *unavailable* on d when one of its unavailability
 periods [start_date, end_date) covers d, *occupied* when a placement [start_date, end_date) covers
-d (and it is not unavailable), otherwise *vacant*; a vacant unit is vacant since the latest of the
-start of the site's active convention, the end of its last placement and the end of its last
-unavailability period (all on or before d) — the same rule as occupancy.vacant_units.
+d (and it is not unavailable), otherwise *vacant*; a vacant unit is vacant since the first day of its
+current unbroken run of available, empty days (occupancy.vacant_since_sql, as in
+occupancy.vacant_units: a convention renewed without a gap does not break the run).
 
 References are returned: the page shows only those the viewer may see (auth.can_see_household).
 """
@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import greatest
-from issue_core.queries.occupancy import convention_active_on
+from issue_core.queries.occupancy import convention_active_on, vacant_since_sql
 from issue_core.queries.sql import date_param, days_between
 
 BOARD_COLUMNS = [
@@ -56,7 +55,8 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
     for, or None), state ('unavailable' | 'occupied' | 'vacant'), the placement covering the day
     (placement_id, household_id, reference, axis_id, partner, placed_since), the unavailability
     covering it (unavailable_reason, unavailable_since, unavailable_until — None when open), and for
-    a vacant unit vacant_since, days_vacant and next_placement_start (a placement already planned).
+    a vacant unit vacant_since (occupancy.vacant_since_sql, as in the alerts), days_vacant and
+    next_placement_start (a placement already planned).
 
     The ids of missing parts are 0 (placement_id, household_id, axis_id, partner_id, reserved_for_id)."""
     d = date_param(day)
@@ -66,18 +66,6 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
     def covers_day(model):  # noqa: ANN001, ANN202
         return and_(model.unit_id == Unit.id, model.start_date <= d, or_(model.end_date.is_(None), model.end_date > d))
 
-    def last_end_by_day(model):  # noqa: ANN001, ANN202
-        earlier = aliased(model)  # the outer query joins `model` too: correlate on the unit only
-        return (
-            select(func.max(earlier.end_date)).where(earlier.unit_id == Unit.id, earlier.end_date <= d)
-            .correlate(Unit).scalar_subquery()
-        )
-
-    convention_start = (
-        select(func.max(Convention.start_date))
-        .where(Convention.site_id == Unit.site_id, convention_active_on(day))
-        .correlate(Unit).scalar_subquery()
-    )
     later = aliased(Placement)
     next_start = (
         select(func.min(later.start_date)).where(later.unit_id == Unit.id, later.start_date > d)
@@ -88,12 +76,9 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
         (Placement.id.is_not(None), literal("occupied")),
         else_=literal("vacant"),
     )
-    vacant = and_(UnitUnavailability.id.is_(None), Placement.id.is_(None), convention_start.is_not(None))
-    since = greatest(
-        convention_start,
-        func.coalesce(last_end_by_day(Placement), convention_start),
-        func.coalesce(last_end_by_day(UnitUnavailability), convention_start),
-    )
+    under_convention = exists().where(Convention.site_id == Unit.site_id, convention_active_on(day))
+    vacant = and_(UnitUnavailability.id.is_(None), Placement.id.is_(None), under_convention)
+    since = vacant_since_sql(Unit.id, Unit.site_id, day)
     vacant_since = case((vacant, since), else_=None)
     query = (
         select(

@@ -7,18 +7,17 @@ may use another.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from issue_core.queries.contributions import arrears
+from issue_core.queries.contributions import ARREARS_THRESHOLD, arrears, owing_more_than
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.occupancy import vacant_units
 
 # A unit empty for longer than this is an alert (days).
 VACANT_ALERT_DAYS = 30
-# Arrears above this amount are an alert (euros): a few cents of rounding never count.
-ARREARS_ALERT_THRESHOLD = 50.0
 
 
 def long_vacant_units(
@@ -31,10 +30,9 @@ def long_vacant_units(
 
 
 def arrears_above(
-    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: float = ARREARS_ALERT_THRESHOLD
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD
 ) -> pd.DataFrame:
-    """Households whose arrears on `as_of` exceed `threshold` (contributions.arrears: same columns,
-    largest first; references included — the page shows only those the viewer may see).
-    Household filters apply."""
-    frame = arrears(engine, as_of, filters)
-    return frame[frame["arrears"] > threshold].reset_index(drop=True)
+    """Households "in arrears" on `as_of`: owing more than `threshold` (contributions.arrears: same
+    columns, largest first; references included — the page shows only those the viewer may see).
+    The same households as the contributions page's at the same threshold. Household filters apply."""
+    return owing_more_than(arrears(engine, as_of, filters), threshold).reset_index(drop=True)

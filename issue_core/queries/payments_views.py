@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from issue_core.db import read_session
 from issue_core.errors import InvalidInput
@@ -16,12 +16,22 @@ from issue_core.models import ContributionStatus, Household, Organisation, Payme
 from issue_core.queries.contributions import arrears
 from issue_core.queries.filters import NO_FILTERS
 from issue_core.queries.frames import read_frame
+from issue_core.queries.sql import date_param
 from issue_core.services.contributions import amount_from_scale, contribution_records_version, scale_in_force
 
 
-def editable_households(engine: Engine, organisation_id: int | None, every_organisation: bool) -> pd.DataFrame:
+def file_closed(follow_up_ended_on: date | None, day: date) -> bool:
+    """A household's file is closed on `day` once its follow-up has ended (the caseload's rule:
+    followed on d while follow_up_ended_on is empty or after d)."""
+    return follow_up_ended_on is not None and not pd.isna(follow_up_ended_on) and follow_up_ended_on <= day
+
+
+def editable_households(
+    engine: Engine, organisation_id: int | None, every_organisation: bool, active_on: date | None = None
+) -> pd.DataFrame:
     """Households whose contributions the user may change: those of `organisation_id` (a
-    coordinator), or all of them (`every_organisation`, an admin).
+    coordinator), or all of them (`every_organisation`, an admin). With `active_on`, only the files
+    still open that day (file_closed); without, closed files too.
 
     columns: household_id, reference, axis_id, partner_id, partner, referred_on, follow_up_ended_on."""
     query = (
@@ -39,6 +49,9 @@ def editable_households(engine: Engine, organisation_id: int | None, every_organ
     )
     if not every_organisation:
         query = query.where(Household.referent_organisation_id == (organisation_id or 0))
+    if active_on is not None:
+        day = date_param(active_on)
+        query = query.where(or_(Household.follow_up_ended_on.is_(None), Household.follow_up_ended_on > day))
     return read_frame(
         engine, query, dates=["referred_on", "follow_up_ended_on"], ints=["household_id", "axis_id", "partner_id"]
     )

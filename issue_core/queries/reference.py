@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from issue_core.db import read_connection
 from issue_core.models import Axis, Organisation
 
 
@@ -12,19 +13,19 @@ def organisations(engine: Engine, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     query = select(Organisation.id, Organisation.name, Organisation.short_name, Organisation.kind, Organisation.active)
     if kinds:
         query = query.where(Organisation.kind.in_(kinds))
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return pd.read_sql(query.order_by(Organisation.short_name), connection)
 
 
 def axes(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return pd.read_sql(select(Axis).order_by(Axis.id), connection)
 
 
 def sites(engine: Engine) -> pd.DataFrame:
     from issue_core.models import Site
 
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return pd.read_sql(select(Site.id, Site.name, Site.housing_operator_id).order_by(Site.name), connection)
 
 
@@ -37,5 +38,5 @@ def axis_operators(engine: Engine) -> pd.DataFrame:
         .join(Organisation, Organisation.id == AxisOperator.organisation_id)
         .order_by(AxisOperator.axis_id, Organisation.short_name)
     )
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return pd.read_sql(query, connection)

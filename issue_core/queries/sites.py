@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
+from issue_core.db import read_connection
 from issue_core.models import Convention, Organisation, Site, Unit
 from issue_core.queries.sql import date_param, days_between, months_to_nearest_half
 
@@ -67,7 +68,7 @@ def sites_overview(engine: Engine, today: date, warning_days: int = DEFAULT_WARN
         .outerjoin(Convention, and_(Convention.site_id == Site.id, Convention.start_date == latest_start))
         .order_by(Convention.start_date, Site.name)
     )
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         frame = pd.read_sql(query, connection)
     for column in ("start_date", "planned_end_date", "actual_end_date"):
         frame[column] = pd.to_datetime(frame[column]).dt.date

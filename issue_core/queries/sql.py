@@ -6,6 +6,7 @@ from sqlalchemy import Date, Engine, Float, Integer, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from issue_core.db import read_connection
 from issue_core.models import AuditEvent
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -45,5 +46,5 @@ def date_param(value):  # noqa: ANN001, ANN201
 
 def data_version(engine: Engine) -> int:
     """The id of the latest write: cached reads stay valid until it changes (any user, any process)."""
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return connection.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one()

@@ -126,7 +126,7 @@ def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS) ->
     )
     both = union_all(placements, unavailable).subquery("periods")
     query = select(both).order_by(both.c.unit, both.c.start_date)
-    frame = read_frame(engine, query, dates=["start_date", "end_date"], ints=["unit_id"])
+    frame = read_frame(engine, query, dates=["start_date", "end_date"], ints=["unit_id"], keys=["exit_destination"])
     for column in ("household_id", "axis_id", "partner_id"):
         frame[column] = pd.to_numeric(frame[column]).astype("Int64")
     return frame

@@ -10,13 +10,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from issue_core.db import read_connection
 from issue_core.models import Organisation, OrganisationKind, Site
 from issue_core.queries.filters import ALL_AXES, Filters
 from issue_core.queries.intervals import ONE_DAY
 from issue_core.reports.files import report_file
 from issue_core.reports.period import build_period_report, suppress_small_counts
+from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 
 FORMATS = ("xlsx", "csv")
+MAX_PERIOD_YEARS = 20  # as far as the page's date picker reaches (today ± 10 years); months are SQL rows
 
 
 class BadInput(Exception):
@@ -24,10 +27,14 @@ class BadInput(Exception):
 
 
 def parse_day(text: str, option: str) -> date:
+    """A day of the app's range (the dates the forms accept), else bad input."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise BadInput(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise BadInput(f"{option}: {day} is outside {EARLIEST_DATE} – {LATEST_DATE}")
+    return day
 
 
 def ids_by_name(engine: Engine, column, names: list[str], what: str, *conditions) -> tuple[int, ...]:  # noqa: ANN001
@@ -35,11 +42,11 @@ def ids_by_name(engine: Engine, column, names: list[str], what: str, *conditions
     if not names:
         return ()
     table = column.class_
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         found = dict(connection.execute(select(column, table.id).where(column.in_(names), *conditions)).all())
     unknown = [name for name in names if name not in found]
     if unknown:
-        with engine.connect() as connection:
+        with read_connection(engine) as connection:
             known = connection.execute(select(column).where(*conditions).order_by(column)).scalars().all()
         raise BadInput(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known) or 'none'})")
     return tuple(found[name] for name in names)
@@ -72,6 +79,8 @@ def report_command(engine: Engine, args: argparse.Namespace) -> int:
         start, last = parse_day(args.start, "--from"), parse_day(args.end, "--to")
         if last < start:
             raise BadInput(f"--to ({last}) is before --from ({start})")
+        if (last - start).days >= MAX_PERIOD_YEARS * 366:
+            raise BadInput(f"the period {start} – {last} spans more than {MAX_PERIOD_YEARS} years: split it")
         extension = output_format(args.out)
         filters = filters_from(engine, args)
         target = Path(args.out)

@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from issue_core.charts import month_label
 from issue_core.export import to_csv, to_xlsx
 from issue_core.i18n import Translator, format_number
 from issue_core.reports.period import (
@@ -50,12 +51,13 @@ def label(t: Translator, column: str, value: object) -> object:
     if column == "durable":
         return t("common.yes") if value else t("common.no")
     if column == "month" and isinstance(value, date):
-        return value.strftime("%m/%Y")
+        return month_label(value)
     return value
 
 
-def section_title(t: Translator, section: Section) -> str:
-    return t(section.title, **section.params)
+def section_title(t: Translator, section: Section, *, markdown: bool = False) -> str:
+    """The section's title (an operator's or a site's name in it is escaped for Markdown on request)."""
+    return (t.md if markdown else t)(section.title, **section.params)
 
 
 def sheet_title(t: Translator, section: Section) -> str:
@@ -92,6 +94,17 @@ def screen_frame(t: Translator, section: Section) -> pd.DataFrame:
                           for column in section.frame.columns})
     frame.columns = [header(t, column) for column in frame.columns]
     return frame
+
+
+def short_headers(t: Translator, section: Section) -> dict[str, str]:
+    """Header -> shorter header, for the screen: the sections per housing operator and site have too many
+    columns to show side by side with their whole names (those stay in the files and in a tooltip)."""
+    shorts = {}
+    for column in section.frame.columns:
+        key = f"report.short.{column}"
+        if t(key) != key:
+            shorts[header(t, column)] = t(key)
+    return shorts
 
 
 def _filter_values(t: Translator, report: PeriodReport) -> list[tuple[str, str]]:

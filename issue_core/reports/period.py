@@ -32,6 +32,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from issue_core import clock
+from issue_core.db import read_connection
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
 from issue_core.queries.filters import NO_FILTERS, Filters
 from issue_core.queries.flows import TRANSFER, length_of_stay
@@ -129,7 +130,7 @@ def units_available(engine: Engine, start: date, end: date, filters: Filters = N
     """Units available (DOMAIN.md) on at least one day of [start, end). Unit filters apply."""
     per_unit = unit_days_query(period_window(start, end), unit_filters(filters), by_unit=True).subquery("per_unit")
     query = select(func.count()).where(per_unit.c.convention_days - per_unit.c.unavailable_days > 0)
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return int(connection.execute(query).scalar_one())
 
 
@@ -330,7 +331,7 @@ def filter_names(engine: Engine, filters: Filters) -> dict[str, tuple[str, ...]]
         if not ids:
             return ()
         table = column.class_
-        with engine.connect() as connection:
+        with read_connection(engine) as connection:
             return tuple(connection.execute(select(column).where(table.id.in_(ids)).order_by(column)).scalars())
 
     return {

@@ -1,5 +1,6 @@
-"""What every write service shares: argument checks, the audit row, the version check, and the
-translation of database refusals into domain errors."""
+"""What every write service shares: argument checks (collected with `Checks`, so that a form is told
+every problem at once), the audit row, the version check, and the translation of database refusals
+into domain errors."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from issue_core.auth import Actor
-from issue_core.errors import Conflict, DomainError, InvalidInput, NotFound, StaleVersion, Term
+from issue_core.errors import Conflict, DomainError, InvalidInput, InvalidInputs, Money, NotFound, StaleVersion, Term
 from issue_core.models import AuditEvent, Base, StrEnum
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_TEXT = 300
 MAX_NOTES = 2000
-MAX_MONEY = Decimal("1000000")
+MAX_ID = 2**31 - 1  # ids are SQL integers (PostgreSQL's `integer`): a larger one names no record
+MAX_MONEY = Decimal("1000000")  # the largest amount taken (1 000 000 €), the forms' maximum too
 
 # Constraint names (PostgreSQL) and trigger messages (SQLite) -> what the user is told.
 _CONSTRAINT_MESSAGES = {
@@ -130,7 +132,8 @@ def audit(
 def get_or_refuse(session: Session, model: type[Base], record_id: Any, what: str, *, lock: bool = False) -> Any:
     """The row, locked for this transaction when asked, or a NotFound naming what is missing."""
     record_id = require_int(record_id, f"field.{what}_id", minimum=1)
-    row = session.get(model, record_id, with_for_update=lock or None, populate_existing=lock)
+    row = None if record_id > MAX_ID else session.get(model, record_id, with_for_update=lock or None,
+                                                         populate_existing=lock)
     if row is None:
         raise NotFound("error.not_found", what=Term(f"entity.{what}"), id=record_id)
     return row
@@ -143,6 +146,47 @@ def check_version(row: Any, version: Any) -> None:
 
 
 # --- argument checks ---------------------------------------------------------------------------
+
+
+class Checks:
+    """The argument checks of one call, told at once: a check that fails is noted and the next ones
+    still run; leaving the block raises one InvalidInput naming every problem (the problem itself
+    when there is only one).
+
+        with Checks() as check:
+            adults = check(require_int, adults, "field.adults", minimum=1)
+            start = check(require_date, start_date, "field.start_date")
+            if start and end and end <= start:
+                check.refuse("error.end_before_start", start=start, end=end)
+
+    A failed check returns None: use the values after the block."""
+
+    def __init__(self) -> None:
+        self.problems: list[InvalidInput] = []
+
+    def __enter__(self) -> Checks:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
+        if exc_type is None:
+            self.raise_problems()
+        return False
+
+    def __call__(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except InvalidInput as problem:
+            self.problems.append(problem)
+            return None
+
+    def refuse(self, key: str, **params: Any) -> None:
+        self.problems.append(InvalidInput(key, **params))
+
+    def raise_problems(self) -> None:
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise InvalidInputs(self.problems)
 
 
 def _field(field: str) -> Term:
@@ -168,6 +212,17 @@ def require_int(value: Any, field: str, *, minimum: int | None = None, maximum: 
     if maximum is not None and value > maximum:
         raise InvalidInput("error.too_large", field=_field(field), maximum=maximum)
     return value
+
+
+def require_id(value: Any, field: str) -> int:
+    """The id of a record chosen in a list (an axis, an organisation): nothing chosen is said so, and a
+    number no record can have is not a valid choice (never sent to the database, where it would overflow)."""
+    if value is None:
+        raise InvalidInput("error.required_choice", field=_field(field))
+    chosen = require_int(value, field, minimum=1)
+    if chosen > MAX_ID:
+        raise InvalidInput("error.invalid_choice", field=_field(field))
+    return chosen
 
 
 def optional_int(value: Any, field: str, *, minimum: int | None = None) -> int | None:
@@ -212,8 +267,8 @@ def require_money(value: Any, field: str, *, positive: bool = False) -> Decimal:
         raise InvalidInput("error.required_amount", field=_field(field))
     if amount < 0 or (positive and amount == 0):
         raise InvalidInput("error.amount_negative" if amount < 0 else "error.amount_zero", field=_field(field))
-    if amount >= MAX_MONEY:
-        raise InvalidInput("error.amount_too_large", field=_field(field))
+    if amount > MAX_MONEY:
+        raise InvalidInput("error.amount_too_large", field=_field(field), maximum=Money(MAX_MONEY))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -244,6 +299,8 @@ def optional_text(value: Any, field: str, *, max_length: int = MAX_TEXT) -> str 
 
 
 def require_choice(value: Any, choices: type[StrEnum], field: str) -> str:
+    if value is None:
+        raise InvalidInput("error.required_choice", field=_field(field))
     raw = value.value if isinstance(value, StrEnum) else value
     if raw not in choices.values():
         raise InvalidInput("error.invalid_choice", field=_field(field))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+import math
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from issue_core.auth import Actor, require_admin, require_household_editor
 from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput, Money, StaleVersion, Term
 from issue_core.models import (
+    AuditEvent,
     ContributionScale,
     ContributionStatus,
     Household,
@@ -24,8 +26,10 @@ from issue_core.models import (
     PaymentMethod,
     ScaleRule,
 )
+from issue_core.security import as_utc
 from issue_core.services.common import (
     MAX_NOTES,
+    Checks,
     audit,
     get_or_refuse,
     optional_money,
@@ -105,13 +109,14 @@ def set_income_status(
     unless overridden with a reason. A status already starting that day is replaced. Returns the amount.
     `drawn_from` (contribution_records_version of the screen the form was drawn from) refuses a change
     from a stale screen."""
-    start = require_date(effective_from, "field.effective_from")
-    status = require_choice(income_status, IncomeStatus, "field.income_status")
-    income = optional_money(monthly_income, "field.monthly_income")
-    override = optional_money(override_amount, "field.override_amount")
-    reason = optional_text(override_reason, "field.override_reason")
-    if override is not None and reason is None:
-        raise InvalidInput("error.override_needs_reason")
+    with Checks() as check:
+        start = check(require_date, effective_from, "field.effective_from")
+        status = check(require_choice, income_status, IncomeStatus, "field.income_status")
+        income = check(optional_money, monthly_income, "field.monthly_income")
+        override = check(optional_money, override_amount, "field.override_amount")
+        reason = check(optional_text, override_reason, "field.override_reason")
+        if override is not None and reason is None:
+            check.refuse("error.override_needs_reason")
     with write_session(engine) as session:
         household = get_or_refuse(session, Household, household_id, "household", lock=True)
         require_household_editor(actor, household.referent_organisation_id)
@@ -157,6 +162,46 @@ def _months(period_months: Any) -> list[date]:
     return months
 
 
+# A payment identical to one recorded this recently (same household, amount and months) is most
+# likely recorded twice by mistake: the service asks for a confirmation.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+class DuplicatePayment(Conflict):
+    """The same payment was recorded moments ago; record it again only with confirm_duplicate=True."""
+
+
+def recent_identical_payment(
+    session: Session, household_id: int, total: Decimal, months: list[date]
+) -> datetime | None:
+    """When the same payment — this household, this total, these months (first days, sorted) — was
+    recorded less than DUPLICATE_WINDOW ago and is still there (not undone): that moment (UTC).
+    None otherwise. Read from the payments' audit rows (payment.create, in the same transaction)."""
+    since = (clock.now() - DUPLICATE_WINDOW).astimezone(UTC)  # audit times are UTC (naive on SQLite)
+    recorded = session.execute(
+        select(AuditEvent.at, AuditEvent.after)
+        .join(Payment, Payment.id == AuditEvent.entity_id)  # the write's first row: gone once undone
+        .where(AuditEvent.action == "payment.create", AuditEvent.entity == "payment", AuditEvent.at >= since)
+        .where(Payment.household_id == household_id)
+        .order_by(AuditEvent.at.desc())
+    ).all()
+    wanted = [month.isoformat() for month in months]
+    for at, after in recorded:
+        if Decimal(after["total"]) == total and sorted(row["period_month"] for row in after["payments"]) == wanted:
+            return as_utc(at)
+    return None
+
+
+def _refuse_recent_duplicate(session: Session, household: Household, total: Decimal, months: list[date]) -> None:
+    recorded_at = recent_identical_payment(session, household.id, total, months)
+    if recorded_at is not None:
+        minutes = max(1, math.ceil((clock.now() - recorded_at).total_seconds() / 60))
+        raise DuplicatePayment(
+            "error.duplicate_payment", reference=household.reference, amount=Money(total),
+            months=", ".join(f"{month:%m/%Y}" for month in months), minutes=minutes,
+        )
+
+
 @service
 def record_payment(
     engine: Engine,
@@ -169,24 +214,30 @@ def record_payment(
     method: str,
     notes: str | None = None,
     drawn_from: str | None = None,
+    confirm_duplicate: bool = False,
 ) -> list[int]:
     """Record a payment covering one or several months (the amount is split over them). Returns row ids.
-    `drawn_from`: as for set_income_status (two users recording the same payment: the second is refused)."""
-    paid = require_date(paid_on, "field.paid_on")
-    total = require_money(amount, "field.amount", positive=True)
-    months = _months(period_months)
-    if total < CENT * len(months):
-        raise InvalidInput("error.amount_too_small_to_split", count=len(months))
-    method = require_choice(method, PaymentMethod, "field.method")
-    notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
-    if paid > clock.today():
-        raise InvalidInput("error.payment_in_future", date=paid)
+    `drawn_from`: as for set_income_status (two users recording the same payment: the second is refused).
+    The same payment (household, amount, months) recorded less than DUPLICATE_WINDOW ago and not undone
+    is refused (DuplicatePayment: a second click, most likely) unless `confirm_duplicate`."""
+    with Checks() as check:
+        paid = check(require_date, paid_on, "field.paid_on")
+        total = check(require_money, amount, "field.amount", positive=True)
+        months = check(_months, period_months)
+        if total is not None and months and total < CENT * len(months):
+            check.refuse("error.amount_too_small_to_split", count=len(months))
+        method = check(require_choice, method, PaymentMethod, "field.method")
+        notes = check(optional_text, notes, "field.notes", max_length=MAX_NOTES)
+        if paid is not None and paid > clock.today():
+            check.refuse("error.payment_in_future", date=paid)
     with write_session(engine) as session:
         household = get_or_refuse(session, Household, household_id, "household", lock=True)
         require_household_editor(actor, household.referent_organisation_id)
         _check_drawn_from(session, household, drawn_from)
         if paid < household.referred_on:
             raise InvalidInput("error.payment_before_referral", date=household.referred_on)
+        if not confirm_duplicate:
+            _refuse_recent_duplicate(session, household, total, months)
         rows = [
             Payment(household_id=household.id, paid_on=paid, amount=share, period_month=month, method=method, notes=notes)
             for month, share in zip(months, split_amount(total, len(months)))

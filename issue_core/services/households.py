@@ -15,11 +15,13 @@ from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied
 from issue_core.models import AdministrativeStatus, Axis, AxisOperator, Household, Organisation, Placement
 from issue_core.services.common import (
+    Checks,
     audit,
     check_version,
     get_or_refuse,
     require_choice,
     require_date,
+    require_id,
     require_int,
     service,
     snapshot,
@@ -66,11 +68,21 @@ def check_referent_operates_axis(session: Session, axis_id: int, organisation_id
         raise Conflict("error.referent_not_axis_operator", organisation=organisation.short_name, axis=axis.id)
 
 
-def _composition(adults: Any, children: Any) -> tuple[int, int]:
-    return (
-        require_int(adults, "field.adults", minimum=1, maximum=MAX_PEOPLE),
-        require_int(children, "field.children", minimum=0, maximum=MAX_PEOPLE),
-    )
+def _check_fields(
+    adults: Any, children: Any, axis_id: Any, organisation_id: Any, status: Any, referred_on: Any
+) -> tuple[int, int, int, int, str, date]:
+    """A household's fields, every problem told at once: adults, children, axis, referent
+    organisation, administrative status, referral date."""
+    with Checks() as check:
+        checked = (
+            check(require_int, adults, "field.adults", minimum=1, maximum=MAX_PEOPLE),
+            check(require_int, children, "field.children", minimum=0, maximum=MAX_PEOPLE),
+            check(require_id, axis_id, "field.axis"),
+            check(require_id, organisation_id, "field.referent_organisation"),
+            check(require_choice, status, AdministrativeStatus, "field.administrative_status"),
+            check(require_date, referred_on, "field.referred_on"),
+        )
+    return checked
 
 
 @service
@@ -89,11 +101,8 @@ def register_household(
     """Register a household referred to ISSUE. Returns (id, reference): the reference given (the one
     the partner already uses, refused if taken) or, by default, a generated one."""
     chosen = None if reference is None else require_reference(reference)
-    axis_id = require_int(axis_id, "field.axis", minimum=1)
-    organisation_id = require_int(referent_organisation_id, "field.referent_organisation", minimum=1)
-    adults, children = _composition(adults, children)
-    status = require_choice(administrative_status, AdministrativeStatus, "field.administrative_status")
-    referred = require_date(referred_on, "field.referred_on")
+    adults, children, axis_id, organisation_id, status, referred = _check_fields(
+        adults, children, axis_id, referent_organisation_id, administrative_status, referred_on)
     require_household_editor(actor, organisation_id)
     # Two registrations racing for the same number: the unique reference refuses one; try the next.
     for attempt in range(REFERENCE_ATTEMPTS):
@@ -146,11 +155,8 @@ def update_household(
     referred_on: date,
 ) -> None:
     """Change a household's composition, axis, referent partner, status or referral date."""
-    adults, children = _composition(adults, children)
-    axis_id = require_int(axis_id, "field.axis", minimum=1)
-    organisation_id = require_int(referent_organisation_id, "field.referent_organisation", minimum=1)
-    status = require_choice(administrative_status, AdministrativeStatus, "field.administrative_status")
-    referred = require_date(referred_on, "field.referred_on")
+    adults, children, axis_id, organisation_id, status, referred = _check_fields(
+        adults, children, axis_id, referent_organisation_id, administrative_status, referred_on)
     with write_session(engine) as session:
         household = get_or_refuse(session, Household, household_id, "household", lock=True)
         require_household_editor(actor, household.referent_organisation_id)

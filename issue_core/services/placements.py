@@ -1,22 +1,26 @@
-"""Placements: place, end with an exit destination, transfer, close a site with its relocation plan."""
+"""Placements: place, end with an exit destination, transfer, close a site with its relocation plan,
+cancel a stay recorded by mistake (the day it was recorded)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from issue_core import clock
 from issue_core.auth import Actor, require_admin, require_household_editor
 from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput
-from issue_core.models import Convention, ExitDestination, Household, Placement, Site, Unit
+from issue_core.i18n import BRUSSELS
+from issue_core.models import AuditEvent, Convention, ExitDestination, Household, Placement, Site, Unit
+from issue_core.queries.intervals import leaving_day
 from issue_core.services import rules
 from issue_core.services.common import (
     MAX_NOTES,
+    Checks,
     audit,
     check_version,
     get_or_refuse,
@@ -29,6 +33,7 @@ from issue_core.services.common import (
     service,
     snapshot,
 )
+from issue_core.services.undo import put_back
 
 
 def _lock_pair(session: Session, household_id: Any, unit_id: Any) -> tuple[Household, Unit]:
@@ -50,9 +55,7 @@ def _new_placement(
     override_reason: str | None,
     ignore: tuple[int, ...] = (),
 ) -> tuple[Placement, bool]:
-    overridden = rules.check_new_placement(
-        session, actor, household, unit, start, end, override_reason, clock.today(), ignore
-    )
+    overridden = rules.check_new_placement(session, actor, household, unit, start, end, override_reason, ignore)
     placement = Placement(household_id=household.id, unit_id=unit.id, start_date=start, end_date=end, notes=notes)
     session.add(placement)
     session.flush()
@@ -78,10 +81,13 @@ def place_household(
     override_reason: str | None = None,
 ) -> int:
     """Place a household in a unit from start_date (open-ended unless end_date). Returns the placement id."""
-    start = require_date(start_date, "field.start_date")
-    end = optional_date(end_date, "field.end_date")
-    notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
-    override_reason = optional_text(override_reason, "field.override_reason")
+    with Checks() as check:
+        start = check(require_date, start_date, "field.start_date")
+        end = check(optional_date, end_date, "field.end_date")
+        notes = check(optional_text, notes, "field.notes", max_length=MAX_NOTES)
+        override_reason = check(optional_text, override_reason, "field.override_reason")
+        if start and end and end <= start:
+            check.refuse("error.end_before_start", start=start, end=end)
     with write_session(engine) as session:
         household, unit = _lock_pair(session, household_id, unit_id)
         require_household_editor(actor, household.referent_organisation_id)
@@ -107,7 +113,7 @@ def _check_exit(session: Session, placement: Placement, end: date, *, shorten: b
     if end <= placement.start_date:
         raise InvalidInput("error.end_before_start", start=placement.start_date, end=end)
     unit = session.get(Unit, placement.unit_id)
-    rules.check_inside_convention(session, unit, placement.start_date, end, clock.today())
+    rules.check_inside_convention(session, unit, placement.start_date, end)
 
 
 @service
@@ -122,11 +128,12 @@ def end_placement(
     notes: str | None = None,
 ) -> None:
     """End an open placement on end_date (the first day the household no longer occupies the unit)."""
-    end = require_date(end_date, "field.end_date")
-    destination = require_choice(exit_destination, ExitDestination, "field.exit_destination")
-    if destination == ExitDestination.OTHER_ISSUE_UNIT:
-        raise InvalidInput("error.use_transfer")
-    notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
+    with Checks() as check:
+        end = check(require_date, end_date, "field.end_date")
+        destination = check(require_choice, exit_destination, ExitDestination, "field.exit_destination")
+        if destination == ExitDestination.OTHER_ISSUE_UNIT:
+            check.refuse("error.use_transfer")
+        notes = check(optional_text, notes, "field.notes", max_length=MAX_NOTES)
     with write_session(engine) as session:
         placement = get_or_refuse(session, Placement, placement_id, "placement", lock=True)
         household = session.get(Household, placement.household_id)
@@ -155,9 +162,10 @@ def transfer_household(
     override_reason: str | None = None,
 ) -> int:
     """End the placement on transfer_date and open one in another unit the same day. Returns the new id."""
-    day = require_date(transfer_date, "field.transfer_date")
-    notes = optional_text(notes, "field.notes", max_length=MAX_NOTES)
-    override_reason = optional_text(override_reason, "field.override_reason")
+    with Checks() as check:
+        day = check(require_date, transfer_date, "field.transfer_date")
+        notes = check(optional_text, notes, "field.notes", max_length=MAX_NOTES)
+        override_reason = check(optional_text, override_reason, "field.override_reason")
     with write_session(engine) as session:
         placement = get_or_refuse(session, Placement, placement_id, "placement", lock=True)
         household, target = _lock_pair(session, placement.household_id, unit_id)
@@ -204,14 +212,16 @@ class Relocation:
     unit_id: int | None = None
 
 
-def site_occupants(session: Session, site_id: int, day: date) -> list[Placement]:
-    """Placements of the site still running on `day` (started before it, not ended by it)."""
+def site_occupants(session: Session, site_id: int, last_day: date) -> list[Placement]:
+    """Placements of the site that run past `last_day`, the last day of its convention: started by
+    then and still running on the day after (leaving_day)."""
+    leave = leaving_day(last_day)
     return list(
         session.scalars(
             select(Placement)
             .join(Unit, Unit.id == Placement.unit_id)
-            .where(Unit.site_id == site_id, Placement.start_date < day)
-            .where(or_(Placement.end_date.is_(None), Placement.end_date > day))
+            .where(Unit.site_id == site_id, Placement.start_date < leave)
+            .where(or_(Placement.end_date.is_(None), Placement.end_date > leave))
             .order_by(Placement.id)
         )
     )
@@ -273,8 +283,9 @@ def close_site(
     plan: dict[int, Relocation],
     override_reason: str | None = None,
 ) -> None:
-    """End the site's open convention on closing_date and, in the same transaction, end or transfer
-    every occupant according to the plan (placement id -> Relocation)."""
+    """End the site's open convention on closing_date (its last day) and, in the same transaction, end
+    or transfer every occupant on the day after (leaving_day) according to the plan (placement id ->
+    Relocation)."""
     require_admin(actor)
     day = require_date(closing_date, "field.closing_date")
     reason = require_text(reason, "field.closure_reason")
@@ -285,7 +296,8 @@ def close_site(
     with write_session(engine) as session:
         site = get_or_refuse(session, Site, site_id, "site", lock=True)
         convention = _open_convention(session, site, day)
-        later = _placements_starting_from(session, site.id, day)
+        leave = leaving_day(day)
+        later = _placements_starting_from(session, site.id, leave)
         if later:
             raise Conflict("error.placements_after_closing", site=site.name, count=len(later), date=day)
         occupants = site_occupants(session, site.id, day)
@@ -296,7 +308,7 @@ def close_site(
             raise InvalidInput("error.plan_missing_occupant", holder=rules.household_label(session, actor, household), count=len(missing))
         if set(plan) - occupant_ids:
             raise InvalidInput("error.plan_unknown_placement")
-        moves = {p.id: _relocate(session, actor, p, plan[p.id], day, override_reason) for p in occupants}
+        moves = {p.id: _relocate(session, actor, p, plan[p.id], leave, override_reason) for p in occupants}
         before = snapshot(convention)
         convention.actual_end_date = day
         convention.closure_reason = reason
@@ -306,3 +318,65 @@ def close_site(
             before={"convention": before},
             after={"convention": snapshot(convention), "occupants": moves},
         )
+
+
+# --- cancelling a stay recorded by mistake ----------------------------------------------------------
+
+RECORDING_ACTIONS = ("placement.create", "placement.transfer")  # the audit rows that create a stay
+
+
+def _brussels_day_in_utc(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of `day` in Brussels, as UTC instants (the audit rows' time)."""
+    start, end = (datetime.combine(d, time.min, tzinfo=BRUSSELS) for d in (day, day + timedelta(days=1)))
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def cancellable(day: date) -> ColumnElement[bool]:
+    """SQL condition on Placement — the stays that may be cancelled on `day` (Brussels): recorded that
+    day (their own audit row, placement.create or placement.transfer) and not left for another ISSUE
+    unit (a transfer: the household's later stay in the chain rests on it). cancel_placement's rule,
+    and the Stays page's list."""
+    start, end = _brussels_day_in_utc(day)
+    recorded = exists().where(
+        AuditEvent.entity == "placement", AuditEvent.entity_id == Placement.id,
+        AuditEvent.action.in_(RECORDING_ACTIONS), AuditEvent.at >= start, AuditEvent.at < end,
+    )
+    not_transferred = or_(Placement.exit_destination.is_(None),
+                          Placement.exit_destination != ExitDestination.OTHER_ISSUE_UNIT.value)
+    return and_(recorded, not_transferred)
+
+
+@service
+def cancel_placement(engine: Engine, actor: Actor, placement_id: int, *, version: int) -> None:
+    """Delete a stay recorded by mistake, on the day it was recorded (cancellable): no fake exit in the
+    figures. The audit row "placement.cancel" keeps the stay as it was (and undo puts it back). A stay
+    that began with a transfer gives the previous stay back what the transfer changed (its end and
+    destination), as if the transfer had not been recorded (undo's put_back: refused if it changed since)."""
+    with write_session(engine) as session:
+        placement = get_or_refuse(session, Placement, placement_id, "placement", lock=True)
+        household = session.get(Household, placement.household_id)
+        require_household_editor(actor, household.referent_organisation_id)
+        check_version(placement, version)
+        if placement.exit_destination == ExitDestination.OTHER_ISSUE_UNIT:
+            raise Conflict("error.cancel_transferred")
+        if session.scalar(select(Placement.id).where(Placement.id == placement.id, cancellable(clock.today()))) is None:
+            raise Conflict("error.cancel_not_today")
+        recorded = session.scalars(
+            select(AuditEvent).where(AuditEvent.entity == "placement", AuditEvent.entity_id == placement.id,
+                                     AuditEvent.action.in_(RECORDING_ACTIONS))
+            .order_by(AuditEvent.id.desc()).limit(1)
+        ).one()
+        before = snapshot(placement)
+        session.delete(placement)
+        session.flush()
+        after = None
+        if recorded.action == "placement.transfer":
+            moved_from, moved_from_before = recorded.after["from"], recorded.before["from"]
+            put_back(session, "placement", moved_from, moved_from_before)
+            session.flush()
+            previous = session.get(Placement, moved_from["id"])
+            rules.check_inside_convention(session, session.get(Unit, previous.unit_id), previous.start_date,
+                                          previous.end_date)
+            after = {"previous": {"before": moved_from, "after": snapshot(previous)}}
+        audit(session, actor, "placement.cancel", "placement", before["id"], before=before, after=after)
+

@@ -3,7 +3,7 @@ user is told exactly what conflicts before the database would refuse it."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from issue_core.auth import Actor, can_see_household
 from issue_core.errors import Conflict, HouseholdOf, InvalidInput
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
+from issue_core.queries.intervals import leaving_day, stay_fits_convention
 
 FAR_FUTURE = date(9999, 12, 31)
 
@@ -86,31 +87,29 @@ def check_household_free(
     )
 
 
-def effective_end(start: date, end: date | None, today: date) -> date:
-    """The end a placement is checked against: its end, or today (at least its first day) when open."""
-    return end if end is not None else max(today, start + timedelta(days=1))
-
-
-def check_inside_convention(session: Session, unit: Unit, start: date, end: date | None, today: date) -> Convention:
-    """Invariant 4 (convention part): start on or after a convention's start, end by its actual end.
-    A convention with an actual end (even a future one) takes no open-ended stay: it would outlive it."""
+def check_inside_convention(session: Session, unit: Unit, start: date, end: date | None) -> Convention:
+    """Invariant 4 (convention part, intervals.stay_fits_convention): the stay [start, end) starts on
+    or after a convention's start and ends by the day after its last day (its actual end, inclusive:
+    an occupiable day like any other). A convention with an actual end (even a future one) takes no
+    open-ended stay: it would outlive it."""
+    fitting = session.scalars(
+        select(Convention).where(Convention.site_id == unit.site_id, stay_fits_convention(start, end))
+        .order_by(Convention.start_date).limit(1)
+    ).first()
+    if fitting is not None:
+        return fitting
+    site = session.get(Site, unit.site_id)
     conventions = session.scalars(
         select(Convention).where(Convention.site_id == unit.site_id).order_by(Convention.start_date)
     ).all()
-    site = session.get(Site, unit.site_id)
     if not conventions:
         raise Conflict("error.no_convention", site=site.name)
-    last_day = effective_end(start, end, today)
-    for convention in conventions:
-        if convention.start_date <= start and (
-            convention.actual_end_date is None or (end is not None and last_day <= convention.actual_end_date)
-        ):
-            return convention
     started = [c for c in conventions if c.start_date <= start]
     if not started:
         raise Conflict("error.before_convention_start", site=site.name, start=conventions[0].start_date)
     closed = started[-1]
-    raise Conflict("error.after_convention_end", site=site.name, end=closed.actual_end_date)
+    raise Conflict("error.after_convention_end", site=site.name, end=closed.actual_end_date,
+                   leave_by=leaving_day(closed.actual_end_date))
 
 
 def check_unit_available(session: Session, unit: Unit, start: date, end: date | None) -> None:
@@ -158,14 +157,13 @@ def check_new_placement(
     start: date,
     end: date | None,
     override_reason: str | None,
-    today: date,
     ignore: tuple[int, ...] = (),
 ) -> bool:
     """All placement invariants, most specific message first. Returns whether a reservation was overridden."""
     if end is not None and end <= start:
         raise InvalidInput("error.end_before_start", start=start, end=end)
     check_household_can_be_placed(household, start)
-    check_inside_convention(session, unit, start, end, today)
+    check_inside_convention(session, unit, start, end)
     check_unit_available(session, unit, start, end)
     overridden = check_reservation(session, actor, unit, household, override_reason)
     check_unit_free(session, actor, unit, start, end, ignore)

@@ -38,6 +38,7 @@ from issue_core.services.common import (
     service,
     snapshot,
 )
+from issue_core.queries.intervals import leaving_day
 from issue_core.services.placements import site_occupants
 
 
@@ -186,7 +187,8 @@ def extend_convention(engine: Engine, actor: Actor, convention_id: int, *, versi
 def close_convention(
     engine: Engine, actor: Actor, convention_id: int, *, version: int, actual_end_date: date, reason: str
 ) -> None:
-    """Close a convention that nobody occupies beyond its end (otherwise: close the site with a plan)."""
+    """Close a convention on its last day, actual_end_date (inclusive: occupiable like any other), when
+    nobody occupies the site beyond it (otherwise: close the site with a plan)."""
     require_admin(actor)
     end = require_date(actual_end_date, "field.actual_end_date")
     reason = require_text(reason, "field.closure_reason")
@@ -200,7 +202,7 @@ def close_convention(
         occupants = [p for p in site_occupants(session, convention.site_id, end) if p.start_date >= convention.start_date]
         later = session.scalars(
             select(Placement).join(Unit, Unit.id == Placement.unit_id)
-            .where(Unit.site_id == convention.site_id, Placement.start_date >= end)
+            .where(Unit.site_id == convention.site_id, Placement.start_date >= leaving_day(end))
             .where(Placement.start_date >= convention.start_date)
             .limit(1)
         ).first()

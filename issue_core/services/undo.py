@@ -2,7 +2,8 @@
 admin), refused when the records changed since. Audited like any write.
 
 The audit row of every write holds the rows before and after it; undoing puts the "before" back
-(or removes what the write created) — but only if every row is still exactly as the write left it.
+(or removes what the write created, or puts back what it removed) — but only if every row is still
+exactly as the write left it. `recent_changes` lists a user's changes that can still be undone.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ MODELS: dict[str, type[Base]] = {
     "contribution_scale": ContributionScale,
     "payment": Payment,
 }
+MAX_RECENT = 10  # the recent changes listed
 # Writes whose audit row is one row's before/after (before is None when the write created the row).
 SINGLE_ROW_ACTIONS = {
     "household.create", "household.update", "household.end_follow_up",
@@ -57,6 +59,10 @@ SINGLE_ROW_ACTIONS = {
     "organisation.create", "organisation.update",
     "contribution.set_status", "scale.set",
 }
+UNDOABLE_ACTIONS = SINGLE_ROW_ACTIONS | {"placement.transfer", "placement.cancel", "payment.create", "site.close"}
+# One step of an undo: (entity, the row as the change left it — None: the change removed it —, the row
+# to put back — None: remove it).
+Step = tuple[str, dict | None, dict | None]
 
 
 def latest_event_id(engine: Engine, username: str) -> int | None:
@@ -78,25 +84,34 @@ def _value(column, raw: Any) -> Any:  # noqa: ANN001
     return raw
 
 
-def _row_as_left(session: Session, entity: str, state: dict) -> Base:
-    """The row a snapshot describes, provided nothing changed it since (same version, same values)."""
-    row = session.get(MODELS[entity], state["id"], with_for_update=True)
-    if row is None or snapshot(row) != state:
+def _is_as_left(session: Session, entity: str, left: dict | None, back: dict | None) -> bool:
+    """Is the row still exactly as the change left it (or still absent, when the change removed it)?"""
+    if left is None:
+        return session.get(MODELS[entity], back["id"]) is None
+    row = session.get(MODELS[entity], left["id"])
+    return row is not None and snapshot(row) == left
+
+
+def put_back(session: Session, entity: str, left: dict | None, back: dict | None) -> None:
+    """Return one row from `left` (the state a change left it in; None: the change removed it) to
+    `back` (None: remove it), provided nothing changed it since (same version, same values)."""
+    model = MODELS[entity]
+    columns = inspect(model).column_attrs
+    if left is None:
+        if session.get(model, back["id"]) is not None:
+            raise Conflict("error.undo_changed_since")
+        session.add(model(**{column.key: _value(column.columns[0], back.get(column.key)) for column in columns}))
+        return
+    row = session.get(model, left["id"], with_for_update=True)
+    if row is None or snapshot(row) != left:
         raise Conflict("error.undo_changed_since")
-    return row
-
-
-def _put_back(session: Session, entity: str, after: dict, before: dict | None) -> None:
-    """Return one row to `before` (or remove it when the write created it)."""
-    row = _row_as_left(session, entity, after)
-    if before is None:
+    if back is None:
         session.delete(row)
         return
-    mapper = inspect(type(row))
-    for attribute in mapper.column_attrs:
+    for attribute in columns:
         if attribute.key in ("id", "version", "password_hash"):
             continue
-        setattr(row, attribute.key, _value(attribute.columns[0], before.get(attribute.key)))
+        setattr(row, attribute.key, _value(attribute.columns[0], back.get(attribute.key)))
 
 
 def _without_extras(state: dict | None) -> dict | None:
@@ -106,31 +121,79 @@ def _without_extras(state: dict | None) -> dict | None:
     return {key: value for key, value in state.items() if key != "reservation_override_reason"}
 
 
-def _undo_transfer(session: Session, moved_from: dict, moved_from_before: dict, moved_to: dict) -> None:
-    _put_back(session, "placement", _without_extras(moved_to), None)
-    session.flush()  # the new stay must be gone before the old one reopens (no overlap, even briefly)
-    _put_back(session, "placement", moved_from, moved_from_before)
+def _transfer_steps(moved_from: dict, moved_from_before: dict, moved_to: dict) -> list[Step]:
+    # The new stay goes before the old one reopens (no overlap, even briefly).
+    return [("placement", _without_extras(moved_to), None), ("placement", moved_from, moved_from_before)]
 
 
-def _undo(session: Session, event: AuditEvent) -> None:
+def _steps(event: AuditEvent) -> list[Step]:
+    """What undoing `event` does, step by step, in order."""
     if event.action in SINGLE_ROW_ACTIONS:
-        _put_back(session, event.entity, _without_extras(event.after), event.before)
-    elif event.action == "placement.transfer":
-        _undo_transfer(session, event.after["from"], event.before["from"], event.after["to"])
-    elif event.action == "payment.create":
-        for payment in event.after["payments"]:
-            _put_back(session, "payment", payment, None)
-    elif event.action == "site.close":
+        return [(event.entity, _without_extras(event.after), event.before)]
+    if event.action == "placement.cancel":  # the stay comes back; a previous stay it continued ends again
+        previous = (event.after or {}).get("previous")
+        steps = [("placement", previous["after"], previous["before"])] if previous else []
+        return [*steps, ("placement", None, event.before)]
+    if event.action == "placement.transfer":
+        return _transfer_steps(event.after["from"], event.before["from"], event.after["to"])
+    if event.action == "payment.create":
+        return [("payment", payment, None) for payment in event.after["payments"]]
+    if event.action == "site.close":
+        steps: list[Step] = []
         for move in event.after["occupants"].values():
             if "transfer" in move:
                 transfer = move["transfer"]
                 before = transfer.get("from_before") or {**transfer["from"], "end_date": None, "exit_destination": None}
-                _undo_transfer(session, transfer["from"], before, transfer["to"])
+                steps += _transfer_steps(transfer["from"], before, transfer["to"])
             else:
-                _put_back(session, "placement", move["exit"]["after"], move["exit"]["before"])
-        _put_back(session, "convention", event.after["convention"], event.before["convention"])
-    else:
-        raise Conflict("error.undo_not_supported")
+                steps.append(("placement", move["exit"]["after"], move["exit"]["before"]))
+        return [*steps, ("convention", event.after["convention"], event.before["convention"])]
+    raise Conflict("error.undo_not_supported")
+
+
+def _undo(session: Session, event: AuditEvent) -> None:
+    for step in _steps(event):
+        put_back(session, *step)
+        session.flush()
+
+
+def _undone_ids(session: Session, since: datetime) -> set[int]:
+    """The events undone (by anyone) by the undo rows written since `since` (an undo follows its event)."""
+    query = select(AuditEvent.after).where(AuditEvent.action == "undo", AuditEvent.at >= since)
+    return {after.get("undone_event_id") for after in session.scalars(query) if isinstance(after, dict)}
+
+
+def _still_as_left(session: Session, event: AuditEvent) -> bool:
+    """Every row the change wrote is still as it left it (False for an audit row undo cannot read)."""
+    try:
+        return all(_is_as_left(session, *step) for step in _steps(event))
+    except (Conflict, KeyError, TypeError, AttributeError):
+        return False
+
+
+def recent_changes(engine: Engine, username: str) -> list[dict[str, Any]]:
+    """This user's changes that can still be undone, newest first (at most MAX_RECENT): made less than
+    UNDO_WINDOW ago, of a kind undo knows, not undone yet, every row still as the change left it.
+
+    Each: event_id, at (UTC), action, entity, entity_id."""
+    since = now_utc() - UNDO_WINDOW
+    with read_session(engine) as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.username == username, AuditEvent.at >= since,
+                   AuditEvent.action.in_(sorted(UNDOABLE_ACTIONS)))
+            .order_by(AuditEvent.id.desc())
+        ).all()
+        undone = _undone_ids(session, since)
+        recent = []
+        for event in events:
+            if event.id in undone or not _still_as_left(session, event):
+                continue
+            recent.append({"event_id": event.id, "at": as_utc(event.at), "action": event.action,
+                           "entity": event.entity, "entity_id": event.entity_id})
+            if len(recent) == MAX_RECENT:
+                break
+    return recent
 
 
 @service
@@ -145,10 +208,7 @@ def undo_event(engine: Engine, actor: Actor, event_id: int) -> None:
             raise PermissionDenied("error.undo_not_yours")
         if now_utc() - as_utc(event.at) > UNDO_WINDOW:
             raise Conflict("error.undo_too_late")
-        undone = session.scalars(
-            select(AuditEvent.after).where(AuditEvent.action == "undo", AuditEvent.entity == event.entity)
-        ).all()
-        if any(isinstance(after, dict) and after.get("undone_event_id") == event.id for after in undone):
+        if event.id in _undone_ids(session, as_utc(event.at)):
             raise Conflict("error.undo_already_done")
         _undo(session, event)
         session.flush()

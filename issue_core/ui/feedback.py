@@ -20,10 +20,10 @@ def attempt(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return call(*args, **kwargs)
     except DomainError as refusal:
-        st.error(refusal.message(t.language), icon="⛔")
+        st.error(refusal.message(t.language, markdown=True), icon=":material/error:")  # its parameters may hold data
     except Exception:  # noqa: BLE001 (the user gets a plain message; the log keeps the details)
         logging.getLogger("issue").exception("unexpected error in %s", getattr(call, "__name__", call))
-        st.error(t("app.error_generic"), icon="⛔")
+        st.error(t("app.error_generic"), icon=":material/error:")
     return NOT_DONE
 
 
@@ -38,4 +38,4 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")

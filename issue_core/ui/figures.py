@@ -1,18 +1,15 @@
-"""Figures on the dashboards: KPI cards with their change, percentages, months, safe Markdown."""
+"""Figures on the dashboards: KPI cards with their change, percentages, badge labels."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_date as babel_format_date
 from babel.numbers import format_percent
 
-from issue_core.i18n import BABEL_LOCALES, Translator, format_number
+from issue_core.i18n import BABEL_LOCALES, Translator, escape_markdown, format_number
+from issue_core.queries.frames import cents
 from issue_core.queries.metrics import Kpi
 
 # Percent patterns per language: "89,7 %" (fr), "89,7%" (nl), "89.7%" (en).
 PERCENT_PATTERNS = {"fr": "#,##0.0\u00a0%", "nl": "#,##0.0%", "en": "#,##0.0%"}
-MARKDOWN_SPECIALS = "\\`*_[]{}<>#|~:$"
 
 
 def percent(t: Translator, rate: float | None) -> str:
@@ -26,18 +23,30 @@ def number(t: Translator, value: float, digits: int = 1) -> str:
     return format_number(value, t.language, digits)
 
 
-def month_label(t: Translator, month: date) -> str:
-    """"nov. 2026" / "nov. 2026" / "Nov 2026": short enough for a chart axis, in the user's language."""
-    return babel_format_date(month, "MMM yyyy", locale=BABEL_LOCALES[t.language])
+def badge_label(text: object) -> str:
+    """A data value as st.badge's label: escaped like any Markdown, but for the square brackets, which
+    st.badge escapes itself (escaping them twice would show a backslash and break the badge)."""
+    return escape_markdown(text).replace("\\[", "[").replace("\\]", "]")
 
 
-def plain(text: object) -> str:
-    """Data shown inside Markdown (site names, labels, reasons) cannot format or link anything."""
-    return "".join("\\" + char if char in MARKDOWN_SPECIALS else char for char in str(text))
+# st.metric formats a numeric change itself, in the browser (Intl, the browser's languages): a count
+# as it is, an amount as euros to the cent, percentage points as a localised number.
+DELTA_FORMATS = {"count": None, "money": "euro", "percent": "localized"}
 
 
-def _signed(text: str, value: float) -> str:
-    return ("+" + text) if value > 0 else text  # babel already writes the minus sign
+def kpi_change(figure: Kpi, kind: str = "count") -> int | float | None:
+    """The change since the figure's previous value, as a number — st.metric takes the arrow and the
+    colour from its sign (a formatted text such as "€ -955,20" would read as a rise). Percentage
+    points for a percentage (one decimal), euros to the cent for an amount, the difference of a count.
+    None without a previous value."""
+    if figure.value is None or figure.previous is None:
+        return None
+    change = figure.value - figure.previous
+    if kind == "percent":
+        return round(float(change) * 100, 1)
+    if kind == "money":
+        return float(cents(change))
+    return int(change)
 
 
 def kpi_card(
@@ -46,9 +55,10 @@ def kpi_card(
 ) -> None:
     """st.metric with the change since the figure's previous value (30 days earlier). kind: count | percent | money.
 
-    A percentage changes in points; a count or an amount by its difference. No previous value: no
-    change shown. A zero change is passed as the number 0 so it shows grey, without an arrow."""
-    value, previous = figure.value, figure.previous
+    The change is passed as a number (kpi_change) with its format (DELTA_FORMATS): the arrow follows
+    its sign in every language, and lower_is_better turns a fall green. No previous value: no change
+    shown; a zero change shows grey, without an arrow."""
+    value = figure.value
     if value is None:
         shown = "—"
     elif kind == "percent":
@@ -57,19 +67,10 @@ def kpi_card(
         shown = t.money(value)
     else:
         shown = number(t, value, 0)
-    delta: str | int | None = None
-    if value is not None and previous is not None:
-        change = value - previous
-        if kind == "percent":
-            change = round(change * 100, 1)
-            delta = _signed(t("overview.points", points=number(t, change, 1)), change) if change else 0
-        elif kind == "money":
-            change = round(change, 2)
-            delta = _signed(t.money(change), change) if change else 0
-        else:
-            delta = _signed(number(t, change, 0), change) if change else 0
+    delta = kpi_change(figure, kind)
+    description = t("overview.points_over_30_days" if kind == "percent" else "overview.over_30_days")
     colour = "off" if neutral else ("inverse" if lower_is_better else "normal")
     container.metric(
-        label, shown, delta, delta_color=colour, border=True, help=help,
-        delta_description=t("overview.over_30_days") if delta is not None else None,
+        label, shown, delta, delta_color=colour, border=True, help=help, format=DELTA_FORMATS[kind],
+        delta_description=description if delta is not None else None,
     )

@@ -1,8 +1,9 @@
 """The sign-in gate: streamlit-authenticator for the form and the cookie, our rules for the rest.
 
-What the library lacks and this module adds: the password check against `app_user` (bcrypt, lockout,
-same answer and time for every refusal, audit), cookies revoked by `sessions_valid_after`, a 12-hour
-session, 30 idle minutes, and the acting user re-read from the database on every run.
+What the library lacks and this module adds: the password check against `app_user` (bcrypt, lockout
+per account and per client address, same answer and time for every refusal, audit), sessions kept in
+`app_session` (the cookie carries their token: sign-out, revocation, 12 hours and 30 idle minutes end
+the cookie too), and the acting user re-read from the database on every run.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from streamlit_authenticator.models.authentication_model import AuthenticationMo
 
 from issue_core import security
 from issue_core.auth import Actor
-from issue_core.db import demo_enabled
 from issue_core.demo import DEMO_ACCOUNTS
+from issue_core.demo_mode import demo_mode, demo_passwords_shown
+from issue_core.errors import DomainError
 from issue_core.i18n import Translator
 from issue_core.models import Role
 from issue_core.services import users
-from issue_core.ui.data import engine
+from issue_core.ui.data import engine, read
 
 ACTOR_KEY = "issue_actor"
-SIGNED_IN_AT_KEY = "issue_signed_in_at"
-LAST_ACTIVITY_KEY = "issue_last_activity"
+SESSION_KEY = "issue_session_token"  # the token of this browser session's row of app_session
+NEW_SESSION_KEY = "issue_new_session_token"  # set by a sign-in through the form, for its cookie
+SIGN_IN_ERROR_KEY = "issue_sign_in_error"  # a DomainError met while checking the form (busy database)
 NOTICE_KEY = "issue_sign_in_notice"
 AUTH_KEYS = ("authentication_status", "username", "name", "email", "roles")
 
@@ -37,12 +40,18 @@ class DatabaseAuthenticationModel(AuthenticationModel):
         super().__init__(credentials=credentials, auto_hash=False, secret_key=secret_key)
 
     def check_credentials(self, username: str, password: str) -> bool:
-        return users.sign_in(engine(), username, password).accepted
+        try:
+            result = users.sign_in(engine(), username, password, address=st.context.ip_address)
+        except DomainError as problem:  # e.g. a busy database: our message, not Streamlit's error box
+            st.session_state[SIGN_IN_ERROR_KEY] = problem
+            return False
+        st.session_state[NEW_SESSION_KEY] = result.token
+        return result.accepted
 
 
 @st.cache_resource(show_spinner=False)
 def signing_key() -> str:
-    return security.cookie_key()
+    return security.cookie_key(demo=demo_mode(engine()))  # the generated key only for a demo database
 
 
 def build_authenticator() -> stauth.Authenticate:
@@ -51,33 +60,25 @@ def build_authenticator() -> stauth.Authenticate:
     lifetime_days = security.SESSION_LIFETIME.total_seconds() / 86400
     authenticator = stauth.Authenticate(credentials, security.COOKIE_NAME, signing_key(), lifetime_days, auto_hash=False)
     authenticator.authentication_controller.authentication_model = DatabaseAuthenticationModel(credentials, signing_key())
+    authenticator.cookie_controller.cookie_model.cookie_expiry_days = 0  # the gate sets the cookie (_set_cookie)
     return authenticator
 
 
 def _forget_session() -> None:
-    for key in (*AUTH_KEYS, ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVITY_KEY):
+    for key in (*AUTH_KEYS, ACTOR_KEY, SESSION_KEY):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True  # the library then ignores the cookie of this browser session
 
 
 def current_actor() -> Actor | None:
     """The signed-in user, re-checked against the database on every run (None when signed out)."""
-    if not st.session_state.get("authentication_status") or SIGNED_IN_AT_KEY not in st.session_state:
+    if not st.session_state.get("authentication_status") or not st.session_state.get(SESSION_KEY):
         return None
-    now = security.now_utc()
-    user = users.user_by_username(engine(), st.session_state.get("username") or "")
-    valid = user is not None and security.session_still_valid(
-        active=user.active,
-        sessions_valid_after=user.sessions_valid_after,
-        signed_in_at=st.session_state[SIGNED_IN_AT_KEY],
-        last_activity=st.session_state.get(LAST_ACTIVITY_KEY, now),
-        now=now,
-    )
-    if not valid:
+    user = users.session_user(engine(), st.session_state[SESSION_KEY])
+    if user is None:
         _forget_session()
         st.session_state[NOTICE_KEY] = "auth.session_ended"
         return None
-    st.session_state[LAST_ACTIVITY_KEY] = now
     actor = Actor(username=user.username, role=Role(user.role), organisation_id=user.organisation_id)
     st.session_state[ACTOR_KEY] = actor
     st.session_state["issue_must_change_password"] = user.must_change_password
@@ -85,17 +86,22 @@ def current_actor() -> Actor | None:
 
 
 def _cookie_session(now: datetime) -> security.CookieSession | None:
-    """The browser's sign-in cookie, if it is still good: signed by us, not expired, not revoked."""
+    """The browser's sign-in cookie, if it is still good: signed by us, and its session still open
+    (not ended, revoked, idle for 30 minutes, nor older than 12 hours)."""
     cookie = security.read_cookie(st.context.cookies.get(security.COOKIE_NAME), signing_key(), now)
     if cookie is None:
         return None
-    user = users.user_by_username(engine(), cookie.username)
-    if user is None or not security.session_still_valid(
-        active=user.active, sessions_valid_after=user.sessions_valid_after,
-        signed_in_at=cookie.issued_at, last_activity=now, now=now,
-    ):
-        return None
-    return cookie
+    user = users.session_user(engine(), cookie.token, now)
+    return cookie if user is not None and user.username == cookie.username else None
+
+
+def _set_cookie(authenticator: stauth.Authenticate, username: str, token: str, issued_at: datetime) -> None:
+    """Written by JavaScript (the library's cookie component): no HttpOnly possible; Secure when the
+    app is served over HTTPS; SameSite=Strict (the component's default)."""
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    manager.set(security.COOKIE_NAME, security.make_cookie(username, token, issued_at, signing_key()),
+                expires_at=issued_at + security.SESSION_LIFETIME,
+                secure=(st.context.url or "").startswith("https://"))
 
 
 def sign_in(authenticator: stauth.Authenticate, t: Translator) -> Actor | None:
@@ -107,9 +113,8 @@ def sign_in(authenticator: stauth.Authenticate, t: Translator) -> Actor | None:
     if st.session_state.get("authentication_status") is False:
         st.session_state["authentication_status"] = None  # so that False below means "refused now"
     notice = st.session_state.pop(NOTICE_KEY, None)
+    st.session_state.pop(SIGN_IN_ERROR_KEY, None)
     slot = st.empty()
-    model = authenticator.cookie_controller.cookie_model
-    lifetime, model.cookie_expiry_days = model.cookie_expiry_days, 0  # we set the cookie ourselves, below
     with slot.container():
         if notice:
             st.info(t(notice))
@@ -121,16 +126,20 @@ def sign_in(authenticator: stauth.Authenticate, t: Translator) -> Actor | None:
         )
         status = st.session_state.get("authentication_status")
         if status is False:
-            st.error(t("auth.refused"))
-    model.cookie_expiry_days = lifetime
+            problem = st.session_state.pop(SIGN_IN_ERROR_KEY, None)
+            st.error(problem.message(t.language) if problem is not None else t("auth.refused"))
     if not status:
         return None
     slot.empty()
-    from_cookie = cookie is not None and cookie.username == st.session_state.get("username")
-    st.session_state[SIGNED_IN_AT_KEY] = cookie.issued_at if from_cookie else now
-    st.session_state[LAST_ACTIVITY_KEY] = now
+    username = st.session_state.get("username")
+    from_cookie = cookie is not None and cookie.username == username
+    token = cookie.token if from_cookie else st.session_state.pop(NEW_SESSION_KEY, None)
+    if not token:  # signed in by the library without a session of ours: start again from the form
+        _forget_session()
+        st.rerun()
+    st.session_state[SESSION_KEY] = token
     if not from_cookie:
-        authenticator.cookie_controller.set_cookie()
+        _set_cookie(authenticator, username, token, now)
     actor = current_actor()
     if actor is not None:
         user = users.user_by_username(engine(), actor.username)
@@ -170,10 +179,11 @@ def require_role(*roles: Role) -> Actor:
 
 
 def sign_in_help(t: Translator) -> None:
-    """Under the sign-in form: how to get a first account, or the demo accounts in demo mode."""
+    """Under the sign-in form: how to get a first account, or the demo accounts in demo mode while
+    their passwords are still the demo ones."""
     if not users.has_any_account(engine()):
         st.warning(t("auth.no_account_yet"))
-    elif demo_enabled():
+    elif read(demo_passwords_shown):
         with st.expander(t("auth.demo_accounts")):
             st.table({t("auth.username"): [a.username for a in DEMO_ACCOUNTS],
                       t("auth.password"): [a.password for a in DEMO_ACCOUNTS]})

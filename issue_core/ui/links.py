@@ -3,14 +3,27 @@ not linked (st.page_link raises for a page that is not registered)."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from issue_core.db import PROJECT_ROOT
 from issue_core.i18n import Translator
+from issue_core.services.common import MAX_ID
 
 # app.py puts there the paths ("pages/sites.py", …) of the pages in the user's navigation.
 AVAILABLE_PAGES_KEY = "issue_pages"
+
+
+def query_id(name: str) -> int | None:
+    """The id in the address's ?name=…: a whole number from 1 to MAX_ID written in ASCII digits, else
+    None. Every page reads ids from its address through this (an address is typed by anyone)."""
+    raw = st.query_params.get(name, "")
+    text = raw.strip() if isinstance(raw, str) else ""
+    if re.fullmatch(r"[0-9]{1,10}", text) is None or not 1 <= int(text) <= MAX_ID:
+        return None
+    return int(text)
 
 
 def available_pages() -> set[str]:

@@ -10,14 +10,14 @@ from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = [  # (navigation link, page heading, screenshot name)
+PAGES = [  # (navigation link, page heading: the same words, screenshot name)
     ("Vue d'ensemble", "Vue d'ensemble", "overview"),
-    ("Carte", "Carte des sites", "map"),
-    ("Chronologie", "Ligne du temps", "timeline"),
-    ("Occupation", "Occupation des logements", "occupancy"),
-    ("Suivis", "Suivis par axe", "caseloads"),
-    ("Contributions", "Contributions", "contributions"),
-    ("Sites", "Sites et conventions", "sites_admin_view"),
+    ("Carte", "Carte", "map"),
+    ("Chronologie", "Chronologie", "timeline"),
+    ("Occupation", "Occupation", "occupancy"),
+    ("Suivis", "Suivis", "caseloads"),
+    ("Contributions et arriérés", "Contributions et arriérés", "contributions"),
+    ("Sites", "Sites", "sites_admin_view"),
 ]
 
 

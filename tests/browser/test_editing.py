@@ -4,9 +4,11 @@ browser on the occupancy board and the overview."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from issue_core import clock
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_sign_in import sign_in
 
@@ -64,6 +66,17 @@ def board_occupied(page, site: str) -> int:
     return int(card.locator("[data-testid='stMetricValue']").inner_text())
 
 
+def board_sites(page) -> list[str]:
+    """The sites the occupancy board offers today (those under convention)."""
+    go_to(page, "Occupation")
+    page.get_by_role("combobox", name="Site", exact=True).click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    names = options.all_inner_texts()
+    page.keyboard.press("Escape")
+    return names
+
+
 def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url):
     director_context = browser.new_context(viewport={"width": 1400, "height": 900})
     director = director_context.new_page()
@@ -94,11 +107,16 @@ def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url
 
 
 def test_closing_a_site_relocates_or_exits_every_occupant(page, own_app_url):
-    """An admin closes 3 pommiers: a plan for each occupant (the first unit offered while one is left,
-    else the first exit), a confirmation dialog, then one transaction; the occupancy board shows the
-    site empty and each moved occupant in its new unit."""
+    """An admin closes 3 pommiers on yesterday, the last day of its convention (occupiable like any
+    other): a plan for each occupant (the first unit offered while one is left, else the first exit), a
+    confirmation dialog, then one transaction; today the site is off the occupancy board and each moved
+    occupant is in its new unit."""
     sign_in(page, own_app_url, "admin")
     go_to(page, "Clôturer un site")
+    page.get_by_role("spinbutton", name="day, Date de clôture").click()  # day, month, year segments
+    page.keyboard.type(f"{clock.now().date() - timedelta(days=1):%d%m%Y}")  # the app's today is Brussels'
+    page.keyboard.press("Tab")
+    wait_for_app(page)
     choose(page, "Site", "3 pommiers")
     occupants = re.findall(r"ISS-\d{4}-\d+", page.get_by_test_id("stMain").inner_text().split("Plan de relogement")[1])
     assert len(occupants) >= 2
@@ -120,7 +138,8 @@ def test_closing_a_site_relocates_or_exits_every_occupant(page, own_app_url):
 
     moved = {ref: re.search(r"Reloger à (.+?) · (\S+)", text) for ref, text in plan.items()}
     assert any(moved.values()) and not all(moved.values())  # some moved, the rest exited
-    assert board_occupied(page, "3 pommiers") == 0
+    sites = board_sites(page)
+    assert sites and "3 pommiers" not in sites
     screenshot(page, "editing_close_site_board_empty")
     for reference, target in moved.items():
         if target is None:

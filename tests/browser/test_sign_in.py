@@ -99,7 +99,7 @@ def test_a_bookmarked_page_opens_after_the_sign_in_and_from_the_cookie_in_a_new_
         wait_for_cookie(page)
         tab = context.new_page()  # the same browser: its sign-in cookie opens the bookmark directly
         tab.goto(f"{app_url}/export")
-        tab.get_by_role("heading", name="Export des tables").wait_for(timeout=30_000)
+        tab.get_by_role("heading", name="Exporter").wait_for(timeout=30_000)
         assert tab.url.endswith("/export")
     finally:
         context.close()

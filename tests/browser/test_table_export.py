@@ -1,0 +1,26 @@
+"""A table's own toolbar offers no "Download as CSV" (it would carry a note's =HYPERLINK(…) as typed into a
+spreadsheet): .streamlit/config.toml sets client.disableDataExport; the app's own downloads neutralise."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import wait_for_app
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_table_toolbar_has_no_csv_download(page, app_url):
+    sign_in(page, app_url, "dir.samusocial")
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Sites", exact=True).click()
+    wait_for_app(page)
+    grid = page.locator("[data-testid='stDataFrame']")
+    grid.wait_for()
+    page.wait_for_timeout(1000)  # the grid draws on a canvas after mounting
+    grid.hover()
+    toolbar = page.locator("[data-testid='stElementToolbarButton'] button")
+    toolbar.first.wait_for()  # the toolbar shows on hover: what it offers can be read
+    labels = [button.get_attribute("aria-label") or "" for button in toolbar.all()]
+    assert any(label.startswith("Search") for label in labels), labels
+    assert not [label for label in labels if "Download" in label or "CSV" in label], labels

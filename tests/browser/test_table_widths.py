@@ -1,0 +1,73 @@
+"""At 1440 × 900, the columns that matter show without scrolling the table sideways (issue 10, item 16).
+
+A table is drawn on a canvas: its columns have no element of their own. The test walks the keyboard
+selection from the first cell of the first row to the cell of the column looked for: the grid scrolls
+sideways only to show a column that is not entirely in view. Then the cell's editor (opened with Enter,
+placed over the cell) gives the cell's bounding box, which must lie within the table and the window."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = pytest.mark.browser
+WIDTH, HEIGHT = 1440, 900
+TABLES = [  # (address, which table of the page, the rightmost column that must show)
+    ("sites", 0, "Commune"),
+    ("households", 0, "Orienté le"),
+    ("payments", 0, "Contribution mensuelle"),  # the history of the household's income statuses
+    ("report", 0, "Sorties"),  # per housing operator: units, use, entries and exits
+]
+
+
+@pytest.fixture
+def wide_page(browser):
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="fr-BE")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def column_index(grid, header: str) -> int:
+    """The column's position (0 = first) from the grid's accessible header row (the columns drawn)."""
+    cell = grid.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(header)}$"))
+    assert cell.count(), f"column {header!r} is not even drawn"
+    return int(cell.get_attribute("aria-colindex")) - 1
+
+
+def walk_to(page, grid, column: int) -> None:
+    """Select the first row's cell in `column`, from its first cell, one step at a time."""
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 10, box["y"] + 52)  # below the header row (35 px): the first cell
+    page.wait_for_function("document.activeElement.dataset.testid === 'glide-cell-0-0'")
+    for step in range(1, column + 1):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"document.activeElement.dataset.testid === 'glide-cell-{step}-0'")
+    page.wait_for_timeout(300)  # a sideways scroll, if any, is over
+
+
+@pytest.mark.parametrize("address, index, header", TABLES, ids=[t[0] for t in TABLES])
+def test_the_important_columns_show_at_1440_pixels(wide_page, app_url, address, index, header):
+    page = wide_page
+    sign_in(page, app_url, "admin")
+    page.goto(f"{app_url}/{address}")
+    wait_for_app(page)
+    grid = page.locator("[data-testid='stDataFrame']").nth(index)
+    grid.wait_for()
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # the grid sizes its columns after mounting
+    screenshot(page, f"table_width_{address}")
+    table = grid.bounding_box()
+    assert table["x"] + table["width"] <= WIDTH
+
+    walk_to(page, grid, column_index(grid, header))
+    assert grid.locator(".dvn-scroller").evaluate("e => e.scrollLeft") == 0, f"{header!r} needs a sideways scroll"
+    page.keyboard.press("Enter")  # the cell's editor, over the cell
+    editor = page.locator("#portal .gdg-style").first
+    editor.wait_for()
+    cell = editor.bounding_box()
+    assert table["x"] <= cell["x"] and cell["x"] + cell["width"] <= table["x"] + table["width"] <= WIDTH
