@@ -15,6 +15,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -120,6 +121,13 @@ async def run_load(url: str, cookie: str, sessions: int, seconds: float, pages: 
     return await asyncio.gather(*(one_session(url, cookie, pages, deadline, n) for n in range(sessions)))
 
 
+def run_coroutine(coroutine):  # noqa: ANN001, ANN201
+    """asyncio.run in a thread of its own: the caller's thread may already run an event loop (Playwright's
+    sync API in a test process, a notebook)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
+
 def sign_in_cookie(database_url: str, username: str) -> str:
     """A sign-in cookie for a session opened for `username`, minted as the app mints it (the bench runs beside
     the server, with its database and its cookie key)."""
@@ -144,7 +152,7 @@ def bench_load(url: str, database_url: str, username: str, sessions: int = 30, s
     chosen = tuple(pages or DASHBOARDS)
     report(f"{sessions} sessions as {username} for {seconds:.0f} s against {url}: {', '.join(chosen)}")
     started = time.perf_counter()
-    results = asyncio.run(run_load(url, cookie, sessions, seconds, chosen))
+    results = run_coroutine(run_load(url, cookie, sessions, seconds, chosen))
     wall = time.perf_counter() - started
     views = [ms for result in results for ms in result.views_ms]
     errors = [error for result in results for error in result.errors]

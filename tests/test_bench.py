@@ -115,11 +115,10 @@ def test_bench_load_drives_signed_in_sessions_and_reports_percentiles(mid, serve
 
 def test_a_session_without_a_valid_cookie_is_counted_as_an_error(mid, server):
     """The load's page views are signed-in views: with a forged cookie the first view shows the sign-in form."""
-    import asyncio
     import time
 
-    from issue_core.bench_load import one_session
+    from issue_core.bench_load import one_session, run_coroutine
 
-    result = asyncio.run(one_session(server, "issue_session=forged", ("sites",), time.perf_counter() + 5, 0))
+    result = run_coroutine(one_session(server, "issue_session=forged", ("sites",), time.perf_counter() + 5, 0))
     assert result.views_ms == []
     assert result.errors == ["signed out: the sign-in form instead of the page"]

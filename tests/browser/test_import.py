@@ -27,7 +27,7 @@ def test_a_coordinator_checks_then_imports_a_csv(page, app_url):
     sign_in(page, app_url, "coord.samusocial")
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Importer", exact=True).click()
     wait_for_app(page)
-    page.get_by_role("heading", name="Importer").wait_for()
+    page.get_by_role("heading", name="Importer", exact=True).wait_for()
 
     upload(page, "menages.csv", BAD)
     page.get_by_role("button", name="Vérifier").click()
