@@ -72,13 +72,13 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from issue_core import bench
-    from issue_core.bench_pages import bench_pages, write_json
+    from issue_core.ui.bench_pages import bench_pages, write_json
 
     url = args.database_url or configured_url()
     if args.action == "pages":
         results = bench_pages(url, args.user, args.password, repeat=args.repeat, pages=args.page or None)
     elif args.action == "load":
-        from issue_core.bench_load import bench_load
+        from issue_core.ui.bench_load import bench_load
 
         results = bench_load(args.url, url, args.user, sessions=args.sessions, seconds=args.seconds,
                              pages=args.page or None)

@@ -117,7 +117,7 @@ def test_a_session_without_a_valid_cookie_is_counted_as_an_error(mid, server):
     """The load's page views are signed-in views: with a forged cookie the first view shows the sign-in form."""
     import time
 
-    from issue_core.bench_load import one_session, run_coroutine
+    from issue_core.ui.bench_load import one_session, run_coroutine
 
     result = run_coroutine(one_session(server, "issue_session=forged", ("sites",), time.perf_counter() + 5, 0))
     assert result.views_ms == []

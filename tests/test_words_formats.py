@@ -24,7 +24,7 @@ from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Role
 from issue_core.queries.sites import DEFAULT_WARNING_DAYS, sites_overview
 from tests.conftest import TODAY
-from tests.test_pages import APP, as_the_live_server, sign_in
+from tests.test_pages import app, sign_in  # noqa: F401 (app: the shared AppTest fixture)
 
 SOURCES = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "pages").glob("*.py")),
            *sorted((PROJECT_ROOT / "issue_core").rglob("*.py"))]
@@ -204,15 +204,6 @@ def test_each_page_heading_uses_its_menu_name():
         if path == "pages/meeting.py":
             continue  # the wall screen: its headings are its slides' titles
         assert [ast.unparse(call.args[0]) for call in titles][:1] == [f"t({key!r})"], path
-
-
-@pytest.fixture
-def app(demo_url, monkeypatch) -> AppTest:
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    as_the_live_server(monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return AppTest.from_file(APP, default_timeout=60)
 
 
 def test_each_page_heading_is_its_menu_name_on_screen(app):
