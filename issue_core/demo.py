@@ -14,17 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Engine, select
 
-from issue_core import clock
+from issue_core import clock, security
 from issue_core.auth import Actor
-from issue_core import security
 from issue_core.db import read_session, write_session
 from issue_core.models import (
     AdministrativeStatus,
-    Placement,
-    Site,
     IncomeStatus,
     OrganisationKind,
+    Placement,
     Role,
+    Site,
 )
 from issue_core.services import contributions, households, organisations, placements, sites, users
 from issue_core.services.common import audit

@@ -7,17 +7,18 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, Role, ScaleRule
-from issue_core.queries.admin_views import scale_entries
-from issue_core.queries.reference import axes, axis_operators, organisations
-from issue_core.services import contributions, organisations as organisation_services
+from issue_core.queries.screens.reference import axes, axis_operators, organisations
+from issue_core.queries.screens.site_admin import scale_entries
+from issue_core.services import contributions
+from issue_core.services import organisations as organisation_services
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt
-from issue_core.ui.versions import as_drawn
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
 from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.versions import as_drawn
 
 actor = require_role(Role.ADMIN)
 t = translator()

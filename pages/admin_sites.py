@@ -8,16 +8,16 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import Role
-from issue_core.queries.admin_views import site_conventions, site_unavailability, site_units_admin, sites_admin
-from issue_core.queries.reference import organisations
+from issue_core.queries.screens.reference import organisations
+from issue_core.queries.screens.site_admin import site_conventions, site_unavailability, site_units_admin, sites_admin
 from issue_core.services import sites as site_services
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt
-from issue_core.ui.versions import as_drawn
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
 from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.versions import as_drawn
 
 actor = require_role(Role.ADMIN)
 t = translator()

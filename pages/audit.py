@@ -7,7 +7,7 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import Role
-from issue_core.queries.admin import AUDIT_PAGE_SIZE, audit_choices, audit_events
+from issue_core.queries.screens.accounts_audit import AUDIT_PAGE_SIZE, audit_choices, audit_events
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator

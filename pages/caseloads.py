@@ -19,7 +19,7 @@ from issue_core.queries.metrics import (
     length_of_stay,
     length_of_stay_by_axis,
 )
-from issue_core.queries.sql import DAYS_PER_MONTH
+from issue_core.queries.sql.functions import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import number, percent

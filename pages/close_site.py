@@ -7,7 +7,7 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import ExitDestination, Role
-from issue_core.queries.closure_views import closable_sites, occupants_on, relocation_units
+from issue_core.queries.screens.closure import closable_sites, occupants_on, relocation_units
 from issue_core.services.placements import Relocation, close_site
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt

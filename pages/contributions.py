@@ -10,9 +10,9 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
-from issue_core.queries.contributions_views import ARREARS_THRESHOLD, collection, split_households_in_arrears
-from issue_core.queries.frames import money_sum
 from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly
+from issue_core.queries.screens.contributions import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role

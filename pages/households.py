@@ -6,9 +6,10 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.auth import can_edit_household
+from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import AdministrativeStatus, Role
-from issue_core.queries.household_views import (
+from issue_core.queries.screens.households import (
     HOUSEHOLD_STATES,
     axis_partners,
     household_contribution_statuses,
@@ -17,13 +18,12 @@ from issue_core.queries.household_views import (
     household_scope,
     households,
 )
-from issue_core.queries.reference import organisations
+from issue_core.queries.screens.reference import organisations
 from issue_core.services import households as services
 from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
-from issue_core.charts import month_label
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page

@@ -6,8 +6,8 @@ import streamlit as st
 from issue_core import clock
 from issue_core.charts.map import MAP_HEIGHT, site_deck, status_legend
 from issue_core.models import Role
-from issue_core.queries.map_views import sites_on_map
-from issue_core.queries.sites import STATUSES
+from issue_core.queries.metrics.conventions import STATUSES
+from issue_core.queries.screens.map import sites_on_map
 from issue_core.ui.components import dashboard_filters, numbers
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role

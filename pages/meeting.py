@@ -19,12 +19,12 @@ from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
-from issue_core.queries.alerts import conventions_ending
-from issue_core.queries.caseloads import caseload_on
-from issue_core.queries.meeting_views import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.metrics import FLOW_DAYS, kpis
-from issue_core.queries.overview_views import VACANT_ALERT_DAYS
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS
+from issue_core.queries.metrics.caseloads import caseload_on
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS
+from issue_core.queries.screens.alerts import conventions_ending
+from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
+from issue_core.queries.screens.overview import VACANT_ALERT_DAYS
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import read
 from issue_core.ui.figures import kpi_card

@@ -13,8 +13,8 @@ from issue_core.charts import occupancy as charts
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
-from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
-from issue_core.queries.overview_views import VACANT_ALERT_DAYS
+from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
+from issue_core.queries.screens.overview import VACANT_ALERT_DAYS
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number

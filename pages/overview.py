@@ -9,17 +9,17 @@ from issue_core import clock
 from issue_core.auth import Actor, can_see_household
 from issue_core.errors import Money
 from issue_core.models import Role
-from issue_core.queries.alerts import conventions_ending, placements_outside_convention
-from issue_core.queries.contributions import households_without_contribution
 from issue_core.queries.metrics import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS, kpis
-from issue_core.queries.frames import money_sum
-from issue_core.queries.overview_views import (
+from issue_core.queries.metrics.contributions import households_without_contribution
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS
+from issue_core.queries.screens.alerts import conventions_ending, placements_outside_convention
+from issue_core.queries.screens.overview import (
     ARREARS_THRESHOLD,
     VACANT_ALERT_DAYS,
     arrears_above,
     long_vacant_units,
 )
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS
+from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import kpi_card

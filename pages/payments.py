@@ -11,8 +11,7 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, PaymentMethod, Role
-from issue_core.queries.intervals import first_of_month, next_month
-from issue_core.queries.payments_views import (
+from issue_core.queries.screens.payments import (
     contribution_history,
     contribution_version,
     editable_households,
@@ -21,15 +20,16 @@ from issue_core.queries.payments_views import (
     payment_history,
     scale_preview,
 )
+from issue_core.queries.sql.intervals import first_of_month, next_month
 from issue_core.services import contributions
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt
-from issue_core.ui.versions import as_drawn
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
 from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.versions import as_drawn
 
 MONTHS_AHEAD = 2  # a payment may cover the next months (paid in advance)
 PAYMENT_FIELDS = ("payment_paid_on", "payment_amount", "payment_months", "payment_method", "payment_notes",

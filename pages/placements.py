@@ -1,6 +1,6 @@
 """Placements (admin, coordinator): place a household, end a placement, transfer to another unit.
 
-Each form offers only what the services will accept (queries.household_views.placeable_units and
+Each form offers only what the services will accept (queries.screens.households.placeable_units and
 placeable_households); the service checks again and its refusal is shown next to the form.
 ?unit=<id> (the occupancy board's link) pre-selects a unit of the placement form."""
 
@@ -11,9 +11,9 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import ExitDestination, Role
-from issue_core.queries.household_views import (
-    household_scope,
+from issue_core.queries.screens.households import (
     cancellable_placements,
+    household_scope,
     open_placements,
     placeable_households,
     placeable_units,

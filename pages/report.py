@@ -6,7 +6,7 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
-from issue_core.queries.intervals import ONE_DAY
+from issue_core.queries.sql.intervals import ONE_DAY
 from issue_core.reports.files import file_name, notes, report_file, screen_frame, section_title, short_headers
 from issue_core.reports.period import build_period_report, previous_month, suppress_small_counts
 from issue_core.ui.components import dashboard_filters

@@ -6,7 +6,7 @@ import streamlit as st
 from issue_core import clock
 from issue_core.models import Role
 from issue_core.palette import STATUS_COLOURS
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS, sites_overview
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, sites_overview
 from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role

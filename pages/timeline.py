@@ -6,7 +6,7 @@ import streamlit as st
 from issue_core import clock
 from issue_core.charts.timeline import conventions_gantt, lane_periods, unit_lanes
 from issue_core.models import Role
-from issue_core.queries.timeline_views import (
+from issue_core.queries.screens.timeline import (
     TIMELINE_SINCE,
     conventions_timeline,
     hide_references,

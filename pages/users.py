@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from issue_core.models import Language, Role
-from issue_core.queries.admin import accounts
-from issue_core.queries.reference import organisations
+from issue_core.queries.screens.accounts_audit import accounts
+from issue_core.queries.screens.reference import organisations
 from issue_core.services import users
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import NOT_DONE, attempt

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from issue_core.__main__ import main
-from issue_core.queries import household_views as views
+from issue_core.queries.screens import households as views
 from tests.conftest import TODAY, sqlite_engine
 from tests.test_editing_households import PLACEMENTS, actor, database, open_page  # noqa: F401 (fixture)
 

@@ -22,7 +22,7 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import create_issue_engine, read_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied
 from issue_core.models import AppSession, AppUser, AuditEvent, Role, SignInAddress
-from issue_core.queries.admin import audit_choices
+from issue_core.queries.screens.accounts_audit import audit_choices
 from issue_core.services import users
 from issue_core.services.contributions import record_payment
 from tests.world import build_world

@@ -21,10 +21,10 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
 from issue_core.i18n import format_money
 from issue_core.models import Household, Organisation, Role
-from issue_core.queries.filters import Filters
 from issue_core.queries.metrics import caseload_on, kpis, occupancy_on, vacant_units
-from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
-from issue_core.queries.overview_views import ARREARS_THRESHOLD, arrears_above
+from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
+from issue_core.queries.screens.overview import ARREARS_THRESHOLD, arrears_above
+from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
 from tests.conftest import TODAY
 

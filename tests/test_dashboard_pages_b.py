@@ -18,10 +18,10 @@ from issue_core.charts.map import label_characters, site_deck
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.i18n import Translator
 from issue_core.models import Role
-from issue_core.queries.contributions_views import ARREARS_THRESHOLD, collection, split_households_in_arrears
-from issue_core.queries.map_views import sites_on_map
 from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly, occupancy_on
-from issue_core.queries.timeline_views import conventions_timeline, hide_references, unit_periods
+from issue_core.queries.screens.contributions import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.queries.screens.map import sites_on_map
+from issue_core.queries.screens.timeline import conventions_timeline, hide_references, unit_periods
 from tests.conftest import TODAY
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("map", "timeline", "contributions")}

@@ -27,8 +27,8 @@ from issue_core.models import (
     Site,
     Unit,
 )
-from issue_core.queries.contributions import contributions_monthly
-from issue_core.queries.sites import sites_overview
+from issue_core.queries.metrics.contributions import contributions_monthly
+from issue_core.queries.metrics.conventions import sites_overview
 from tests.checks import violations
 from tests.conftest import ENGINES, TODAY
 

@@ -17,7 +17,7 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.i18n import translate
 from issue_core.models import Role
-from issue_core.queries.payments_views import editable_households
+from issue_core.queries.screens.payments import editable_households
 from issue_core.services import sites as site_services
 from tests.checks import violations
 

@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 from issue_core.auth import Actor
 from issue_core.db import PROJECT_ROOT, read_session
 from issue_core.models import Role
-from issue_core.queries.closure_views import closable_sites, relocation_units
-from issue_core.queries.payments_views import editable_households
+from issue_core.queries.screens.closure import closable_sites, relocation_units
+from issue_core.queries.screens.payments import editable_households
 from issue_core.services import contributions, organisations, placements, sites
 from tests.checks import violations
 from tests.conftest import TODAY

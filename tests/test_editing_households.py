@@ -21,7 +21,7 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine, read_session
 from issue_core.errors import DomainError
 from issue_core.models import AuditEvent, Household, Organisation, Placement, Role, Unit
-from issue_core.queries import household_views as views
+from issue_core.queries.screens import households as views
 from issue_core.services import households as household_services
 from issue_core.services import placements as placement_services
 from issue_core.services import rules

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from issue_core.db import read_session
 from issue_core.errors import Conflict, StaleVersion
 from issue_core.models import AuditEvent, Placement
-from issue_core.queries.household_views import open_placements
-from issue_core.queries.payments_views import contribution_version
+from issue_core.queries.screens.households import open_placements
+from issue_core.queries.screens.payments import contribution_version
 from issue_core.services import contributions, placements, undo
 from tests.checks import violations
 from tests.conftest import TODAY

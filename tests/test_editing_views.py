@@ -17,8 +17,10 @@ import pytest
 
 from issue_core.auth import Actor
 from issue_core.models import Role
-from issue_core.queries import admin_views, closure_views, payments_views
-from issue_core.queries import household_views as views
+from issue_core.queries.screens import closure as closure_views
+from issue_core.queries.screens import payments as payments_views
+from issue_core.queries.screens import site_admin as admin_views
+from issue_core.queries.screens import households as views
 from issue_core.services import contributions, placements, sites
 from tests.conftest import TODAY
 from tests.world import build_world

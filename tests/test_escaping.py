@@ -18,8 +18,7 @@ from decimal import Decimal
 
 import pytest
 import streamlit as st
-from hypothesis import given
-from hypothesis import strategies
+from hypothesis import given, strategies
 from markdown_it import MarkdownIt
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest

@@ -19,7 +19,7 @@ from issue_core.errors import Conflict, InvalidInput, PermissionDenied, StaleVer
 from issue_core.i18n import BRUSSELS
 from issue_core.imports.run import check_file
 from issue_core.models import AuditEvent, Household, Organisation, Placement, Site
-from issue_core.queries import household_views as views
+from issue_core.queries.screens import households as views
 from issue_core.services import contributions, households, placements, undo
 from issue_core.services import sites as site_services
 from issue_core.services.common import snapshot

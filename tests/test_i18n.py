@@ -47,7 +47,7 @@ def test_every_key_used_by_the_code_exists():
 def test_prefixed_keys_have_their_values():
     """Every value an f-string key can take (statuses, exit destinations, …) is translated."""
     from issue_core.models import ExitDestination, IncomeStatus, OrganisationKind, Role
-    from issue_core.queries.sites import STATUSES
+    from issue_core.queries.metrics.conventions import STATUSES
 
     expected = (
         [f"status.{s}" for s in STATUSES]

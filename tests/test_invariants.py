@@ -14,10 +14,10 @@ from issue_core.auth import SYSTEM
 from issue_core.db import read_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied, StaleVersion
 from issue_core.models import AuditEvent, Convention, Placement
+from issue_core.queries.metrics.occupancy import occupancy_on, utilisation, vacant_days_by_site
+from issue_core.queries.screens.alerts import placements_outside_convention
+from issue_core.queries.sql.filters import Filters
 from issue_core.services import contributions, households, placements, sites
-from issue_core.queries.alerts import placements_outside_convention
-from issue_core.queries.filters import Filters
-from issue_core.queries.occupancy import occupancy_on, utilisation, vacant_days_by_site
 from tests.checks import violations
 from tests.conftest import TODAY
 from tests.world import audit_count, build_world, refused, row_counts

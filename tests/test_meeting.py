@@ -21,8 +21,8 @@ from streamlit.testing.v1 import AppTest
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.models import Convention, Organisation, Placement, Role
-from issue_core.queries.meeting_views import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.metrics import caseload_on, kpis
+from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.services import common, contributions, households, placements, sites
 from tests.conftest import TODAY
 from tests.world import build_world

@@ -1,4 +1,4 @@
-"""Metrics (issue_core.queries.metrics) against answers counted by hand, on SQLite and PostgreSQL.
+"""Metrics (issue_core.queries.metrics.kpis) against answers counted by hand, on SQLite and PostgreSQL.
 
 The hand-made world, written through the services (today is pinned to 2026-11-23):
 
@@ -316,9 +316,9 @@ def test_vacant_since_runs_across_a_renewal_without_gap(world):
             E1: h10 [05/01, 20/01), empty since. E2: never occupied. E3: works [10/03, 20/03).
         Far: convention 01/01 → closed 31/01, renewed from 03/02 (01/02 and 02/02 without one). F1 empty.
     """
-    from issue_core.queries.meeting_views import occupancy_tiles
-    from issue_core.queries.occupancy_views import unit_board
-    from issue_core.queries.overview_views import long_vacant_units
+    from issue_core.queries.screens.meeting import occupancy_tiles
+    from issue_core.queries.screens.occupancy_board import unit_board
+    from issue_core.queries.screens.overview import long_vacant_units
 
     engine = world.engine
     site_ids, unit_ids = {}, {}

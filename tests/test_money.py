@@ -42,10 +42,10 @@ from issue_core.i18n import Translator, translate
 from issue_core.imports.run import import_file
 from issue_core.models import Role
 from issue_core.queries import metrics as m
-from issue_core.queries.contributions import ARREARS_THRESHOLD
-from issue_core.queries.contributions_views import split_households_in_arrears
-from issue_core.queries.overview_views import arrears_above
-from issue_core.queries.payments_views import editable_households
+from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD
+from issue_core.queries.screens.contributions import split_households_in_arrears
+from issue_core.queries.screens.overview import arrears_above
+from issue_core.queries.screens.payments import editable_households
 from issue_core.services import contributions, households, organisations, placements, sites
 from issue_core.services.undo import undo_event
 from tests.conftest import TODAY

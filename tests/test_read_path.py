@@ -17,7 +17,7 @@ from issue_core.auth import SYSTEM
 from issue_core.i18n import Translator
 from issue_core.models import Organisation
 from issue_core.queries import metrics
-from issue_core.queries.frames import read_frame
+from issue_core.queries.sql.frames import read_frame
 from issue_core.services import organisations
 from tests.conftest import TODAY
 from tests.test_pages import APP, as_the_live_server, sign_in

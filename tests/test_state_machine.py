@@ -42,7 +42,7 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
-from issue_core.queries.intervals import next_day
+from issue_core.queries.sql.intervals import next_day
 from issue_core.services import contributions, households, placements, sites
 from tests.conftest import ENGINES, KEEP_TABLES, empty_postgres, sqlite_engine
 from tests.world import World, build_world, row_counts

@@ -17,12 +17,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from issue_core import i18n
 from issue_core.auth import Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
-from issue_core import i18n
 from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Role
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS, sites_overview
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, sites_overview
 from tests.conftest import TODAY
 from tests.test_pages import app, sign_in  # noqa: F401 (app: the shared AppTest fixture)
 

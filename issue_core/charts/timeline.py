@@ -22,10 +22,6 @@ ROW_HEIGHT = 42
 LEGEND = alt.Legend(orient="top", direction="horizontal", titleOrient="left", symbolOpacity=1, symbolStrokeWidth=0)
 
 
-def _timestamp(value: date | None) -> pd.Timestamp | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value)
-
-
 def _today_layers(today: date, label: str) -> alt.LayerChart:
     frame = pd.DataFrame({"day": [pd.Timestamp(today)], "label": [label]})
     rule = alt.Chart(frame).mark_rule(color=TODAY_COLOUR, strokeWidth=2, strokeDash=[6, 4]).encode(x="day:T")

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 
 from issue_core.db import read_connection
 from issue_core.models import Organisation, OrganisationKind, Site
-from issue_core.queries.filters import ALL_AXES, Filters
-from issue_core.queries.intervals import ONE_DAY
+from issue_core.queries.sql.filters import ALL_AXES, Filters
+from issue_core.queries.sql.intervals import ONE_DAY
 from issue_core.reports.files import report_file
 from issue_core.reports.period import build_period_report, suppress_small_counts
 from issue_core.services.common import EARLIEST_DATE, LATEST_DATE

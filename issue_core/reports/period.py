@@ -1,4 +1,4 @@
-"""The period report's figures, built from the dashboard metrics (issue_core.queries.metrics).
+"""The period report's figures, built from the dashboard metrics (issue_core.queries.metrics.kpis).
 
 The period is [start, end): `end` is the day after the last day reported. Sections, in order:
 
@@ -34,10 +34,6 @@ from sqlalchemy import Engine, func, select
 from issue_core import clock
 from issue_core.db import read_connection
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.flows import TRANSFER, length_of_stay
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import ONE_DAY, first_of_month, overlaps, period_window
 from issue_core.queries.metrics import (
     arrears_by_partner,
     contributions_monthly,
@@ -46,8 +42,12 @@ from issue_core.queries.metrics import (
     exit_destinations,
     utilisation,
 )
-from issue_core.queries.occupancy import unit_days_query
-from issue_core.queries.sql import date_param
+from issue_core.queries.metrics.flows import TRANSFER, length_of_stay
+from issue_core.queries.metrics.occupancy import unit_days_query
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.intervals import ONE_DAY, first_of_month, overlaps, period_window
 
 TOTAL = "__total__"  # the label of a total row, translated when written
 SMALL_COUNT = "<5"

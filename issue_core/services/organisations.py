@@ -12,10 +12,8 @@ from issue_core.errors import Conflict, InvalidInput
 from issue_core.models import Axis, AxisOperator, Household, Organisation, OrganisationKind
 from issue_core.services.common import (
     audit,
-    check_version,
     distinct_ints,
     get_or_refuse,
-    require_bool,
     require_choice,
     require_text,
     service,
@@ -49,23 +47,6 @@ def create_organisation(engine: Engine, actor: Actor, *, name: str, short_name: 
         session.flush()
         audit(session, actor, "organisation.create", "organisation", organisation.id, after=snapshot(organisation))
         return organisation.id
-
-
-@service
-def update_organisation(
-    engine: Engine, actor: Actor, organisation_id: int, *, version: int, name: str, short_name: str, active: bool
-) -> None:
-    require_admin(actor)
-    name, short_name = _names(name, short_name)
-    active = require_bool(active, "field.active")
-    with write_session(engine) as session:
-        organisation = get_or_refuse(session, Organisation, organisation_id, "organisation", lock=True)
-        check_version(organisation, version)
-        _check_names_free(session, name, short_name, organisation.id)
-        before = snapshot(organisation)
-        organisation.name, organisation.short_name, organisation.active = name, short_name, active
-        session.flush()
-        audit(session, actor, "organisation.update", "organisation", organisation.id, before=before, after=snapshot(organisation))
 
 
 @service

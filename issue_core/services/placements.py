@@ -16,7 +16,7 @@ from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, Convention, ExitDestination, Household, Placement, Site, Unit
-from issue_core.queries.intervals import leaving_day
+from issue_core.queries.sql.intervals import leaving_day
 from issue_core.services import rules
 from issue_core.services.common import (
     MAX_NOTES,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from issue_core.auth import Actor, can_see_household
 from issue_core.errors import Conflict, HouseholdOf, InvalidInput
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.intervals import leaving_day, stay_fits_convention
+from issue_core.queries.sql.intervals import leaving_day, stay_fits_convention
 
 FAR_FUTURE = date(9999, 12, 31)
 

@@ -22,6 +22,7 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
+from issue_core.queries.sql.intervals import leaving_day
 from issue_core.services import rules
 from issue_core.services.common import (
     MAX_NOTES,
@@ -38,7 +39,6 @@ from issue_core.services.common import (
     service,
     snapshot,
 )
-from issue_core.queries.intervals import leaving_day
 from issue_core.services.placements import site_occupants
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from issue_core.db import get_engine, prepare_database
 from issue_core.errors import ReadTooSlow
-from issue_core.queries.sql import data_version
+from issue_core.queries.sql.functions import data_version
 from issue_core.ui.i18n import translator
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from babel.numbers import format_percent
 
 from issue_core.i18n import BABEL_LOCALES, Translator, escape_markdown, format_number
-from issue_core.queries.frames import cents
-from issue_core.queries.metrics import Kpi
+from issue_core.queries.metrics.kpis import Kpi
+from issue_core.queries.sql.frames import cents
 
 # Percent patterns per language: "89,7 %" (fr), "89,7%" (nl), "89.7%" (en).
 PERCENT_PATTERNS = {"fr": "#,##0.0\u00a0%", "nl": "#,##0.0%", "en": "#,##0.0%"}

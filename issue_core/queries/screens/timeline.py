@@ -11,10 +11,10 @@ from sqlalchemy.orm import aliased
 
 from issue_core.auth import Actor, can_see_household
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
-from issue_core.queries.sql import date_param, days_between, months_to_nearest_half
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between, months_to_nearest_half
 
 TIMELINE_SINCE = date(2020, 1, 1)
 

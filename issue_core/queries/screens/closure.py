@@ -17,9 +17,9 @@ from sqlalchemy import Engine, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import leaving_day
-from issue_core.queries.sql import date_param
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.intervals import leaving_day
 
 
 def _open_convention_by(day: date):  # noqa: ANN202

@@ -1,4 +1,4 @@
-"""Read models of the overview's alerts, on top of the metrics (queries.metrics).
+"""Read models of the overview's alerts, on top of the metrics (queries.metrics.kpis).
 
 The thresholds are the partnership's defaults; each function takes its own so a page or a report
 may use another.
@@ -12,9 +12,9 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Engine
 
-from issue_core.queries.contributions import ARREARS_THRESHOLD, arrears, owing_more_than
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.occupancy import vacant_units
+from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD, arrears, owing_more_than
+from issue_core.queries.metrics.occupancy import vacant_units
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
 
 # A unit empty for longer than this is an alert (days).
 VACANT_ALERT_DAYS = 30

@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from issue_core.models import Convention, Household, Placement, UnitUnavailability
-from issue_core.queries.sql import date_param, days_between
+from issue_core.queries.sql.functions import date_param, days_between
 
 ONE_DAY = timedelta(days=1)
 

@@ -33,9 +33,9 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import stay_fits_convention
-from issue_core.queries.sql import date_param
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.intervals import stay_fits_convention
 from issue_core.services.placements import cancellable
 
 NOBODY = 0  # an organisation id no household has: the scope of a role that sees no household row

@@ -9,12 +9,12 @@ from sqlalchemy import Engine, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Organisation, Site, Unit
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import day_window
-from issue_core.queries.occupancy import occupied_days_query
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
-from issue_core.queries.sql import days_between, months_to_nearest_half
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.queries.metrics.occupancy import occupied_days_query
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import days_between, months_to_nearest_half
+from issue_core.queries.sql.intervals import day_window
 
 
 def sites_on_map(

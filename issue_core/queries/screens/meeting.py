@@ -23,11 +23,11 @@ from sqlalchemy import Engine, and_, case, func, select
 from issue_core.db import read_connection
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, ContributionStatus, Convention
-from issue_core.queries.caseloads import caseload_on
-from issue_core.queries.filters import ALL_AXES
-from issue_core.queries.flows import entries_exits_between, exit_destinations
-from issue_core.queries.occupancy_views import sites_with_active_convention, unit_board
-from issue_core.queries.sql import date_param
+from issue_core.queries.metrics.caseloads import caseload_on
+from issue_core.queries.metrics.flows import entries_exits_between, exit_destinations
+from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
+from issue_core.queries.sql.filters import ALL_AXES
+from issue_core.queries.sql.functions import date_param
 
 EXTENSION_ACTION = "convention.extend"  # the audit action of services.sites.extend_convention
 TILE_COLUMNS = ["site_id", "site", "unit_id", "unit", "state", "axis_id", "days_vacant", "reserved_for"]

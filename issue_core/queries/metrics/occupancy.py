@@ -27,9 +27,10 @@ from sqlalchemy.orm import aliased
 
 from issue_core.db import read_connection
 from issue_core.models import Convention, Household, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import (
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.queries.sql.intervals import (
     ONE_DAY,
     Window,
     common_days,
@@ -46,7 +47,6 @@ from issue_core.queries.intervals import (
     unavailability_range,
     windows_table,
 )
-from issue_core.queries.sql import date_param, days_between
 
 # --- building blocks: unit-days per window ------------------------------------------------------
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.db import read_connection
 from issue_core.models import Convention, Organisation, Site, Unit
-from issue_core.queries.sql import date_param, days_between, months_to_nearest_half
+from issue_core.queries.sql.functions import date_param, days_between, months_to_nearest_half
 
 DEFAULT_WARNING_DAYS = 180
 STATUSES = ("upcoming", "active", "ending_soon", "overdue", "closed")

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, or_, select
 from issue_core.db import read_session
 from issue_core.errors import InvalidInput
 from issue_core.models import ContributionStatus, Household, Organisation, Payment
-from issue_core.queries.contributions import arrears
-from issue_core.queries.filters import NO_FILTERS
-from issue_core.queries.frames import read_frame
-from issue_core.queries.sql import date_param
+from issue_core.queries.metrics.contributions import arrears
+from issue_core.queries.sql.filters import NO_FILTERS
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param
 from issue_core.services.contributions import amount_from_scale, contribution_records_version, scale_in_force
 
 

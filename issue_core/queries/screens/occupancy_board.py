@@ -1,6 +1,6 @@
 """Read models of the occupancy page: the sites to show a board for, and one site's units on a day.
 
-Definitions as in queries.occupancy: a unit is *unavailable* on d when one of its unavailability
+Definitions as in queries.metrics.occupancy: a unit is *unavailable* on d when one of its unavailability
 periods [start_date, end_date) covers d, *occupied* when a placement [start_date, end_date) covers
 d (and it is not unavailable), otherwise *vacant*; a vacant unit is vacant since the first day of its
 current unbroken run of available, empty days (occupancy.vacant_since_sql, as in
@@ -18,10 +18,10 @@ from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.occupancy import convention_active_on, vacant_since_sql
-from issue_core.queries.sql import date_param, days_between
+from issue_core.queries.metrics.occupancy import convention_active_on, vacant_since_sql
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between
 
 BOARD_COLUMNS = [
     "unit_id", "unit", "bedrooms", "capacity", "reserved_for_id", "reserved_for", "state",

@@ -11,9 +11,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from issue_core.auth import Actor, can_see_household
-from issue_core.queries.contributions import ARREARS_THRESHOLD, contributions_monthly, owing_more_than
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import money_sum
+from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD, contributions_monthly, owing_more_than
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import money_sum
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import aliased
 
 from issue_core import clock
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import Window, month_windows, overlaps, period_window, windows_table
-from issue_core.queries.sql import date_param, days_between
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.queries.sql.intervals import Window, month_windows, overlaps, period_window, windows_table
 
 TRANSFER = ExitDestination.OTHER_ISSUE_UNIT.value
 DURABLE = tuple(sorted(d.value for d in DURABLE_DESTINATIONS))

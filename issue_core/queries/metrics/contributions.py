@@ -23,9 +23,10 @@ import pandas as pd
 from sqlalchemy import Engine, Float, and_, cast, exists, func, or_, select
 
 from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import cents, money_sum, read_frame, typed
-from issue_core.queries.intervals import (
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import cents, money_sum, read_frame, typed
+from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.intervals import (
     ONE_DAY,
     common_days,
     common_months,
@@ -34,7 +35,6 @@ from issue_core.queries.intervals import (
     placement_range,
     windows_table,
 )
-from issue_core.queries.sql import date_param
 
 # A household owing more than this is "in arrears": the contributions page's default, the
 # overview's alert, the report. The partnership's policy, in one place (euros).

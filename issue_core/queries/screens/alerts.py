@@ -12,11 +12,11 @@ import pandas as pd
 from sqlalchemy import Engine, and_, exists, func, or_, select
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import stay_fits_convention
-from issue_core.queries.sites import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
-from issue_core.queries.sql import date_param, days_between
+from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.queries.sql.intervals import stay_fits_convention
 
 
 def occupied_units_of_site(site_id, today: date):  # noqa: ANN001, ANN201
@@ -36,7 +36,7 @@ def conventions_ending(
 ) -> pd.DataFrame:
     """Conventions ending soon (active, end within `warning_days`) or overdue (planned end passed,
     no actual end), with the site's occupied units today — the units at risk. Status as in
-    queries.sites (the end is the actual end when one is set, else the planned end).
+    queries.metrics.conventions (the end is the actual end when one is set, else the planned end).
 
     columns: convention_id, site_id, site, housing_operator, start_date, planned_end_date,
     actual_end_date, status ('ending_soon' | 'overdue'), days_to_end (negative when overdue),

@@ -14,9 +14,9 @@ import pandas as pd
 from sqlalchemy import Engine, func, literal, select
 
 from issue_core.models import Household, Organisation, Placement
-from issue_core.queries.filters import NO_FILTERS, Filters
-from issue_core.queries.frames import read_frame
-from issue_core.queries.intervals import (
+from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.intervals import (
     Window,
     common_days,
     day_window,
