@@ -3,32 +3,30 @@
 import logging
 
 import streamlit as st
+import streamlit_authenticator as stauth
 
+from issue_core.auth import Actor
 from issue_core.demo_mode import demo_mode
 from issue_core.i18n import Translator
 from issue_core.models import Role
 from issue_core.security import CookieKeyError
-from issue_core.ui import gate
+from issue_core.ui import gate, outage
 from issue_core.ui.data import engine, read
 from issue_core.ui.i18n import language_switch, translator
 
 st.set_page_config(page_title="ISSUE", page_icon=":material/home:", layout="wide")
-language_switch()
-t = translator()
-try:
-    engine()  # migrate (and seed the demo into a new database) before any page reads
-    authenticator = gate.build_authenticator()
-except CookieKeyError as problem:
-    st.error(t("app.cookie_key_problem"))
-    logging.getLogger("issue").error("refusing to start: %s", problem)
-    st.stop()
-except Exception:  # noqa: BLE001 (whatever the driver raises, the user is told the same)
-    logging.getLogger("issue").exception("database unavailable at start")
-    st.error(t("error.database_unavailable"))
-    st.stop()
 
-if read(demo_mode):
-    st.sidebar.info(t("app.demo_banner"), icon=":material/info:")
+
+def start(t: Translator) -> stauth.Authenticate:
+    """The database migrated (and the demo seeded into a new one) before any page reads; the sign-in."""
+    try:
+        engine()
+        return gate.build_authenticator()
+    except CookieKeyError as problem:
+        st.error(t("app.cookie_key_problem"))
+        logging.getLogger("issue").error("refusing to start: %s", problem)
+        st.stop()
+
 
 EVERYONE = tuple(Role)
 PEOPLE = (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)  # the meeting screen sees only its page (DOMAIN.md)
@@ -73,25 +71,44 @@ def navigation_pages(rows: list[tuple], t: Translator) -> list[tuple[str, st.Pag
     return pages
 
 
-actor = gate.current_actor()
-if actor is None:
-    # Signed out, every address stays known (none of its pages runs) from the first run on, so the
-    # page asked for (a bookmark) survives the sign-in cookie's reruns and opens once signed in.
-    st.navigation([page for _, page in navigation_pages(PAGES, t)], position="hidden")
-    actor = gate.sign_in(authenticator, t)
+def signed_in(authenticator: stauth.Authenticate, t: Translator) -> Actor:
+    """The signed-in user; else the sign-in form, and the run stops there."""
+    actor = gate.current_actor()
     if actor is None:
-        gate.sign_in_help(t)
-        st.stop()
+        # Signed out, every address stays known (none of its pages runs) from the first run on, so the
+        # page asked for (a bookmark) survives the sign-in cookie's reruns and opens once signed in.
+        st.navigation([page for _, page in navigation_pages(PAGES, t)], position="hidden")
+        actor = gate.sign_in(authenticator, t)
+        if actor is None:
+            gate.sign_in_help(t)
+            st.stop()
+    return actor
 
-t = translator()  # the user's own language once signed in
-must_change = st.session_state.get("issue_must_change_password", False)
-sections: dict[str, list] = {}
-allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]
-for section, page in navigation_pages(allowed, t):
-    sections.setdefault(t(section), []).append(page)
-st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go
 
-with st.sidebar:
-    st.caption(t.md("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
-    st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", width="stretch", on_click=gate.sign_out)
-st.navigation(sections, expanded=True).run()  # every page in view: no "show more" to find
+def run_page(actor: Actor) -> None:
+    t = translator()  # the user's own language once signed in
+    must_change = st.session_state.get("issue_must_change_password", False)
+    sections: dict[str, list] = {}
+    allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]
+    for section, page in navigation_pages(allowed, t):
+        sections.setdefault(t(section), []).append(page)
+    st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go
+
+    with st.sidebar:
+        st.caption(t.md("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))
+        st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:", width="stretch",
+                  on_click=outage.in_callback(gate.sign_out))
+    st.navigation(sections, expanded=True).run()  # every page in view: no "show more" to find
+
+
+def main() -> None:
+    language_switch()
+    t = translator()
+    authenticator = start(t)
+    if read(demo_mode):
+        st.sidebar.info(t("app.demo_banner"), icon=":material/info:")
+    run_page(signed_in(authenticator, t))
+
+
+with outage.whole_run():  # the database out of reach: a message, what was typed kept, back by itself
+    main()

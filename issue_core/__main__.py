@@ -9,6 +9,7 @@ import sys
 
 from issue_core.db import configured_url, current_revision, get_engine, is_empty, is_pristine, migrate
 from issue_core.errors import DomainError
+from issue_core.health import HEALTH_TIMEOUT_SECONDS
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -145,6 +146,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return restore_command(get_engine(args.database_url), args)
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from issue_core.health import health_command
+
+    return health_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m issue_core", description="ISSUE dashboard command line")
     parser.add_argument("--database-url", default=None, help=f"default: the configured URL ({configured_url()})")
@@ -206,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("source")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.set_defaults(func=cmd_restore)
+    health = commands.add_parser("health", help="whether the database answers (exit 0) or not (exit 1); one line")
+    health.add_argument("--timeout", type=float, default=HEALTH_TIMEOUT_SECONDS, help="seconds to wait for the answer")
+    health.set_defaults(func=cmd_health)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Roles and permissions (no Streamlit here). The sign-in itself lives in the app's gate."""
+"""Roles and permissions (no Streamlit here). The sign-in itself lives in the app's gate; who may see a
+household reference, in issue_core.visibility."""
 
 from __future__ import annotations
 
@@ -22,15 +23,6 @@ class Actor:
 
 
 SYSTEM = Actor(username="system", role=Role.ADMIN)
-
-
-def can_see_household(actor: Actor, referent_organisation_id: int) -> bool:
-    """Household rows and references: the household's own organisation and admins only."""
-    if actor.role == Role.ADMIN:
-        return True
-    if actor.role in (Role.COORDINATOR, Role.DIRECTOR):
-        return actor.organisation_id is not None and actor.organisation_id == referent_organisation_id
-    return False
 
 
 def can_edit_household(actor: Actor, referent_organisation_id: int) -> bool:

@@ -25,7 +25,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from issue_core.db import PROJECT_ROOT, SQLITE_BUSY_TIMEOUT_MS
+from issue_core import policy
+from issue_core.db import PROJECT_ROOT
 
 OK, REFUSED = 0, 2
 CONFIRMATION = "yes"
@@ -72,7 +73,7 @@ def _kind(engine: Engine) -> str:
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     target = path.resolve().as_uri() + ("?mode=ro" if read_only else "")
-    return sqlite3.connect(target, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    return sqlite3.connect(target, uri=True, timeout=policy.SQLITE_BUSY_TIMEOUT_MS / 1000)
 
 
 def _integrity(connection: sqlite3.Connection) -> str:

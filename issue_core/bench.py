@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, insert, text
 
 from issue_core import clock
-from issue_core.db import create_issue_engine, is_empty, migrate
+from issue_core.db import is_empty, migrate
 from issue_core.models import (
     AppUser,
     AxisOperator,

@@ -5,7 +5,7 @@ so two writers queue on the database lock (up to the busy timeout) instead of fa
 with "database is locked"; a read session starts a plain deferred transaction.
 
 Reads (`read_connection`, `read_session`) cannot write and have a time limit (datasette's discipline):
-on SQLite `PRAGMA query_only` and a progress handler that stops the read after READ_TIME_LIMIT_SECONDS,
+on SQLite `PRAGMA query_only` and a progress handler that stops the read after policy.READ_TIME_LIMIT_SECONDS,
 both set on the pooled connection for the read only and taken off when it ends; on PostgreSQL a
 `READ ONLY` transaction with `SET LOCAL statement_timeout`, which end with the transaction. A read
 stopped by the limit raises ReadTooSlow. Writes (write_session, batch, migrations) are untouched.
@@ -26,15 +26,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from issue_core import policy
 from issue_core.errors import ReadTooSlow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "db" / "issue.sqlite"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
-SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "issue_write"
-READ_TIME_LIMIT_SECONDS = 20.0  # a read of a page stopped after this long (tests lower it)
 SQLITE_PROGRESS_STEPS = 1000  # SQLite virtual machine instructions between two looks at the clock
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5  # unless the URL says ?connect_timeout=…
 POSTGRESQL_QUERY_CANCELED = "57014"  # the SQLSTATE of a statement stopped by statement_timeout
 
 _engines: dict[str, Engine] = {}
@@ -72,11 +72,13 @@ def create_issue_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={"timeout": policy.SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         _install_sqlite_pragmas(engine, in_memory=database in ("", ":memory:"))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database host that does not answer is told apart from a slow one in seconds, not after TCP's minutes.
+    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, connect_args=timeout)
 
 
 def _install_sqlite_pragmas(engine: Engine, in_memory: bool) -> None:
@@ -89,7 +91,7 @@ def _install_sqlite_pragmas(engine: Engine, in_memory: bool) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={policy.SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -113,13 +115,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def read_connection(engine: Engine, *, limited: bool = True) -> Iterator[Connection]:
-    """A read transaction that cannot write; `limited`: stopped after READ_TIME_LIMIT_SECONDS with
+    """A read transaction that cannot write; `limited`: stopped after policy.READ_TIME_LIMIT_SECONDS with
     ReadTooSlow. Inside `batch(engine)` it is the batch's own connection (the batch's writes are seen)."""
     connection = _batch_connection(engine)
     if connection is not None:
         yield connection
         return
-    seconds = READ_TIME_LIMIT_SECONDS if limited else None
+    seconds = policy.READ_TIME_LIMIT_SECONDS if limited else None
     read_only = _sqlite_read_only if is_sqlite(engine) else _postgresql_read_only
     with engine.connect() as connection, read_only(connection, seconds) as stopped:
         try:
@@ -262,14 +264,38 @@ def alembic_config(engine: Engine):
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the database to the latest migration; a no-op when it is already there."""
+MIGRATION_LOCK_ID = 0x155E_D0C5  # the PostgreSQL advisory lock that one migrating process holds at a time
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time migrates (and seeds): N app processes started together against a
+    new version queue here, and those that follow the first find the work done. Held on a connection of its
+    own (a session-level advisory lock, released when the process dies)."""
+    if is_sqlite(engine):
+        yield
+        return
+    with engine.connect() as holder:
+        holder.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
+        try:
+            yield
+        finally:
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
+
+
+def _upgrade(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the latest migration; a no-op when it is already there."""
+    with migration_lock(engine):
+        _upgrade(engine)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -316,8 +342,9 @@ def demo_enabled(url: str | URL | None = None) -> bool:
 def prepare_database(engine: Engine) -> None:
     """What the app and the command line do at start: migrate, then seed the demo into a new database
     (never used) when demo data is enabled."""
-    migrate(engine)
-    if demo_enabled(engine.url) and is_pristine(engine):
-        from issue_core.demo import seed_demo
+    with migration_lock(engine):
+        _upgrade(engine)
+        if demo_enabled(engine.url) and is_pristine(engine):
+            from issue_core.demo import seed_demo
 
-        seed_demo(engine)
+            seed_demo(engine)

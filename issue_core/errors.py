@@ -69,7 +69,7 @@ class StaleVersion(DomainError):
 
 
 class ReadTooSlow(DomainError):
-    """A read ran past the time limit (issue_core.db.READ_TIME_LIMIT_SECONDS) and was stopped."""
+    """A read ran past the time limit (issue_core.policy.READ_TIME_LIMIT_SECONDS) and was stopped."""
 
     def __init__(self) -> None:
         super().__init__("error.read_too_slow")

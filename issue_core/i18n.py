@@ -7,6 +7,7 @@ Parameters that are dates, Money or Term are formatted in the target language.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import re
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone
 from babel.numbers import format_currency, format_decimal, get_decimal_symbol
+from babel.numbers import format_percent as babel_format_percent
 
 from issue_core.errors import HouseholdOf, Money, Term
 
@@ -76,6 +78,19 @@ def format_number(
     """28,5 (fr, nl) or 28.5 (en); `digits` decimals at most, or always with `fixed` (50,00)."""
     pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(value, format=pattern, locale=BABEL_LOCALES[normalise_language(language)])
+
+
+# Percent patterns per language: "89,7 %" (fr), "89,7%" (nl), "89.7%" (en).
+PERCENT_PATTERNS = {"fr": "#,##0.0\u00a0%", "nl": "#,##0.0%", "en": "#,##0.0%"}
+
+
+def format_percent(rate: float | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A rate (0.897) as a percentage: 89,7 % (fr), 89,7% (nl), 89.7% (en); a dash when there is none
+    (None, or NaN in a table)."""
+    if rate is None or math.isnan(rate):
+        return "—"
+    language = normalise_language(language)
+    return babel_format_percent(rate, format=PERCENT_PATTERNS[language], locale=BABEL_LOCALES[language])
 
 
 _NOT_PART_OF_A_NUMBER = re.compile(r"[\s'’€%]")  # spaces of any kind (French thousands), apostrophes, € and %
@@ -203,3 +218,6 @@ class Translator:
 
     def money(self, value: Decimal | float | int | None) -> str:
         return format_money(value, self.language)
+
+    def percent(self, rate: float | None) -> str:
+        return format_percent(rate, self.language)

@@ -415,6 +415,21 @@ class SignInAddress(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ScreenSetting(Base):
+    """An account's meeting screen settings (the wall's `ecran`), kept here rather than in one server
+    process: they survive a reload, a restart or a move to another process, and can be changed from
+    another device. Empty fields take the page's defaults."""
+
+    __tablename__ = "screen_setting"
+    __table_args__ = (CheckConstraint("seconds > 0", name="seconds"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    seconds: Mapped[int | None] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    since: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)

@@ -1,4 +1,5 @@
-"""Passwords, the cookie key and the session rules (no Streamlit here).
+"""Passwords, the cookie key and the session rules (no Streamlit here). The durations and limits
+below are issue_core.policy's (PASSWORD_MIN_LENGTH, SESSION_LIFETIME, IDLE_TIMEOUT, LOCKOUT_*, ADDRESS_FAILURES).
 
 - Passwords: bcrypt, cost 12; at least 12 characters.
 - The sign-in cookie is signed with a key of at least 32 random characters, from ISSUE_COOKIE_KEY or
@@ -27,17 +28,11 @@ import jwt
 
 from issue_core.db import PROJECT_ROOT, SECRETS_PATH, demo_enabled
 from issue_core.errors import InvalidInput
+from issue_core.policy import IDLE_TIMEOUT, PASSWORD_MIN_LENGTH, SESSION_LIFETIME
 
 BCRYPT_COST = 12
-PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 72  # bcrypt ignores what lies beyond 72 bytes
 COOKIE_NAME = "issue_session"
-SESSION_LIFETIME = timedelta(hours=12)
-IDLE_TIMEOUT = timedelta(minutes=30)
-LOCKOUT_FAILURES = 10
-LOCKOUT_WINDOW = timedelta(minutes=15)
-LOCKOUT_DURATION = timedelta(minutes=15)
-ADDRESS_FAILURES = 30  # refused attempts from one client address (same window and duration)
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)  # last activity is written at most this often
 COOKIE_KEY_MIN_LENGTH = 32
 COOKIE_KEY_MIN_BITS = 128

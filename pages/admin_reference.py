@@ -13,11 +13,11 @@ from issue_core.services import contributions
 from issue_core.services import organisations as organisation_services
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
-from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
 
 actor = require_role(Role.ADMIN)
@@ -71,14 +71,11 @@ with scale_tab:
             minimum = decimal_input(t, t("field.minimum"), container=right)
             maximum = decimal_input(t, t("field.maximum"), container=right)
         if st.form_submit_button(t("admin.reference.save_entry"), type="primary"):
-            saved = attempt(
+            submit(
                 contributions.set_scale_entry, engine(), actor, income_status=income_status, label=label, rule=rule,
                 effective_from=effective_from, amount=amount, percent=percent, minimum=minimum, maximum=maximum,
+                done=t("admin.reference.entry_saved", status=t(f"income_status.{income_status}"), date=effective_from),
             )
-            if saved is not NOT_DONE:
-                after_write(t, actor, t("admin.reference.entry_saved", status=t(f"income_status.{income_status}"),
-                                        date=effective_from))
-                st.rerun()
 
 with axes_tab:
     st.caption(t("admin.reference.axes_caption"))
@@ -99,9 +96,6 @@ with axes_tab:
             if st.form_submit_button(t("common.save")):
                 if drawn != current:
                     st.error(t("error.stale_version"), icon=":material/error:")
-                    saved = NOT_DONE
                 else:
-                    saved = attempt(organisation_services.set_axis_operators, engine(), actor, int(axis.id), chosen)
-                if saved is not NOT_DONE:
-                    after_write(t, actor, t("admin.reference.operators_saved", axis=axis.id))
-                    st.rerun()
+                    submit(organisation_services.set_axis_operators, engine(), actor, int(axis.id), chosen,
+                           done=t("admin.reference.operators_saved", axis=axis.id))

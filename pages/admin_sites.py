@@ -8,15 +8,16 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import Role
+from issue_core.policy import EXTENSION_PROPOSED_DAYS, MAX_NOTES, MAX_TEXT
 from issue_core.queries.screens.reference import organisations
 from issue_core.queries.screens.site_admin import site_conventions, site_unavailability, site_units_admin, sites_admin
 from issue_core.services import sites as site_services
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
-from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
 
 actor = require_role(Role.ADMIN)
@@ -29,13 +30,6 @@ offer_undo(t, actor)
 def names(kind: str) -> dict[int, str]:
     rows = read(organisations, kinds=(kind,))
     return dict(zip(rows["id"].astype(int), rows["short_name"]))
-
-
-def done(result: object, message: str) -> None:
-    """After a service call: on success, offer the undo and redraw the page with the new data."""
-    if result is not NOT_DONE:
-        after_write(t, actor, message)
-        st.rerun()
 
 
 def optional_date_text(value) -> str:  # noqa: ANN001
@@ -69,7 +63,7 @@ def site_fields(prefix: str, site: pd.Series | None) -> dict:
     fields = {
         "name": left.text_input(t("field.site_name"), value=value("name", ""), max_chars=200, key=f"{prefix}_name"),
         "commune": right.text_input(t("field.commune"), value=value("commune", ""), max_chars=100, key=f"{prefix}_commune"),
-        "address": st.text_input(t("field.address"), value=value("address", ""), max_chars=300, key=f"{prefix}_address"),
+        "address": st.text_input(t("field.address"), value=value("address", ""), max_chars=MAX_TEXT, key=f"{prefix}_address"),
         "latitude": left.number_input(t("field.latitude"), min_value=-90.0, max_value=90.0, value=value("latitude"),
                                       format="%.5f", step=0.001, key=f"{prefix}_latitude"),
         "longitude": right.number_input(t("field.longitude"), min_value=-180.0, max_value=180.0,
@@ -90,7 +84,7 @@ def site_fields(prefix: str, site: pd.Series | None) -> dict:
         t("field.manager"), manager_ids, format_func=lambda m: managers.get(m, "—"), key=f"{prefix}_manager",
         index=manager_ids.index(current_manager) if current_manager in manager_ids else 0,
     )
-    fields["notes"] = st.text_area(t("field.notes"), value=value("notes", ""), max_chars=2000, key=f"{prefix}_notes")
+    fields["notes"] = st.text_area(t("field.notes"), value=value("notes", ""), max_chars=MAX_NOTES, key=f"{prefix}_notes")
     return fields
 
 
@@ -112,13 +106,13 @@ with site_tab:
             st.subheader(t.md("admin.sites.edit_site", name=site["name"]))
             values = site_fields(f"site_{site_id}", site)
             if st.form_submit_button(t("common.save"), type="primary"):
-                done(attempt(site_services.update_site, engine(), actor, int(site_id), version=version, **values),
-                     t.md("admin.sites.site_saved", name=values["name"]))
+                submit(site_services.update_site, engine(), actor, int(site_id), version=version, **values,
+                       done=t.md("admin.sites.site_saved", name=values["name"]))
     with st.expander(t("admin.sites.new_site"), expanded=site_id is None, icon=":material/add:"), st.form("new_site"):
         values = site_fields("new_site", None)
         if st.form_submit_button(t("admin.sites.create_site"), type="primary"):
-            done(attempt(site_services.create_site, engine(), actor, **values),
-                 t.md("admin.sites.site_created", name=values["name"]))
+            submit(site_services.create_site, engine(), actor, **values,
+                   done=t.md("admin.sites.site_created", name=values["name"]))
 
 if site_id is None:
     for tab in (convention_tab, unit_tab, unavailable_tab):
@@ -154,22 +148,23 @@ with convention_tab:
             st.subheader(t("admin.sites.extend"))
             st.caption(t("admin.sites.current_planned_end", date=convention["planned_end_date"]))
             planned_end = st.date_input(
-                t("field.planned_end_date"), value=max(today, convention["planned_end_date"]) + timedelta(days=180),
+                t("field.planned_end_date"),
+                value=max(today, convention["planned_end_date"]) + timedelta(days=EXTENSION_PROPOSED_DAYS),
                 min_value=convention["planned_end_date"] + timedelta(days=1), format="DD/MM/YYYY",
             )
             if st.form_submit_button(t("admin.sites.extend_submit")):
-                done(attempt(site_services.extend_convention, engine(), actor, convention_id, version=version,
-                             planned_end_date=planned_end),
-                     t.md("admin.sites.extended", site=site_name, date=planned_end))
+                submit(site_services.extend_convention, engine(), actor, convention_id, version=version,
+                       planned_end_date=planned_end,
+                       done=t.md("admin.sites.extended", site=site_name, date=planned_end))
         with close, st.form(f"close_{suffix}"):
             st.subheader(t("admin.sites.close"))
             actual_end = st.date_input(t("field.actual_end_date"), value=today, min_value=convention["start_date"],
                                        format="DD/MM/YYYY")
-            reason = st.text_input(t("field.closure_reason"), max_chars=300)
+            reason = st.text_input(t("field.closure_reason"), max_chars=MAX_TEXT)
             if st.form_submit_button(t("admin.sites.close_submit")):
-                done(attempt(site_services.close_convention, engine(), actor, convention_id, version=version,
-                             actual_end_date=actual_end, reason=reason),
-                     t.md("admin.sites.closed", site=site_name, date=actual_end))
+                submit(site_services.close_convention, engine(), actor, convention_id, version=version,
+                       actual_end_date=actual_end, reason=reason,
+                       done=t.md("admin.sites.closed", site=site_name, date=actual_end))
         link_to_page(t, "pages/close_site.py", t("admin.sites.closure_page"), icon=":material/move_down:")
     with st.expander(t("admin.sites.new_convention"), expanded=running.empty, icon=":material/add:"), \
             st.form(f"new_convention_{site_id}"):
@@ -182,12 +177,12 @@ with convention_tab:
         units_planned = left.number_input(t("field.units_planned"), min_value=0, max_value=10_000, value=0, step=1)
         operator = right.selectbox(t("field.housing_operator"), operator_ids, format_func=operators.get,
                                    index=operator_ids.index(current_operator) if current_operator in operator_ids else 0)
-        notes = st.text_area(t("field.notes"), max_chars=2000)
+        notes = st.text_area(t("field.notes"), max_chars=MAX_NOTES)
         if st.form_submit_button(t("admin.sites.create_convention"), type="primary"):
-            done(attempt(site_services.create_convention, engine(), actor, site_id=int(site_id), start_date=start,
-                         planned_end_date=planned_end, units_planned=units_planned, operator_id=operator,
-                         notes=notes or None),
-                 t.md("admin.sites.convention_created", site=site_name))
+            submit(site_services.create_convention, engine(), actor, site_id=int(site_id), start_date=start,
+                   planned_end_date=planned_end, units_planned=units_planned, operator_id=operator,
+                   notes=notes or None,
+                   done=t.md("admin.sites.convention_created", site=site_name))
 
 units = read(site_units_admin, int(site_id))
 unit_by_id = units.set_index("unit_id")
@@ -218,9 +213,9 @@ with unit_tab:
             bedrooms = st.number_input(t("field.bedrooms"), min_value=0, max_value=20, value=int(unit["bedrooms"]), step=1)
             capacity = st.number_input(t("field.capacity"), min_value=1, max_value=40, value=int(unit["capacity"]), step=1)
             if st.form_submit_button(t("common.save"), type="primary"):
-                done(attempt(site_services.update_unit, engine(), actor, int(unit_id), version=version, label=label,
-                             bedrooms=bedrooms, capacity=capacity),
-                     t.md("admin.sites.unit_saved", unit=label))
+                submit(site_services.update_unit, engine(), actor, int(unit_id), version=version, label=label,
+                       bedrooms=bedrooms, capacity=capacity,
+                       done=t.md("admin.sites.unit_saved", unit=label))
         with reserve, st.form(f"reserve_{suffix}"):
             st.subheader(t("admin.sites.reservation"))
             current = int(unit["reserved_for_id"]) or None
@@ -229,9 +224,9 @@ with unit_tab:
                 index=reservation_choices.index(current) if current in reservation_choices else 0,
             )
             if st.form_submit_button(t("admin.sites.reserve_submit")):
-                done(attempt(site_services.set_unit_reservation, engine(), actor, int(unit_id), version=version,
-                             organisation_id=reserved_for),
-                     t.md("admin.sites.reservation_saved", unit=unit["label"]))
+                submit(site_services.set_unit_reservation, engine(), actor, int(unit_id), version=version,
+                       organisation_id=reserved_for,
+                       done=t.md("admin.sites.reservation_saved", unit=unit["label"]))
     with st.expander(t("admin.sites.new_unit"), expanded=units.empty, icon=":material/add:"), \
             st.form(f"new_unit_{site_id}"):
         label = st.text_input(t("field.unit_label"), max_chars=100)
@@ -241,9 +236,9 @@ with unit_tab:
         reserved_for = st.selectbox(t("field.reserved_for"), reservation_choices,
                                     format_func=lambda o: partners.get(o, t("admin.sites.nobody")))
         if st.form_submit_button(t("admin.sites.create_unit"), type="primary"):
-            done(attempt(site_services.create_unit, engine(), actor, site_id=int(site_id), label=label,
-                         bedrooms=bedrooms, capacity=capacity, reserved_for_organisation_id=reserved_for),
-                 t.md("admin.sites.unit_created", unit=label))
+            submit(site_services.create_unit, engine(), actor, site_id=int(site_id), label=label,
+                   bedrooms=bedrooms, capacity=capacity, reserved_for_organisation_id=reserved_for,
+                   done=t.md("admin.sites.unit_created", unit=label))
 
 with unavailable_tab:
     periods = read(site_unavailability, int(site_id))
@@ -267,11 +262,11 @@ with unavailable_tab:
                                    format_func=lambda u: unit_by_id.loc[u, "label"])
             start = st.date_input(t("field.start_date"), value=today, format="DD/MM/YYYY")
             until = st.date_input(t("field.end_date"), value=None, format="DD/MM/YYYY", help=t("admin.sites.open_end_help"))
-            reason = st.text_input(t("field.reason"), max_chars=300, placeholder=t("admin.sites.reason_placeholder"))
+            reason = st.text_input(t("field.reason"), max_chars=MAX_TEXT, placeholder=t("admin.sites.reason_placeholder"))
             if st.form_submit_button(t("admin.sites.add_unavailability_submit"), type="primary"):
-                done(attempt(site_services.add_unavailability, engine(), actor, unit_id=int(unit_id), start_date=start,
-                             end_date=until, reason=reason),
-                     t.md("admin.sites.unavailability_added", unit=unit_by_id.loc[unit_id, "label"]))
+                submit(site_services.add_unavailability, engine(), actor, unit_id=int(unit_id), start_date=start,
+                       end_date=until, reason=reason,
+                       done=t.md("admin.sites.unavailability_added", unit=unit_by_id.loc[unit_id, "label"]))
     if not periods.empty:
         period_by_id = periods.set_index("unavailability_id")
         with end:
@@ -288,6 +283,6 @@ with unavailable_tab:
                 available_again = st.date_input(t("admin.sites.available_again"), value=max(today, period["start_date"] + timedelta(days=1)),
                                                 format="DD/MM/YYYY")
                 if st.form_submit_button(t("admin.sites.end_unavailability_submit")):
-                    done(attempt(site_services.end_unavailability, engine(), actor, int(period_id), version=version,
-                                 end_date=available_again),
-                         t.md("admin.sites.unavailability_ended", unit=period["unit"], date=available_again))
+                    submit(site_services.end_unavailability, engine(), actor, int(period_id), version=version,
+                           end_date=available_again,
+                           done=t.md("admin.sites.unavailability_ended", unit=period["unit"], date=available_again))

@@ -7,7 +7,8 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import Role
-from issue_core.queries.screens.accounts_audit import AUDIT_PAGE_SIZE, audit_choices, audit_events
+from issue_core.policy import AUDIT_DEFAULT_DAYS, AUDIT_PAGE_SIZE
+from issue_core.queries.screens.accounts_audit import audit_choices, audit_events
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -33,7 +34,8 @@ entities = columns[1].multiselect(t("audit.entity"), choices["entity"], placehol
 actions = columns[2].multiselect(t("audit.action"), choices["action"], placeholder=t("common.all"),
                                  format_func=lambda action: named("action", action))
 today = clock.today()
-period = columns[3].date_input(t("audit.period"), (today - timedelta(days=30), today), format="DD/MM/YYYY")
+period = columns[3].date_input(t("audit.period"), (today - timedelta(days=AUDIT_DEFAULT_DAYS), today),
+                               format="DD/MM/YYYY")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
 
 events = read(audit_events, usernames=tuple(usernames), entities=tuple(entities), actions=tuple(actions),

@@ -22,7 +22,7 @@ from issue_core.queries.metrics import (
 from issue_core.queries.sql.functions import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
-from issue_core.ui.figures import number, percent
+from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -176,7 +176,7 @@ with right:
             "axis": shares["axis_id"].map(axis_labels),
             "share": [None if share is None or pd.isna(share) else round(100 * share, 1)
                       for share in shares["durable_share"]],
-            "label": [t("caseloads.exits.share_label", share=percent(t, share), durable=durable, exits=exits)
+            "label": [t("caseloads.exits.share_label", share=t.percent(share), durable=durable, exits=exits)
                       if exits else t("caseloads.exits.no_exit")
                       for share, durable, exits in zip(shares["durable_share"], shares["durable_exits"],
                                                        shares["exits"], strict=True)],

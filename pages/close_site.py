@@ -7,13 +7,14 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import ExitDestination, Role
+from issue_core.policy import MAX_TEXT, UNDO_MINUTES
 from issue_core.queries.screens.closure import closable_sites, occupants_on, relocation_units
 from issue_core.services.placements import Relocation, close_site
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
-from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.undo import offer_undo
 
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
 
@@ -36,7 +37,7 @@ site_id = right.selectbox(t("closure.site"), site_by_id.index.tolist(), key="clo
                           format_func=lambda s: site_by_id.loc[s, "site"])
 site = site_by_id.loc[site_id]
 st.caption(t("closure.convention", start=site["convention_start"], end=site["planned_end_date"]))
-reason = st.text_input(t("field.closure_reason"), max_chars=300, key=f"closure_reason_{site_id}",
+reason = st.text_input(t("field.closure_reason"), max_chars=MAX_TEXT, key=f"closure_reason_{site_id}",
                        placeholder=t("closure.reason_placeholder"))
 
 occupants = read(occupants_on, int(site_id), closing_date)
@@ -96,7 +97,7 @@ def confirm(site_id: int, site_name: str, day, reason: str, plan: dict[int, str]
     for placement_id, choice in plan.items():
         reference = escape_markdown(references.get(placement_id, placement_id))
         st.markdown(f"- **{reference}** — {escape_markdown(describe(choice))}")
-    st.warning(t("closure.irreversible"))
+    st.warning(t("closure.irreversible", minutes=UNDO_MINUTES))
     apply, cancel = st.columns(2)
     if cancel.button(t("closure.cancel"), key="closure_cancel"):
         dismiss()
@@ -106,11 +107,8 @@ def confirm(site_id: int, site_name: str, day, reason: str, plan: dict[int, str]
             placement_id: Relocation(unit_id=int(value)) if kind == "unit" else Relocation(exit_destination=value)
             for placement_id, (kind, value) in ((p, c.split(":", 1)) for p, c in plan.items())
         }
-        closed = attempt(close_site, engine(), actor, site_id, closing_date=day, reason=reason, plan=relocations)
-        if closed is not NOT_DONE:
-            dismiss()
-            after_write(t, actor, t.md("closure.done", site=site_name, date=day, count=len(plan)))
-            st.rerun()
+        submit(close_site, engine(), actor, site_id, closing_date=day, reason=reason, plan=relocations,
+               done=t.md("closure.done", site=site_name, date=day, count=len(plan)), then=dismiss)
 
 
 complete = len(plan) == len(occupants)

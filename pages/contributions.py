@@ -10,14 +10,16 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
-from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly
-from issue_core.queries.screens.contributions import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.policy import ARREARS_THRESHOLD
+from issue_core.queries.metrics import arrears_by_partner, contributions_monthly
+from issue_core.queries.screens.contributions import collection, households_in_arrears
 from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input, example_number
+from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
 t = translator()
@@ -26,10 +28,6 @@ filters, start, end = dashboard_filters(t)
 
 st.title(t("nav.contributions"))
 st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1), today=today))
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None or pd.isna(rate) else f"{rate:.0%}"
 
 
 monthly = read(contributions_monthly, start, end, filters)
@@ -45,7 +43,7 @@ by_partner = read(arrears_by_partner, today, filters, threshold)
 columns = st.columns(4)
 columns[0].metric(t("contributions.metric.due"), t.money(period.due))
 columns[1].metric(t("contributions.metric.paid"), t.money(period.paid))
-columns[2].metric(t("contributions.metric.rate"), percent(period.rate))
+columns[2].metric(t("contributions.metric.rate"), t.percent(period.rate))
 columns[3].metric(
     t("contributions.metric.arrears_above", threshold=t.money(threshold), today=today),
     t.money(money_sum(by_partner["arrears"])),
@@ -61,7 +59,7 @@ else:
             t("contributions.col.month"): monthly["month"].map(month_label),
             t("contributions.col.due"): monthly["due"].map(t.money),
             t("contributions.col.paid"): monthly["paid"].map(t.money),
-            t("contributions.col.rate"): monthly["collection_rate"].map(percent),
+            t("contributions.col.rate"): monthly["collection_rate"].map(t.percent),
         }
     )
     monthly_numbers = pd.DataFrame(  # the CSV: numbers, not the formatted text of the table
@@ -96,7 +94,7 @@ else:
     )
 
 st.subheader(t("contributions.households"))
-split = split_households_in_arrears(read(arrears, today, filters), actor, threshold)
+split = read(households_in_arrears, today, filters, threshold, scope_of(actor))
 if split.visible.empty and split.hidden.empty:
     st.success(t("contributions.no_arrears"))
 if not split.visible.empty:

@@ -2,16 +2,19 @@
 templates to download, then a file checked row by row without writing (dry run), then imported
 all or nothing once that same file checked clean."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 import streamlit as st
 
 from issue_core.export import to_csv
-from issue_core.imports.reading import MAX_FILE_BYTES
 from issue_core.imports.run import ImportResult, check_file, file_digest, import_file
 from issue_core.imports.templates import TABLES, template_csv, template_xlsx
 from issue_core.models import Role
+from issue_core.policy import IMPORT_MAX_FILE_MB
 from issue_core.ui.data import engine
-from issue_core.ui.feedback import NOT_DONE, attempt, flash, show_flash
+from issue_core.ui.feedback import NOT_DONE, attempt, show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -37,14 +40,15 @@ with st.expander(t("import.csv_templates")):
 
 st.header(t("import.upload_header"))
 upload = st.file_uploader(
-    t("import.upload"), type=["xlsx", "csv"], key="import_file", max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
-    help=t("import.upload_help"),
+    t("import.upload"), type=["xlsx", "csv"], key="import_file", max_upload_size=IMPORT_MAX_FILE_MB,
+    help=t("import.upload_help", size=IMPORT_MAX_FILE_MB),
 )
-st.caption(t("import.upload_limits", size=MAX_FILE_BYTES // (1024 * 1024)))  # Streamlit's own box speaks English
+st.caption(t("import.upload_limits", size=IMPORT_MAX_FILE_MB))  # Streamlit's own box speaks English
 
 
-def with_progress(service, label: str):
-    """Run an import service with a progress bar (moved at most once per percent), removed at the end."""
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar for an import service (its on_progress: moved at most once per percent), removed at the end."""
     bar = st.progress(0.0, text=t(label, done=0, total="…"))
     shown = {"percent": -1}
 
@@ -54,9 +58,15 @@ def with_progress(service, label: str):
             shown["percent"] = percent
             bar.progress(percent / 100, text=t(label, done=done, total=total))
 
-    result = attempt(service, engine(), actor, upload.name, content, on_progress=report)
-    bar.empty()
-    return result
+    try:
+        yield report
+    finally:
+        bar.empty()
+
+
+def imported(result: ImportResult) -> str | None:
+    """The message of an import done; None when rows were refused (they are listed below)."""
+    return t("import.done", total=result.total, counts=result.counts_line) if result.imported else None
 
 
 def show_problems(result: ImportResult) -> None:
@@ -85,18 +95,18 @@ if checked is not None and checked[0] != digest:
 
 check_column, import_column = st.columns(2)
 if check_column.button(t("import.check"), icon=":material/fact_check:", key="import_check"):
-    result = with_progress(check_file, "import.checking")
+    with progress_bar("import.checking") as report:  # a dry run: nothing to announce
+        result = attempt(check_file, engine(), actor, upload.name, content, on_progress=report)
     checked = None if result is NOT_DONE else (digest, result)
     st.session_state[CHECK_KEY] = checked
 
 clean = checked is not None and not checked[1].problems and checked[1].total > 0
 if import_column.button(t("import.run"), icon=":material/upload:", type="primary", disabled=not clean,
                         key="import_run", help=None if clean else t("import.run_needs_check")):
-    result = with_progress(import_file, "import.importing")
     st.session_state.pop(CHECK_KEY, None)
-    if result is not NOT_DONE and result.imported:
-        flash(t("import.done", total=result.total, counts=result.counts_line))
-        st.rerun()
+    with progress_bar("import.importing") as report:
+        result = submit(import_file, engine(), actor, upload.name, content, on_progress=report, done=imported,
+                        announce="after_rerun")
     checked = None if result is NOT_DONE else (digest, result)
 
 if checked is not None:

@@ -9,13 +9,13 @@ from issue_core.auth import can_edit_household
 from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import AdministrativeStatus, Role
+from issue_core.policy import MAX_PEOPLE
 from issue_core.queries.screens.households import (
     HOUSEHOLD_STATES,
     axis_partners,
     household_contribution_statuses,
     household_payments,
     household_placements,
-    household_scope,
     households,
 )
 from issue_core.queries.screens.reference import organisations
@@ -23,20 +23,20 @@ from issue_core.services import households as services
 from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
+from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
-from issue_core.ui.undo import after_write, offer_undo
-from issue_core.ui.versions import as_drawn, form_key, keep_chosen, refresh_form
+from issue_core.ui.undo import offer_undo
+from issue_core.ui.versions import as_drawn, form_key, keep_chosen
+from issue_core.visibility import scope_of
 
-MAX_PEOPLE = services.MAX_PEOPLE
 STATUSES = AdministrativeStatus.values()
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)
 t = translator()
 today = clock.today()
-scope = household_scope(actor)
+scope = scope_of(actor)
 # Who registers: an admin for any partner, a coordinator for its own organisation (the pairs below).
 pairs = read(axis_partners, None if actor.is_admin else actor.organisation_id)
 may_register = (actor.is_admin or can_edit_household(actor, actor.organisation_id or 0)) and not pairs.empty
@@ -189,17 +189,13 @@ def show_list_and_household(table: pd.DataFrame) -> None:
                                          format="DD/MM/YYYY", key=f"{prefix}-referred",
                                          help=t("households.referred_help") if pd.notna(first_start) else None)
                 if st.form_submit_button(t("households.edit.submit"), type="primary"):
-                    done = attempt(
+                    submit(
                         services.update_household, engine(), actor, int(household_id), version=version,
                         adults=adults, children=children, axis_id=axis_id, referent_organisation_id=partner_id,
                         administrative_status=status, referred_on=referred,
+                        done=t.md("households.edit.done", reference=household["reference"]),
+                        form=f"hh-edit-{household_id}", changed_meanwhile=changed_meanwhile,
                     )
-                    if done is not NOT_DONE:
-                        after_write(t, actor, t.md("households.edit.done", reference=household["reference"]))
-                        refresh_form(f"hh-edit-{household_id}")
-                        st.rerun()
-                    elif changed_meanwhile:
-                        refresh_form(f"hh-edit-{household_id}")
         with finish, st.container(border=True):
             st.markdown(f"**{t('households.end.title')}**")
             if pd.notna(household["follow_up_ended_on"]):
@@ -214,14 +210,9 @@ def show_list_and_household(table: pd.DataFrame) -> None:
                     ended = st.date_input(t("field.follow_up_ended_on"), max(today, earliest), earliest, LATEST_DATE,
                                           format="DD/MM/YYYY", key=f"{prefix}-date")
                     if st.form_submit_button(t("households.end.submit")):
-                        done = attempt(services.end_follow_up, engine(), actor, int(household_id), version=version,
-                                       ended_on=ended)
-                        if done is not NOT_DONE:
-                            after_write(t, actor, t.md("households.end.done", reference=household["reference"]))
-                            refresh_form(f"hh-end-{household_id}")
-                            st.rerun()
-                        elif changed_meanwhile:
-                            refresh_form(f"hh-end-{household_id}")
+                        submit(services.end_follow_up, engine(), actor, int(household_id), version=version,
+                               ended_on=ended, done=t.md("households.end.done", reference=household["reference"]),
+                               form=f"hh-end-{household_id}", changed_meanwhile=changed_meanwhile)
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -272,11 +263,8 @@ if may_register:
             referred = st.date_input(t("field.referred_on"), today, EARLIEST_DATE, today,
                                      format="DD/MM/YYYY", key=f"{prefix}-referred")
             if st.form_submit_button(t("households.register.submit"), type="primary"):
-                created = attempt(
+                submit(
                     services.register_household, engine(), actor, axis_id=axis_id, referent_organisation_id=partner_id,
                     adults=adults, children=children, administrative_status=status, referred_on=referred,
+                    done=lambda created: t.md("households.register.done", reference=created[1]), form="hh-register",
                 )
-                if created is not NOT_DONE:
-                    after_write(t, actor, t.md("households.register.done", reference=created[1]))
-                    refresh_form("hh-register")
-                    st.rerun()

@@ -1,13 +1,15 @@
-"""Map: one point per site, coloured by convention status, sized by units; closed sites on request."""
+"""Map: one point per site on the Brussels-Capital Region's outline (shipped with the app), coloured by
+convention status, sized by units; closed sites on request; web tiles under it only when configured."""
 
 import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.charts.map import MAP_HEIGHT, site_deck, status_legend
+from issue_core.charts.map import site_map
+from issue_core.geodata import brussels_region, configured_tiles
 from issue_core.models import Role
-from issue_core.queries.metrics.conventions import STATUSES
 from issue_core.queries.screens.map import sites_on_map
+from issue_core.rules import ConventionStatus
 from issue_core.ui.components import dashboard_filters, numbers
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
@@ -23,7 +25,7 @@ st.caption(t("map.caption", today=today))
 
 sites = read(sites_on_map, today, filters)
 show_closed = st.toggle(t("map.show_closed"), value=False, key="map_show_closed")
-shown = sites if show_closed else sites[sites["status"] != "closed"]
+shown = sites if show_closed else sites[sites["status"] != ConventionStatus.CLOSED]
 
 
 def period(row: pd.Series) -> str:
@@ -39,12 +41,14 @@ def approximate(flag: bool) -> str:
 
 status_labels = shown["status"].map(lambda s: t(f"status.{s}"))
 periods = shown.apply(period, axis=1) if not shown.empty else pd.Series(dtype=str)
-tooltips = [
-    t("map.tooltip", site=row.site, operator=row.housing_operator, units=row.units, occupied=row.occupied_today,
-      period=span, status=label, location=approximate(row.location_approximate))
-    for row, span, label in zip(shown.itertuples(), periods, status_labels, strict=True)
-]
-points = shown.assign(tooltip=tooltips)
+points = shown.assign(status_label=status_labels, period=periods,
+                      location=shown["location_approximate"].map(approximate))
+tooltips = {  # column → title
+    "site": t("map.col.site"), "housing_operator": t("map.col.housing_operator"), "units": t("map.col.units"),
+    "occupied_today": t("map.col.occupied_today"), "period": t("map.col.period"),
+    "status_label": t("map.col.status"), "location": t("map.col.location"),
+}
+legend = [*ConventionStatus.values(), *(["none"] if (shown["status"] == "none").any() else [])]
 
 located = points.dropna(subset=["latitude", "longitude"])
 columns = st.columns(3)
@@ -57,9 +61,13 @@ if shown.empty:
 else:
     if len(located) < len(points):
         st.warning(t("map.not_located", count=len(points) - len(located)), icon=":material/location_off:")
-    st.pydeck_chart(site_deck(points), height=MAP_HEIGHT, alt=t("map.alt"))
-    st.altair_chart(status_legend({s: t(f"status.{s}") for s in STATUSES}), width="stretch")
-    st.caption(t("map.size_note"))
+    tiles = configured_tiles()
+    chart = site_map(points, brussels_region(), {s: t(f"status.{s}") for s in legend}, tooltips, tiles,
+                     description=t("map.alt"))
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("map.size_note") + " " + t("map.base_tiles" if tiles else "map.base_offline"))
+    if tiles and tiles.attribution:
+        st.caption(tiles.attribution)
 
 table = pd.DataFrame(
     {

@@ -19,27 +19,38 @@ from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
-from issue_core.queries.metrics import FLOW_DAYS, kpis
+from issue_core.policy import (
+    DEFAULT_WARNING_DAYS,
+    FLOW_DAYS,
+    MEETING_DEFAULT_SECONDS,
+    MEETING_FULL_RUN_SECONDS,
+    MEETING_MAX_SECONDS,
+    MEETING_MIN_SECONDS,
+    MEETING_SINCE_DAYS,
+    VACANT_ALERT_DAYS,
+)
+from issue_core.queries.metrics import kpis
 from issue_core.queries.metrics.caseloads import caseload_on
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
-from issue_core.queries.screens.overview import VACANT_ALERT_DAYS
+from issue_core.rules import ConventionStatus
+from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
 from issue_core.ui.components import axis_label
-from issue_core.ui.data import read
+from issue_core.ui.data import engine, read
+from issue_core.ui.feedback import attempt
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.outage import in_fragment
 
 SLIDES = ("figures", "conventions", "board", "changes", "caseloads")
-DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 15, 5, 60  # at most 60: the data refresh rides on the rotation
 ADVANCE_AFTER = 0.8  # a fragment run this share of the interval after the last change moves on (timer jitter)
-FULL_RUN_EVERY = 15 * 60  # seconds: a full run now and then re-checks the sign-in and today's date
-SINCE_DAYS = 7
 SLIDE_KEY, SHOWN_AT_KEY = "meeting_slide", "meeting_shown_at"
 FULL_RUN_AT_KEY, DAY_KEY = "meeting_full_run_at", "meeting_day"
-VACANT_COLOUR, LONG_VACANT_COLOUR = STATUS_COLOURS["active"], STATUS_COLOURS["overdue"]
-UNAVAILABLE_COLOUR = STATUS_COLOURS["closed"]
+LOADED_KEY = "meeting_settings_loaded"  # (the stored settings the controls show, the day they were loaded)
+CONTROLS = {"meeting_seconds": "seconds", "meeting_paused": "paused", "meeting_since": "since"}  # key: setting
+VACANT_COLOUR, LONG_VACANT_COLOUR = STATUS_COLOURS[ConventionStatus.ACTIVE], STATUS_COLOURS[ConventionStatus.OVERDUE]
+UNAVAILABLE_COLOUR = STATUS_COLOURS[ConventionStatus.CLOSED]
 
 STYLE = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2rem; }
@@ -78,13 +89,37 @@ def step(by: int) -> None:
     state[SHOWN_AT_KEY] = time.monotonic()
 
 
+def load_settings(stored: ScreenSettings) -> None:
+    """The controls show the account's settings as stored in the database (shared by every app process and
+    device): when the session starts, when they changed elsewhere, and on a new day (the default "since"
+    moves on). A setting that could not be saved stays as the user set it, for this session."""
+    values = {"meeting_seconds": stored.seconds or MEETING_DEFAULT_SECONDS, "meeting_paused": stored.paused,
+              "meeting_since": stored.since or clock.today() - timedelta(days=MEETING_SINCE_DAYS)}
+    fresh = state.get(LOADED_KEY) != (stored, clock.today())
+    for key, value in values.items():
+        if fresh or key not in state:
+            state[key] = value
+    state[LOADED_KEY] = (stored, clock.today())
+
+
+def save_setting(key: str) -> None:
+    """A control's callback: its new value goes to the database."""
+    value = state.get(key)
+    if key == "meeting_since" and not isinstance(value, date):
+        value = None  # cleared: the default again
+    attempt(save_screen_settings, engine(), actor, **{CONTROLS[key]: value})
+
+
+load_settings(screen_settings(engine(), actor))
 with st.sidebar.expander(t("meeting.controls.title"), icon=":material/tune:", expanded=True):
-    seconds = st.number_input(t("meeting.controls.seconds"), min_value=MIN_SECONDS, max_value=MAX_SECONDS,
-                              value=DEFAULT_SECONDS, step=5, key="meeting_seconds")
-    paused = st.toggle(t("meeting.controls.pause"), key="meeting_paused")
-    default_since = clock.today() - timedelta(days=SINCE_DAYS)
-    chosen = st.date_input(t("meeting.controls.since"), default_since, max_value=clock.today(),
-                           format="DD/MM/YYYY", key="meeting_since")
+    seconds = st.number_input(t("meeting.controls.seconds"), min_value=MEETING_MIN_SECONDS,
+                              max_value=MEETING_MAX_SECONDS, step=5, key="meeting_seconds",
+                              on_change=save_setting, args=("meeting_seconds",))
+    paused = st.toggle(t("meeting.controls.pause"), key="meeting_paused", on_change=save_setting,
+                       args=("meeting_paused",))
+    default_since = clock.today() - timedelta(days=MEETING_SINCE_DAYS)
+    chosen = st.date_input(t("meeting.controls.since"), max_value=clock.today(), format="DD/MM/YYYY",
+                           key="meeting_since", on_change=save_setting, args=("meeting_since",))
     since = chosen if isinstance(chosen, date) else default_since
     back, forward = st.columns(2)
     back.button(t("meeting.controls.previous"), icon=":material/skip_previous:", key="meeting_previous",
@@ -135,10 +170,11 @@ def days_left(days: int) -> str:
 
 def conventions_slide(today: date) -> None:
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    overdue = conventions[conventions["status"] == "overdue"]
+    overdue = conventions[conventions["status"] == ConventionStatus.OVERDUE]
     row = st.columns(3)
     row[0].metric(t("meeting.conventions.overdue"), len(overdue), border=True)
-    row[1].metric(t("meeting.conventions.ending_soon"), len(conventions) - len(overdue), border=True)
+    ending_soon = t("meeting.conventions.ending_soon", months=DEFAULT_WARNING_DAYS // 30)  # 180 days: 6 months
+    row[1].metric(ending_soon, len(conventions) - len(overdue), border=True)
     row[2].metric(t("meeting.conventions.units_at_risk"), int(conventions["occupied_units"].sum()), border=True)
     if conventions.empty:
         st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
@@ -253,7 +289,9 @@ def wall() -> None:
     """One run of the wall: the slide due now, drawn from fresh data."""
     now = time.monotonic()
     today = clock.today()
-    if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > FULL_RUN_EVERY:
+    if state.get(LOADED_KEY, (None,))[0] != screen_settings(engine(), actor):
+        st.rerun()  # the settings changed on another device: the whole page again, its controls included
+    if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > MEETING_FULL_RUN_SECONDS:
         st.rerun()  # a new day (new defaults) or a long time: the whole page again, sign-in checks included
     slide = slide_to_show(now)
     name = SLIDES[slide]
@@ -268,4 +306,4 @@ def wall() -> None:
         SHOW[name](today)
 
 
-st.fragment(run_every=max(MIN_SECONDS, min(MAX_SECONDS, int(seconds))))(wall)()
+st.fragment(run_every=max(MEETING_MIN_SECONDS, min(MEETING_MAX_SECONDS, int(seconds))))(in_fragment(wall))()

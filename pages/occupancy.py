@@ -7,20 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.auth import can_see_household
 from issue_core.charts import month_label
 from issue_core.charts import occupancy as charts
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
+from issue_core.policy import VACANT_ALERT_DAYS
 from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
 from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
-from issue_core.queries.screens.overview import VACANT_ALERT_DAYS
 from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import placement_form_link
+from issue_core.visibility import scope_of
 
 TILES_PER_ROW = 5
 
@@ -46,7 +46,7 @@ def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
         if unit.state == "occupied":
             st.badge(axis_label(t, unit.axis_id), color=charts.AXIS_BADGE_COLOURS.get(unit.axis_id, "gray"),
                      icon=":material/person:")
-            if pd.notna(unit.reference) and can_see_household(actor, unit.partner_id):
+            if pd.notna(unit.reference):  # None where the viewer may not see it
                 st.markdown(t.md("occupancy.tile.household", reference=unit.reference, partner=unit.partner))
             else:
                 st.markdown(escape_markdown(unit.partner))
@@ -77,7 +77,7 @@ if sites.empty:
 else:
     names = dict(zip(sites["site_id"], sites["site"], strict=True))
     site_id = st.selectbox(t("occupancy.board.site"), list(names), format_func=names.get, key="occ_site")
-    board = read(unit_board, site_id, today)
+    board = read(unit_board, site_id, today, scope_of(actor))
     states = board["state"].value_counts()
     columns = st.columns(4)
     columns[0].metric(t("occupancy.board.units"), len(board), border=True)

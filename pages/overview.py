@@ -6,28 +6,37 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.auth import Actor, can_see_household
 from issue_core.errors import Money
 from issue_core.models import Role
-from issue_core.queries.metrics import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS, kpis
-from issue_core.queries.metrics.contributions import households_without_contribution
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS
-from issue_core.queries.screens.alerts import conventions_ending, placements_outside_convention
-from issue_core.queries.screens.overview import (
+from issue_core.policy import (
+    ALERT_MAX_REFERENCES,
     ARREARS_THRESHOLD,
+    COMPARISON_DAYS,
+    DEFAULT_WARNING_DAYS,
+    FLOW_DAYS,
+    UTILISATION_DAYS,
     VACANT_ALERT_DAYS,
+)
+from issue_core.queries.metrics import kpis
+from issue_core.queries.screens.alerts import conventions_ending
+from issue_core.queries.screens.overview import (
     arrears_above,
     long_vacant_units,
+    placed_without_contribution,
+    running_outside_convention,
 )
 from issue_core.queries.sql.frames import money_sum
+from issue_core.rules import ConventionStatus
 from issue_core.ui.components import axis_label, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
+from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
+scope = scope_of(actor)
 t = translator()
 today = clock.today()
 filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relative to today
@@ -51,11 +60,11 @@ columns = st.columns(4)
 kpi_card(columns[0], t, t("overview.kpi.occupancy"), figures.occupancy_rate, kind="percent",
          help=t("overview.help.occupancy"))
 kpi_card(columns[1], t, t("overview.kpi.utilisation", days=UTILISATION_DAYS),
-         figures.utilisation_90_days, kind="percent", help=t("overview.help.utilisation"))
+         figures.utilisation_90_days, kind="percent", help=t("overview.help.utilisation", days=UTILISATION_DAYS))
 kpi_card(columns[2], t, t("overview.kpi.entries", days=FLOW_DAYS), figures.entries_30_days,
-         neutral=True, help=t("overview.help.flows"))
+         neutral=True, help=t("overview.help.flows", days=FLOW_DAYS))
 kpi_card(columns[3], t, t("overview.kpi.exits", days=FLOW_DAYS), figures.exits_30_days,
-         neutral=True, help=t("overview.help.flows"))
+         neutral=True, help=t("overview.help.flows", days=FLOW_DAYS))
 
 st.subheader(t("overview.section.households"))
 by_axis = figures.households_followed_by_axis
@@ -74,21 +83,17 @@ kpi_card(columns[0], t, t("overview.kpi.arrears"), figures.arrears, kind="money"
 # --- alerts ----------------------------------------------------------------------------------------
 
 
-MAX_REFERENCES = 10
-
-
-def your_households(rows: pd.DataFrame, viewer: Actor) -> list[str]:
-    """A line naming the households of `rows` the viewer may see (their own organisation's, "your
-    households"; all of them for an admin, who has no organisation; none for the meeting screen) —
+def your_households(rows: pd.DataFrame) -> list[str]:
+    """A line naming the households of `rows` whose reference the read model gave (the viewer's own
+    organisation's, "your households"; all of them for an admin; none for the meeting screen) —
     empty when there are none."""
-    mine = [reference for reference, partner in zip(rows["reference"], rows["partner_id"], strict=True)
-            if can_see_household(viewer, int(partner))]
+    mine = [reference for reference in rows["reference"] if pd.notna(reference)]
     if not mine:
         return []
-    listed = ", ".join(mine[:MAX_REFERENCES])
-    if len(mine) > MAX_REFERENCES:
-        listed = t("alert.and_more", references=listed, count=len(mine) - MAX_REFERENCES)
-    return [t.md("alert.households" if viewer.is_admin else "alert.your_households", references=listed)]
+    listed = ", ".join(mine[:ALERT_MAX_REFERENCES])
+    if len(mine) > ALERT_MAX_REFERENCES:
+        listed = t("alert.and_more", references=listed, count=len(mine) - ALERT_MAX_REFERENCES)
+    return [t.md("alert.households" if actor.is_admin else "alert.your_households", references=listed)]
 
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str) -> None:
@@ -108,7 +113,7 @@ st.header(t("alert.title"))
 shown = 0
 conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS, filters)
 
-overdue = conventions[conventions["status"] == "overdue"]
+overdue = conventions[conventions["status"] == ConventionStatus.OVERDUE]
 if not overdue.empty:
     shown += 1
     alert(
@@ -120,7 +125,7 @@ if not overdue.empty:
         t("alert.overdue.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
     )
 
-ending = conventions[conventions["status"] == "ending_soon"]
+ending = conventions[conventions["status"] == ConventionStatus.ENDING_SOON]
 if not ending.empty:
     shown += 1
     alert(
@@ -133,8 +138,7 @@ if not ending.empty:
         t("alert.ending.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
     )
 
-outside = read(placements_outside_convention, today, filters)
-running_outside = outside[outside["running_today"]]
+running_outside = read(running_outside_convention, today, filters, scope)
 if not running_outside.empty:
     shown += 1
     alert(
@@ -142,7 +146,7 @@ if not running_outside.empty:
         t("alert.outside.title", count=len(running_outside)),
         [t.md("alert.outside.line", site=site, count=count)
          for site, count in running_outside.groupby("site")["placement_id"].count().items()]
-        + your_households(running_outside, actor),
+        + your_households(running_outside),
         t("alert.outside.action"), "pages/timeline.py", t("nav.timeline"), ":material/view_timeline:",
     )
 
@@ -157,7 +161,7 @@ if not vacant.empty:
         t("alert.vacant.action"), "pages/occupancy.py", t("nav.occupancy"), ":material/bed:",
     )
 
-uncovered = read(households_without_contribution, today, filters)
+uncovered = read(placed_without_contribution, today, filters, scope)
 if not uncovered.empty:
     shown += 1
     alert(
@@ -165,12 +169,12 @@ if not uncovered.empty:
         t("alert.no_contribution.title", count=len(uncovered)),
         [t.md("alert.per_partner", partner=partner, count=count)
          for partner, count in uncovered.groupby("partner")["household_id"].count().items()]
-        + your_households(uncovered, actor),
+        + your_households(uncovered),
         t("alert.no_contribution.action"), "pages/contributions.py", t("nav.contributions"),
         ":material/euro:",
     )
 
-in_arrears = read(arrears_above, today, filters, ARREARS_THRESHOLD)
+in_arrears = read(arrears_above, today, filters, ARREARS_THRESHOLD, scope)
 if not in_arrears.empty:
     shown += 1
     per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", money_sum))
@@ -180,7 +184,7 @@ if not in_arrears.empty:
           total=Money(money_sum(in_arrears["arrears"]))),
         [t.md("alert.arrears.line", partner=partner, count=int(row["count"]), amount=Money(row["amount"]))
          for partner, row in per_partner.iterrows()]
-        + your_households(in_arrears, actor),
+        + your_households(in_arrears),
         t("alert.arrears.action"), "pages/contributions.py", t("nav.contributions"), ":material/euro:",
     )
 

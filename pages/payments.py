@@ -11,6 +11,7 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, PaymentMethod, Role
+from issue_core.policy import MAX_NOTES, MAX_TEXT, PAYMENT_MONTHS_AHEAD
 from issue_core.queries.screens.payments import (
     contribution_history,
     contribution_version,
@@ -24,18 +25,16 @@ from issue_core.queries.sql.intervals import first_of_month, next_month
 from issue_core.services import contributions
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
-from issue_core.ui.undo import after_write, offer_undo
+from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
 
-MONTHS_AHEAD = 2  # a payment may cover the next months (paid in advance)
 PAYMENT_FIELDS = ("payment_paid_on", "payment_amount", "payment_months", "payment_method", "payment_notes",
                   "payment_confirm")
 DUPLICATE_KEY = "payment_duplicate"  # (payment, message) of the last refusal as a likely duplicate
-DUPLICATE = object()
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR)
 t = translator()
@@ -123,13 +122,20 @@ if file_closed(ended_on, today):  # its history and balance above; nothing more 
 
 def record_or_flag_duplicate(payment: tuple, confirmed: bool, **fields: object) -> object:
     """record_payment from the form. A refusal as a likely duplicate (the same payment recorded
-    moments ago) is kept for the next run, where the form asks to confirm: returns DUPLICATE."""
+    moments ago) is kept for the next run, where the form shows the warning and asks to confirm,
+    with what was typed."""
     try:
         return contributions.record_payment(engine(), actor, target, drawn_from=drawn_from,
                                             confirm_duplicate=confirmed, **fields)
     except contributions.DuplicatePayment as refusal:
         st.session_state[DUPLICATE_KEY] = (payment, t.md(refusal.key, **refusal.params))
-        return DUPLICATE
+        st.rerun()
+
+
+def clear_payment_form() -> None:
+    """An empty form after a payment recorded: one more click records nothing."""
+    for key in (*PAYMENT_FIELDS, DUPLICATE_KEY):
+        st.session_state.pop(key, None)
 
 
 status_tab, payment_tab = st.tabs([t("payments.set_status"), t("payments.record_payment")])
@@ -162,23 +168,21 @@ with status_tab:
         left, right = st.columns(2)
         override_amount = decimal_input(t, t("field.override_amount"), key=f"status_override_amount_{chosen}",
                                         container=left)
-        override_reason = right.text_input(t("field.override_reason"), max_chars=300, key=f"status_reason_{chosen}")
+        override_reason = right.text_input(t("field.override_reason"), max_chars=MAX_TEXT, key=f"status_reason_{chosen}")
     if st.button(t("payments.save_status"), type="primary", key="save_status"):
-        amount = attempt(
+        submit(
             contributions.set_income_status, engine(), actor, target,
             effective_from=effective_from, income_status=income_status, monthly_income=monthly_income,
             override_amount=override_amount if override else None,
             override_reason=override_reason if override else None, drawn_from=drawn_from,
+            done=lambda amount: t.md("payments.status_saved", reference=reference, amount=t.money(amount),
+                                     date=effective_from),
         )
-        if amount is not NOT_DONE:
-            after_write(t, actor, t.md("payments.status_saved", reference=reference, amount=t.money(amount),
-                                       date=effective_from))
-            st.rerun()
 
 with payment_tab:
     first = first_of_month(referred_on)
     last = first_of_month(today)
-    for _ in range(MONTHS_AHEAD):
+    for _ in range(PAYMENT_MONTHS_AHEAD):
         last = next_month(last)
     months: list[date] = []
     month = first
@@ -196,7 +200,7 @@ with payment_tab:
         )
         method = left.selectbox(t("field.method"), PaymentMethod.values(),
                                 format_func=lambda m: t(f"payments.method.{m}"), key="payment_method")
-        notes = right.text_input(t("field.notes"), max_chars=2000, key="payment_notes")
+        notes = right.text_input(t("field.notes"), max_chars=MAX_NOTES, key="payment_notes")
         # The same payment refused a moment ago as a likely duplicate: say so, and ask to confirm.
         payment = (target, amount, tuple(sorted(covered)))
         duplicate = st.session_state.get(DUPLICATE_KEY)
@@ -205,13 +209,8 @@ with payment_tab:
             st.warning(duplicate[1], icon=":material/content_copy:")
             confirmed = st.checkbox(t("payments.confirm_duplicate"), key="payment_confirm")
         if st.form_submit_button(t("payments.save_payment"), type="primary"):
-            rows = attempt(record_or_flag_duplicate, payment, confirmed,
-                           paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None)
-            if rows is DUPLICATE:
-                st.rerun()  # the form shows the warning and the confirmation, with what was typed
-            elif rows is not NOT_DONE:
-                for key in (*PAYMENT_FIELDS, DUPLICATE_KEY):  # an empty form: one more click records nothing
-                    st.session_state.pop(key, None)
-                after_write(t, actor, t.md("payments.payment_saved", reference=reference, amount=t.money(amount),
-                                           count=len(rows)))
-                st.rerun()
+            submit(record_or_flag_duplicate, payment, confirmed,
+                   paid_on=paid_on, amount=amount, period_months=covered, method=method, notes=notes or None,
+                   done=lambda rows: t.md("payments.payment_saved", reference=reference, amount=t.money(amount),
+                                          count=len(rows)),
+                   then=clear_payment_form)

@@ -4,39 +4,41 @@ Each form offers only what the services will accept (queries.screens.households.
 placeable_households); the service checks again and its refusal is shown next to the form.
 ?unit=<id> (the occupancy board's link) pre-selects a unit of the placement form."""
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from issue_core import clock
 from issue_core.models import ExitDestination, Role
+from issue_core.policy import MAX_NOTES, MAX_TEXT
 from issue_core.queries.screens.households import (
     cancellable_placements,
-    household_scope,
     open_placements,
     placeable_households,
     placeable_units,
     unit_name,
 )
+from issue_core.rules import end_bounds
 from issue_core.services import placements as services
 from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt, show_flash
+from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import query_id
-from issue_core.ui.undo import after_write, offer_undo
-from issue_core.ui.versions import as_drawn, form_key, keep_chosen, refresh_form
+from issue_core.ui.undo import offer_undo
+from issue_core.ui.versions import as_drawn, form_key, keep_chosen
+from issue_core.visibility import scope_of
 
-ONE_DAY = timedelta(days=1)
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT]  # a transfer is below
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR)
 t = translator()
 today = clock.today()
-scope = household_scope(actor)
+scope = scope_of(actor)
 
 st.title(t("nav.placements"))
 offer_undo(t, actor)
@@ -91,15 +93,14 @@ def override_reason_input(prefix: str, unit: pd.Series, partner_id: int) -> str 
     if not reserved_for or reserved_for == partner_id:
         return None
     st.warning(t.md("placements.reserved_warning", organisation=unit["reserved_for"]), icon=":material/lock:")
-    return st.text_input(t("field.override_reason"), max_chars=300, key=f"{prefix}-reason")
+    return st.text_input(t("field.override_reason"), max_chars=MAX_TEXT, key=f"{prefix}-reason")
 
-
-place, finish, transfer, cancel = st.tabs([t("placements.tab.place"), t("placements.tab.end"),
-                                          t("placements.tab.transfer"), t("placements.tab.cancel")])
 
 # --- place a household ------------------------------------------------------------------------------
 
-with place:
+
+def place_tab() -> None:
+    """Dates, then a household free on them, then a unit free for it (?unit=<id>: the board's choice)."""
     wanted_unit = query_id("unit")  # the occupancy board's link: ?unit=<id>
     wanted_name = read(unit_name, wanted_unit) if wanted_unit is not None else None
     if wanted_name:
@@ -117,166 +118,183 @@ with place:
     elif end is not None and end <= start:
         st.error(t("placements.place.end_before_start", start=start, end=end), icon=":material/event_busy:")
     else:
-        household_key = f"{prefix}-household-{start}-{end}"
-        waiting = keep_chosen(household_key, read(placeable_households, scope, start, end), "household_id",
-                              st.session_state.get(household_key)).set_index("household_id")
-        if waiting.empty:
-            st.info(t("placements.place.no_household", date=start))
-        else:
-            household_id = st.selectbox(
-                t("placements.household"), waiting.index.tolist(), index=None, placeholder=t("placements.choose"),
-                format_func=lambda h: t(
-                    "placements.household_option", reference=waiting.loc[h, "reference"],
-                    axis=axis_label(t, int(waiting.loc[h, "axis_id"])), partner=waiting.loc[h, "partner"],
-                    adults=int(waiting.loc[h, "adults"]), children=int(waiting.loc[h, "children"]),
-                    referred=waiting.loc[h, "referred_on"],
-                ),
-                key=household_key, help=t("placements.place.household_help"),
+        household = choose_household(f"{prefix}-household-{start}-{end}", start, end)
+        if household is not None:
+            place_form(prefix, household, start, end, wanted_unit, wanted_name)
+
+
+def choose_household(key: str, start: date, end: date | None) -> pd.Series | None:
+    """One of the households that may be placed from `start` to `end` (a row of placeable_households)."""
+    waiting = keep_chosen(key, read(placeable_households, scope, start, end), "household_id",
+                          st.session_state.get(key)).set_index("household_id")
+    if waiting.empty:
+        st.info(t("placements.place.no_household", date=start))
+        return None
+    household_id = st.selectbox(
+        t("placements.household"), waiting.index.tolist(), index=None, placeholder=t("placements.choose"),
+        format_func=lambda h: t(
+            "placements.household_option", reference=waiting.loc[h, "reference"],
+            axis=axis_label(t, int(waiting.loc[h, "axis_id"])), partner=waiting.loc[h, "partner"],
+            adults=int(waiting.loc[h, "adults"]), children=int(waiting.loc[h, "children"]),
+            referred=waiting.loc[h, "referred_on"],
+        ),
+        key=key, help=t("placements.place.household_help"),
+    )
+    return None if household_id is None else waiting.loc[household_id]
+
+
+def place_form(prefix: str, household: pd.Series, start: date, end: date | None, wanted_unit: int | None,
+               wanted_name: str | None) -> None:
+    """A unit free for the household from `start` to `end`, then the notes and the click."""
+    household_id = household.name
+    partner_id = int(household["partner_id"])
+    units = read(placeable_units, start, end, partner_id, other_reservations=actor.is_admin)
+    if wanted_name and wanted_unit not in units["unit_id"].tolist():
+        st.warning(t.md("placements.place.requested_not_free", unit=wanted_name), icon=":material/info:")
+    if units.empty:
+        st.info(t("placements.place.no_unit"))
+        return
+    st.caption(t("placements.place.units_caption", count=len(units)))
+    unit = choose_unit(f"{prefix}-{household_id}-{start}-{end}", units, wanted_unit)
+    if unit is None:
+        return
+    reason = override_reason_input(f"{prefix}-{household_id}", unit, partner_id)
+    with st.form(f"{prefix}-form"):
+        notes = st.text_area(t("field.notes"), max_chars=MAX_NOTES, key=f"{prefix}-notes")
+        if st.form_submit_button(t("placements.place.submit"), type="primary"):
+            submit(
+                services.place_household, engine(), actor, household_id=int(household_id), unit_id=int(unit.name),
+                start_date=start, end_date=end, notes=notes, override_reason=reason,
+                done=t.md("placements.place.done", reference=household["reference"], site=unit["site"],
+                          unit=unit["unit"], start=start),
+                form="pl-place", then=forget_requested_unit,
             )
-            if household_id is not None:
-                household = waiting.loc[household_id]
-                partner_id = int(household["partner_id"])
-                units = read(placeable_units, start, end, partner_id, other_reservations=actor.is_admin)
-                if wanted_name and wanted_unit not in units["unit_id"].tolist():
-                    st.warning(t.md("placements.place.requested_not_free", unit=wanted_name), icon=":material/info:")
-                if units.empty:
-                    st.info(t("placements.place.no_unit"))
-                else:
-                    st.caption(t("placements.place.units_caption", count=len(units)))
-                    unit = choose_unit(f"{prefix}-{household_id}-{start}-{end}", units, wanted_unit)
-                    if unit is not None:
-                        reason = override_reason_input(f"{prefix}-{household_id}", unit, partner_id)
-                        with st.form(f"{prefix}-form"):
-                            notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
-                            if st.form_submit_button(t("placements.place.submit"), type="primary"):
-                                done = attempt(
-                                    services.place_household, engine(), actor, household_id=int(household_id),
-                                    unit_id=int(unit.name), start_date=start, end_date=end, notes=notes,
-                                    override_reason=reason,
-                                )
-                                if done is not NOT_DONE:
-                                    after_write(t, actor, t.md(
-                                        "placements.place.done", reference=household["reference"], site=unit["site"],
-                                        unit=unit["unit"], start=start))
-                                    refresh_form("pl-place")
-                                    if "unit" in st.query_params:
-                                        del st.query_params["unit"]
-                                    st.rerun()
+
+
+def forget_requested_unit() -> None:
+    """After a placement, the board's ?unit=<id> no longer chooses the unit of the next one."""
+    if "unit" in st.query_params:
+        del st.query_params["unit"]
+
 
 # --- end a placement and transfer: one of the open placements ------------------------------------
 
-running = read(open_placements, scope, today)  # with the stays only planned to end (they may end earlier)
 
-
-def choose_stay(key: str) -> pd.Series | None:
-    """One of the open placements the user may change (a row of open_placements)."""
+def stay_tab(key: str, running: pd.DataFrame, form: Callable[[pd.Series], None]) -> None:
+    """One of the open placements the user may change (running: open_placements), then `form` for it."""
     stays = keep_chosen(key, running, "placement_id", st.session_state.get(key)).set_index("placement_id")
     if stays.empty:
         st.info(t("placements.no_open"))
-        return None
+        return
     placement_id = st.selectbox(t("placements.stay"), stays.index.tolist(), index=None,
                                 format_func=lambda p: stay_label(stays.loc[p]),
                                 placeholder=t("placements.choose"), key=key)
-    return None if placement_id is None else stays.loc[placement_id]
+    if placement_id is not None:
+        form(stays.loc[placement_id])
 
 
-def first_end(stay: pd.Series) -> date:
-    """The earliest day a stay may end: the day after it started."""
-    return stay["start_date"] + ONE_DAY
-
-
-def last_end(stay: pd.Series) -> date:
-    """The latest day a stay may end: its planned end, if any (brought forward, never extended)."""
-    if pd.notna(stay["end_date"]):
-        st.caption(t("placements.planned_end", end=stay["end_date"]))
-        return stay["end_date"]
-    return LATEST_DATE
+def drawn_stay(stay: pd.Series, action: str) -> tuple[int, int, str]:
+    """The stay's id, its version as the screen showed it, and the name of its form for `action`."""
+    placement_id = int(stay.name)
+    return placement_id, as_drawn(f"{action}-placement-{placement_id}", int(stay["version"])), f"pl-{action}-{placement_id}"
 
 
 def end_dates(stay: pd.Series) -> tuple[date, date, date]:
-    """(default, earliest, latest) of the date a stay ends or is transferred on."""
-    earliest, latest = first_end(stay), last_end(stay)
+    """(default, earliest, latest) of the date a stay ends or is transferred on: the service's bounds
+    (rules.end_bounds: after its start, by its planned end if any)."""
+    planned = stay["end_date"] if pd.notna(stay["end_date"]) else None
+    if planned is not None:
+        st.caption(t("placements.planned_end", end=planned))
+    earliest, latest = end_bounds(stay["start_date"], planned)
+    latest = latest or LATEST_DATE
     return min(max(today, earliest), latest), earliest, latest
 
 
-with finish:
-    stay = choose_stay("pl-end-stay")
-    if stay is not None:
-        placement_id = int(stay.name)
-        version = as_drawn(f"end-placement-{placement_id}", int(stay["version"]))
-        prefix = form_key(f"pl-end-{placement_id}")
-        default, earliest, latest = end_dates(stay)
-        with st.form(f"{prefix}-form"):
-            ended = st.date_input(t("field.end_date"), default, earliest, latest,
-                                  format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.end.date_help"))
-            destination = st.selectbox(t("field.exit_destination"), EXITS, index=None, format_func=lambda d: t(f"exit.{d}"),
-                                       placeholder=t("placements.choose"), key=f"{prefix}-destination",
-                                       help=t("placements.end.destination_help"))
-            notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
-            if st.form_submit_button(t("placements.end.submit"), type="primary"):
-                done = attempt(services.end_placement, engine(), actor, placement_id, version=version, end_date=ended,
-                               exit_destination=destination, notes=notes)
-                if done is not NOT_DONE:
-                    after_write(t, actor, t.md("placements.end.done", reference=stay["reference"], date=ended))
-                    refresh_form(f"pl-end-{placement_id}")
-                    st.rerun()
-                elif version != int(stay["version"]):
-                    refresh_form(f"pl-end-{placement_id}")
+def end_form(stay: pd.Series) -> None:
+    """The exit day (within the stay's bounds), the destination and the notes of an open stay."""
+    placement_id, version, name = drawn_stay(stay, "end")
+    prefix = form_key(name)
+    default, earliest, latest = end_dates(stay)
+    with st.form(f"{prefix}-form"):
+        ended = st.date_input(t("field.end_date"), default, earliest, latest,
+                              format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.end.date_help"))
+        destination = st.selectbox(t("field.exit_destination"), EXITS, index=None, format_func=lambda d: t(f"exit.{d}"),
+                                   placeholder=t("placements.choose"), key=f"{prefix}-destination",
+                                   help=t("placements.end.destination_help"))
+        notes = st.text_area(t("field.notes"), max_chars=MAX_NOTES, key=f"{prefix}-notes")
+        if st.form_submit_button(t("placements.end.submit"), type="primary"):
+            submit(services.end_placement, engine(), actor, placement_id, version=version, end_date=ended,
+                   exit_destination=destination, notes=notes,
+                   done=t.md("placements.end.done", reference=stay["reference"], date=ended),
+                   form=name, changed_meanwhile=version != int(stay["version"]))
 
-with transfer:
-    stay = choose_stay("pl-transfer-stay")
-    if stay is not None:
-        placement_id = int(stay.name)
-        version = as_drawn(f"transfer-placement-{placement_id}", int(stay["version"]))
-        prefix = form_key(f"pl-transfer-{placement_id}")
-        default, earliest, latest = end_dates(stay)
-        day = st.date_input(t("field.transfer_date"), default, earliest, latest,
-                            format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.transfer.date_help"))
-        if day is not None:
-            partner_id = int(stay["partner_id"])
-            units = read(placeable_units, day, None, partner_id, other_reservations=actor.is_admin,
-                         except_unit_id=int(stay["unit_id"]))
-            if units.empty:
-                st.info(t("placements.transfer.no_unit"))
-            else:
-                unit = choose_unit(f"{prefix}-{day}", units)
-                if unit is not None:
-                    reason = override_reason_input(prefix, unit, partner_id)
-                    with st.form(f"{prefix}-form"):
-                        notes = st.text_area(t("field.notes"), max_chars=2000, key=f"{prefix}-notes")
-                        if st.form_submit_button(t("placements.transfer.submit"), type="primary"):
-                            done = attempt(services.transfer_household, engine(), actor, placement_id, version=version,
-                                           transfer_date=day, unit_id=int(unit.name), notes=notes, override_reason=reason)
-                            if done is not NOT_DONE:
-                                after_write(t, actor, t.md("placements.transfer.done", reference=stay["reference"],
-                                                           site=unit["site"], unit=unit["unit"], date=day))
-                                refresh_form(f"pl-transfer-{placement_id}")
-                                st.rerun()
-                            elif version != int(stay["version"]):
-                                refresh_form(f"pl-transfer-{placement_id}")
+
+def transfer_form(stay: pd.Series) -> None:
+    """The transfer day (within the stay's bounds), then a unit free from that day, then the click."""
+    placement_id, version, name = drawn_stay(stay, "transfer")
+    prefix = form_key(name)
+    default, earliest, latest = end_dates(stay)
+    day = st.date_input(t("field.transfer_date"), default, earliest, latest,
+                        format="DD/MM/YYYY", key=f"{prefix}-date", help=t("placements.transfer.date_help"))
+    if day is None:
+        return
+    partner_id = int(stay["partner_id"])
+    units = read(placeable_units, day, None, partner_id, other_reservations=actor.is_admin,
+                 except_unit_id=int(stay["unit_id"]))
+    if units.empty:
+        st.info(t("placements.transfer.no_unit"))
+        return
+    unit = choose_unit(f"{prefix}-{day}", units)
+    if unit is None:
+        return
+    reason = override_reason_input(prefix, unit, partner_id)
+    with st.form(f"{prefix}-form"):
+        notes = st.text_area(t("field.notes"), max_chars=MAX_NOTES, key=f"{prefix}-notes")
+        if st.form_submit_button(t("placements.transfer.submit"), type="primary"):
+            submit(services.transfer_household, engine(), actor, placement_id, version=version,
+                   transfer_date=day, unit_id=int(unit.name), notes=notes, override_reason=reason,
+                   done=t.md("placements.transfer.done", reference=stay["reference"], site=unit["site"],
+                             unit=unit["unit"], date=day),
+                   form=name, changed_meanwhile=version != int(stay["version"]))
+
 
 # --- cancel a stay recorded by mistake today (deleted, no fake exit) ---------------------------------
 
-with cancel:
+
+def cancel_tab() -> None:
     st.caption(t("placements.cancel.caption"))
     recorded = read(cancellable_placements, scope, today)
     stays = keep_chosen("pl-cancel-stay", recorded, "placement_id",
                         st.session_state.get("pl-cancel-stay")).set_index("placement_id")
     if stays.empty:
         st.info(t("placements.cancel.none"))
-    else:
-        placement_id = st.selectbox(
-            t("placements.stay"), stays.index.tolist(), index=None, placeholder=t("placements.choose"),
-            format_func=lambda p: t("placements.cancel.option", reference=stays.loc[p, "reference"],
-                                    site=stays.loc[p, "site"], unit=stays.loc[p, "unit"], start=stays.loc[p, "start_date"]),
-            key="pl-cancel-stay",
-        )
-        if placement_id is not None:
-            stay = stays.loc[placement_id]
-            version = as_drawn(f"cancel-placement-{placement_id}", int(stay["version"]))
-            if st.button(t("placements.cancel.submit"), key=f"pl-cancel-{placement_id}", icon=":material/delete:"):
-                done = attempt(services.cancel_placement, engine(), actor, int(placement_id), version=version)
-                if done is not NOT_DONE:
-                    after_write(t, actor, t.md("placements.cancel.done", reference=stay["reference"], site=stay["site"],
-                                               unit=stay["unit"], start=stay["start_date"]))
-                    st.rerun()
+        return
+    placement_id = st.selectbox(
+        t("placements.stay"), stays.index.tolist(), index=None, placeholder=t("placements.choose"),
+        format_func=lambda p: t("placements.cancel.option", reference=stays.loc[p, "reference"],
+                                site=stays.loc[p, "site"], unit=stays.loc[p, "unit"], start=stays.loc[p, "start_date"]),
+        key="pl-cancel-stay",
+    )
+    if placement_id is not None:
+        cancel_button(stays.loc[placement_id])
+
+
+def cancel_button(stay: pd.Series) -> None:
+    placement_id, version, name = drawn_stay(stay, "cancel")
+    if st.button(t("placements.cancel.submit"), key=name, icon=":material/delete:"):
+        submit(services.cancel_placement, engine(), actor, placement_id, version=version,
+               done=t.md("placements.cancel.done", reference=stay["reference"], site=stay["site"], unit=stay["unit"],
+                         start=stay["start_date"]))
+
+
+place, finish, transfer, cancel = st.tabs([t("placements.tab.place"), t("placements.tab.end"),
+                                          t("placements.tab.transfer"), t("placements.tab.cancel")])
+with place:
+    place_tab()
+running = read(open_placements, scope, today)  # with the stays only planned to end (they may end earlier)
+with finish:
+    stay_tab("pl-end-stay", running, end_form)
+with transfer:
+    stay_tab("pl-transfer-stay", running, transfer_form)
+with cancel:
+    cancel_tab()

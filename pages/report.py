@@ -6,9 +6,16 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
+from issue_core.policy import SMALL_COUNT_LIMIT
 from issue_core.queries.sql.intervals import ONE_DAY
 from issue_core.reports.files import file_name, notes, report_file, screen_frame, section_title, short_headers
-from issue_core.reports.period import build_period_report, previous_month, suppress_small_counts
+from issue_core.reports.period import (
+    SMALL_BASE,
+    SMALL_COUNT,
+    build_period_report,
+    previous_month,
+    suppress_small_counts,
+)
 from issue_core.ui.components import dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
@@ -24,7 +31,9 @@ st.caption(t("report.caption"))
 first, last = previous_month(clock.today())
 left, right = st.columns([2, 3], vertical_alignment="bottom")
 chosen = left.date_input(t("report.period"), (first, last), format="DD/MM/YYYY", key="report_period")
-hide_small = right.toggle(t("report.suppress"), key="report_suppress", help=t("report.suppress_help"))
+hide_small = right.toggle(t("report.suppress", limit=SMALL_COUNT_LIMIT), key="report_suppress",
+                         help=t("report.suppress_help", largest=SMALL_COUNT_LIMIT - 1, count=SMALL_COUNT,
+                                base=SMALL_BASE))
 if not (isinstance(chosen, tuple) and len(chosen) == 2):
     st.info(t("report.choose_period"))
     st.stop()

@@ -6,7 +6,9 @@ import streamlit as st
 from issue_core import clock
 from issue_core.models import Role
 from issue_core.palette import STATUS_COLOURS
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, sites_overview
+from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.metrics.conventions import sites_overview
+from issue_core.rules import ConventionStatus
 from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
@@ -24,7 +26,7 @@ if sites.empty:
     st.info(t("sites.empty"))
     st.stop()
 
-overdue = int((sites["status"] == "overdue").sum())
+overdue = int((sites["status"] == ConventionStatus.OVERDUE).sum())
 columns = st.columns(3)
 columns[0].metric(t("sites.metric.sites"), len(sites))
 columns[1].metric(t("sites.metric.units"), int(sites["units"].sum()))

@@ -6,10 +6,9 @@ import streamlit as st
 from issue_core import clock
 from issue_core.charts.timeline import conventions_gantt, lane_periods, unit_lanes
 from issue_core.models import Role
+from issue_core.policy import TIMELINE_SINCE
 from issue_core.queries.screens.timeline import (
-    TIMELINE_SINCE,
     conventions_timeline,
-    hide_references,
     site_units,
     unit_periods,
 )
@@ -18,6 +17,7 @@ from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
 t = translator()
@@ -63,7 +63,7 @@ units = read(site_units, site_id)
 if units.empty:
     st.info(t("timeline.no_units"))
     st.stop()
-periods = hide_references(read(unit_periods, site_id, filters), actor)
+periods = read(unit_periods, site_id, filters, scope_of(actor))
 st.caption(t("timeline.lanes_help"))
 lanes = lane_periods(periods, today, t)
 chart_with_numbers(

@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from issue_core.models import Language, Role
+from issue_core.policy import PASSWORD_MIN_LENGTH
 from issue_core.queries.screens.accounts_audit import accounts
 from issue_core.queries.screens.reference import organisations
 from issue_core.services import users
 from issue_core.ui.data import engine, read
-from issue_core.ui.feedback import NOT_DONE, attempt
+from issue_core.ui.feedback import NOT_DONE, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import LANGUAGE_NAMES, translator
 
@@ -43,15 +44,14 @@ with create, st.form("create-user", clear_on_submit=False):
         t("users.col.organisation"), [None, *partner_names], format_func=lambda o: partner_names.get(o, "—")
     )
     language = st.selectbox(t("users.col.language"), Language.values(), format_func=LANGUAGE_NAMES.__getitem__)
-    password = st.text_input(t("users.initial_password"), type="password", help=t("users.password_help"))
+    password = st.text_input(t("users.initial_password"), type="password",
+                             help=t("users.password_help", minimum=PASSWORD_MIN_LENGTH))
     if st.form_submit_button(t("users.create_submit"), type="primary"):
-        created = attempt(
+        submit(
             users.create_user, engine(), actor, username=username, display_name=display_name, role=role,
             organisation_id=organisation, language=language, password=password, email=email or None,
-            must_change_password=True,
+            must_change_password=True, done=t.md("users.created", username=username.strip().lower()), announce="here",
         )
-        if created is not NOT_DONE:
-            st.success(t.md("users.created", username=username.strip().lower()))
 
 with manage:
     if table.empty:
@@ -75,19 +75,16 @@ with manage:
                 format_func=lambda o: partner_names.get(o, "—"),
             )
             if st.form_submit_button(t("users.change_role")):
-                done = attempt(users.change_role, engine(), actor, int(chosen), version=version, role=new_role,
-                               organisation_id=new_organisation)
-                if done is not NOT_DONE:
-                    st.success(t("users.role_changed"))
+                submit(users.change_role, engine(), actor, int(chosen), version=version, role=new_role,
+                       organisation_id=new_organisation, done=t("users.role_changed"), announce="here")
         with right:
             if st.button(t("users.reset_password"), key="reset"):
-                temporary = attempt(users.reset_password, engine(), actor, int(chosen), version=version)
+                temporary = submit(users.reset_password, engine(), actor, int(chosen), version=version,
+                                   done=t("users.temporary_password"), announce="here")
                 if temporary is not NOT_DONE:
-                    st.success(t("users.temporary_password"))
                     st.code(temporary, language=None)
             active = bool(user["active"])
             label = t("users.deactivate") if active else t("users.reactivate")
             if st.button(label, key="toggle-active"):
-                done = attempt(users.set_active, engine(), actor, int(chosen), version=version, active=not active)
-                if done is not NOT_DONE:
-                    st.success(t("users.deactivated") if active else t("users.reactivated"))
+                submit(users.set_active, engine(), actor, int(chosen), version=version, active=not active,
+                       done=t("users.deactivated") if active else t("users.reactivated"), announce="here")

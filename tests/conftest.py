@@ -3,20 +3,23 @@ ISSUE_TEST_DATABASE_URL is set (CI sets it; under CI=true a missing PostgreSQL f
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from issue_core import clock
-from issue_core.db import create_issue_engine, migrate, normalise_url
-from issue_core.models import Base
+from issue_core import clock, security
+from issue_core.auth import Actor
+from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate, normalise_url
+from issue_core.demo import DEMO_ACCOUNTS
+from issue_core.models import Base, Organisation, Role
 
 TODAY = date(2026, 11, 23)
 ENGINES = ["sqlite", "postgresql"]
@@ -26,6 +29,8 @@ PG_HINT = (
 )
 # Reference rows written by the migration, kept between tests.
 KEEP_TABLES = {"axis", "alembic_version"}
+PRODUCTION_BCRYPT_COST = security.BCRYPT_COST
+TEST_BCRYPT_COST = 4  # bcrypt's minimum
 
 
 def in_ci() -> bool:
@@ -38,6 +43,27 @@ def pinned_today() -> Iterator[date]:
     clock.pin(TODAY)
     yield TODAY
     clock.pin(None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_bcrypt() -> Iterator[None]:
+    """A bcrypt hash or check at the production cost takes 0.3-0.7 s on this machine, and the tests create
+    accounts and sign in by the hundred: they hash at cost 4 (the demo accounts too), except the tests
+    marked production_bcrypt (the stored cost, the time every refusal pays)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "BCRYPT_COST", TEST_BCRYPT_COST)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def production_bcrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    if request.node.get_closest_marker("production_bcrypt") is None:
+        yield
+        return
+    monkeypatch.setattr(security, "BCRYPT_COST", PRODUCTION_BCRYPT_COST)
+    security._dummy_hash.cache_clear()  # the hash a refusal checks against: at the production cost too
+    yield
+    security._dummy_hash.cache_clear()
 
 
 # --- SQLite: a migrated template file, copied for each test ---------------------------------------
@@ -165,3 +191,241 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         empty_postgres(database)
     yield database
     database.dispose()
+
+
+# --- tests/world.py's world: built once per engine through the services, then written row by row ----------
+
+
+def table_rows(engine: Engine) -> dict[str, list[dict]]:
+    """Every row of every table but the migration's own (KEEP_TABLES), in insertion order."""
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in KEEP_TABLES]
+    with engine.connect() as connection:
+        return {table.name: [row._asdict() for row in connection.execute(select(table).order_by(*table.primary_key))]
+                for table in tables}
+
+
+def write_rows(engine: Engine, rows: dict[str, list[dict]]) -> None:
+    """Write `rows` into an emptied database as they were (ids included), and move PostgreSQL's id
+    sequences past them, so the next write gets the id it would have got after the services' writes."""
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            written = rows.get(table.name)
+            if not written:
+                continue
+            connection.execute(table.insert(), written)
+            if engine.dialect.name == "postgresql" and "id" in table.c:
+                sequence = func.pg_get_serial_sequence(table.name, "id")
+                connection.execute(select(func.setval(sequence, max(row["id"] for row in written))))
+
+
+@pytest.fixture(scope="session")
+def built_worlds() -> dict[tuple[str, str], tuple]:
+    """Per world builder and engine: the world as first built (its ids) and its rows."""
+    return {}
+
+
+def world_from(builder: Callable[[Engine], object], engine: Engine, built_worlds: dict) -> object:
+    """The world `builder` writes through the services (tests/world.py), in the empty database of `engine`:
+    built once per engine, then its rows written straight into each test's database.
+    Returns what the builder returned, on `engine`."""
+    import dataclasses
+
+    key = (builder.__qualname__, engine.dialect.name)
+    if key not in built_worlds:
+        built_worlds[key] = (builder(engine), table_rows(engine))
+    else:
+        write_rows(engine, built_worlds[key][1])
+    built = built_worlds[key][0]
+    if dataclasses.is_dataclass(built):
+        return dataclasses.replace(built, engine=engine)  # a copy: a test may add to its own world
+    return copy.deepcopy(built)
+
+
+@pytest.fixture
+def world(engine: Engine, built_worlds: dict):
+    """tests/world.py's hand-counted world, on each engine."""
+    from tests.world import build_world
+
+    return world_from(build_world, engine, built_worlds)
+
+
+# --- the demo as pages see it: its engine, an actor per demo account, pages run as an actor -------------
+
+APP = str(PROJECT_ROOT / "app.py")
+PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
+# Where issue_core.ui.gate keeps the signed-in actor and the session token (ACTOR_KEY, SESSION_KEY): importing
+# the gate outside a script run makes Streamlit log warnings that tests about its warnings would catch.
+ACTOR_KEY, SESSION_KEY = "issue_actor", "issue_session_token"
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_url: str) -> Iterator[Engine]:
+    """An engine on this module's copy of the demo."""
+    engine = create_issue_engine(demo_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def organisation_ids(demo_sqlite_template: Path) -> dict[str, int]:
+    """The demo's organisations: short name → id."""
+    engine = create_issue_engine(f"sqlite:///{demo_sqlite_template}")
+    with engine.connect() as connection:
+        ids = dict(connection.execute(select(Organisation.short_name, Organisation.id)).all())
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture(scope="session")
+def actors(organisation_ids: dict[str, int]) -> dict[str, Actor]:
+    """An actor per demo account, by username (admin, ecran, coord.samusocial, dir.diogenes, …)."""
+    return {account.username: Actor(account.username, account.role, organisation_ids.get(account.organisation))
+            for account in DEMO_ACCOUNTS}
+
+
+ADMIN = Actor("admin", Role.ADMIN)
+
+
+@pytest.fixture
+def database(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """This test's own copy of the demo, for a test that writes (the module's copy stays untouched); the
+    app (open_page, app) runs on it."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(make_url(demo_url).database, path)
+    use_database(monkeypatch, f"sqlite:///{path}")
+    engine = create_issue_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Point the app (issue_core.ui.data.engine) at `url`, with nothing cached from another database."""
+    import streamlit as st
+
+    monkeypatch.setenv("ISSUE_DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def run_page(path: str, actor: Actor | None = ADMIN, *, language: str | None = None, pages: set[str] | tuple = (),
+             query: dict[str, str] | None = None, state: dict | None = None, timeout: float = 60,
+             check: bool = True):
+    """The page file (relative to the project) run in AppTest as `actor`, put in the session where the
+    sign-in gate puts it (as app.py runs the page through st.navigation): no form, no bcrypt; on the
+    database ISSUE_DATABASE_URL names. `pages`: the pages the actor may be sent to (app.py's navigation
+    sets them); `language`, `query` (the address) and `state` (more session state) as given; the page
+    must run without an exception unless `check` is False."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PROJECT_ROOT / path), default_timeout=timeout)
+    if actor is not None:
+        app.session_state[ACTOR_KEY] = actor
+    app.session_state["issue_pages"] = set(pages)
+    if language is not None:
+        app.session_state["language"] = language
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    app.run()
+    if check:
+        assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture
+def open_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    """open_page("pages/x.py", actor, …): run_page on the test's own demo copy if it has one (`database`),
+    else on this module's; or on `url`."""
+    if "database" in request.fixturenames:
+        url = request.getfixturevalue("database").url.render_as_string(hide_password=False)
+    else:
+        url = request.getfixturevalue("demo_url")
+    current = {"url": url}
+    use_database(monkeypatch, url)
+
+    def run(path: str, actor: Actor | None = ADMIN, *, url: str | None = None, **options):
+        if url is not None and url != current["url"]:
+            use_database(monkeypatch, url)
+            current["url"] = url
+        return run_page(path, actor, **options)
+
+    return run
+
+
+@pytest.fixture
+def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The callables the page hands to st.download_button, by button key (run only on a click)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    recorded: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, *, element_id=""):  # noqa: ANN001
+        recorded[element_id.split("-", 2)[-1]] = data_callable  # "$$ID-<hash>-<key>"
+        return original(self, data_callable, mimetype, coordinates, file_name, element_id=element_id)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return recorded
+
+
+# --- app.py as the server runs it: signed out, signed in through the form, or with a session injected ---
+
+
+def as_the_live_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest forgets at every run that app.py uses st.navigation, so with a pages/ folder it would
+    run a page's file directly on reruns (Streamlit's old multipage mode), skipping app.py. The live
+    server forgets nothing (and issue_core.ui.gate.through_entry_script covers its first run): make
+    AppTest run app.py every time, like the server."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app(demo_url: str, monkeypatch: pytest.MonkeyPatch):
+    """app.py in AppTest on this module's demo copy, signed out (not run yet)."""
+    from streamlit.testing.v1 import AppTest
+
+    use_database(monkeypatch, demo_url)
+    as_the_live_server(monkeypatch)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def sign_in(app, username: str, password: str | None = None):
+    """A real sign-in through the form (bcrypt, lockout, audit, cookie): keep it for the tests about it."""
+    app.run()
+    app.text_input[0].input(username)
+    app.text_input[1].input(password or PASSWORDS[username])
+    app.button[0].click().run()
+    assert not app.exception
+    return app
+
+
+def signed_in(app, username: str, url: str | None = None):
+    """`username` signed in without the form: a session of app_session and the status the library sets,
+    as a good sign-in cookie leaves them (issue_core.ui.gate.current_actor re-reads the user from there
+    on every run). Runs app.py once: the user's default page, their navigation."""
+    from issue_core.services.users import open_session, user_by_username
+
+    engine = create_issue_engine(url or os.environ["ISSUE_DATABASE_URL"])
+    try:
+        app.session_state[SESSION_KEY] = open_session(engine, username)
+        app.session_state["language"] = user_by_username(engine, username).language  # as gate.sign_in does
+    finally:
+        engine.dispose()
+    app.session_state["authentication_status"] = True
+    app.session_state["username"] = username
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def page_titles(app) -> list[str]:
+    return [title.value for title in app.title]

@@ -8,18 +8,18 @@ import pytest
 from issue_core.__main__ import main
 from issue_core.queries.screens import households as views
 from tests.conftest import TODAY, sqlite_engine
-from tests.test_editing_households import PLACEMENTS, actor, database, open_page  # noqa: F401 (fixture)
+from tests.test_editing_households import PLACEMENTS, actor, open_page
 
 REQUESTED = "tableau d'occupation"  # the notice of a unit asked for by the occupancy board's link
 
 
 @pytest.mark.parametrize("unit", ["99999999999999999999999", "2147483648", "-5", "0", "١٢", "1e3", "12abc", ""])
-def test_a_unit_id_in_the_address_out_of_range_or_not_a_number_is_ignored(database, unit):  # noqa: F811
+def test_a_unit_id_in_the_address_out_of_range_or_not_a_number_is_ignored(database, unit):
     app = open_page(PLACEMENTS, actor(database, "coordinator"), unit=unit)  # asserts no exception
     assert not any(REQUESTED in info.value for info in app.info)
 
 
-def test_a_unit_id_in_the_address_still_preselects_the_unit(database):  # noqa: F811
+def test_a_unit_id_in_the_address_still_preselects_the_unit(database):
     coordinator = actor(database, "coordinator")
     unit_id = int(views.placeable_units(database, TODAY, None, coordinator.organisation_id)["unit_id"].iloc[-1])
     app = open_page(PLACEMENTS, coordinator, unit=f" {unit_id} ")

@@ -17,7 +17,7 @@ import jwt
 import pytest
 from sqlalchemy import event, select
 
-from issue_core import db, security
+from issue_core import policy, security
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import create_issue_engine, read_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied
@@ -25,16 +25,14 @@ from issue_core.models import AppSession, AppUser, AuditEvent, Role, SignInAddre
 from issue_core.queries.screens.accounts_audit import audit_choices
 from issue_core.services import users
 from issue_core.services.contributions import record_payment
-from tests.world import build_world
 
 PASSWORD = "correct-horse-42"
 
 
 @pytest.fixture
-def world(engine):
-    world = build_world(engine)
+def world(world):
     world.coordinator_id = users.create_user(
-        engine, SYSTEM, username="coord.samu", display_name="Coordinatrice", role="coordinator",
+        world.engine, SYSTEM, username="coord.samu", display_name="Coordinatrice", role="coordinator",
         organisation_id=world.samu, password=PASSWORD,
     )
     return world
@@ -65,6 +63,7 @@ def test_password_rules(password, key):
     assert refused.value.key == key
 
 
+@pytest.mark.production_bcrypt
 def test_passwords_are_bcrypt_with_cost_12_and_never_in_the_audit(world):
     stored = account(world.engine).password_hash
     assert stored.startswith("$2b$12$") and PASSWORD not in stored
@@ -110,10 +109,12 @@ def test_failures_older_than_the_window_do_not_count(world):
     assert account(world.engine).failed_logins == 1
 
 
-def test_unknown_user_wrong_password_and_locked_account_look_the_same(world):
+@pytest.mark.production_bcrypt
+def test_unknown_user_wrong_password_and_locked_account_look_the_same(world, monkeypatch):
     """Same refusal (the page shows one message for all) and a bcrypt check each, so similar time."""
+    monkeypatch.setattr(policy, "LOCKOUT_FAILURES", 2)  # 10 in the app: fewer checks at the production cost
     start = datetime.now(UTC)
-    for attempt in range(10):
+    for attempt in range(policy.LOCKOUT_FAILURES):
         users.sign_in(world.engine, "coord.samu", f"wrong-{attempt}-password", now=start)
     timings = {}
     for label, username in (("unknown", "nobody.here"), ("wrong", "coord.samu"), ("locked", "coord.samu")):
@@ -192,7 +193,7 @@ def test_a_password_check_never_holds_the_write_lock(world, monkeypatch):
     """While a sign-in's bcrypt runs, another writer (its own engine, 2 s busy timeout) records a payment
     at once: for an unknown name, a wrong password and the right one. On SQLite, a check made inside
     the sign-in's write transaction would hold the only write lock and the payment would fail busy."""
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 2_000)
+    monkeypatch.setattr(policy, "SQLITE_BUSY_TIMEOUT_MS", 2_000)
     other = create_issue_engine(world.engine.url.render_as_string(hide_password=False))
     payments, check = [], bcrypt.checkpw
 
@@ -241,7 +242,7 @@ def test_parallel_sign_ins_from_one_address_are_all_counted_and_leave_writers_al
 def test_refusals_never_read_the_audit_and_each_costs_one_bcrypt_check(world, monkeypatch):
     """Unknown name, wrong password, locked account: one bcrypt check each (the same cost), and none
     of them scans the audit trail (whose size would tell them apart)."""
-    monkeypatch.setattr(security, "LOCKOUT_FAILURES", 2)
+    monkeypatch.setattr(policy, "LOCKOUT_FAILURES", 2)
     statements: list[str] = []
     event.listen(world.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     for username in ("nobody.here", "coord.samu", "coord.samu", "coord.samu"):  # the third locks, the fourth is refused
@@ -268,7 +269,7 @@ def test_an_address_is_refused_after_too_many_refusals(world, monkeypatch):
     """3 refusals (for the test; 30 in the app) from one address refuse it for 15 minutes, at once and
     without a bcrypt check, even with the right password; a success does not count; other addresses
     and the account itself are not affected."""
-    monkeypatch.setattr(security, "ADDRESS_FAILURES", 3)
+    monkeypatch.setattr(policy, "ADDRESS_FAILURES", 3)
     start, address = datetime.now(UTC), "203.0.113.7"
     assert users.sign_in(world.engine, "coord.samu", PASSWORD, now=start, address=address).accepted
     for name in ("nobody.one", "nobody.two"):
@@ -341,7 +342,7 @@ def test_idle_expiry_is_kept_in_the_database_and_written_at_most_once_a_minute(w
     assert security.as_utc(session_row(world.engine, token).last_seen_at) == start + timedelta(seconds=61)
     assert users.session_user(world.engine, token, start + timedelta(seconds=90)) is not None
     assert security.as_utc(session_row(world.engine, token).last_seen_at) == start + timedelta(seconds=61)
-    idle_until = start + timedelta(seconds=61) + security.IDLE_TIMEOUT + timedelta(seconds=1)
+    idle_until = start + timedelta(seconds=61) + policy.IDLE_TIMEOUT + timedelta(seconds=1)
     assert users.session_user(world.engine, token, idle_until) is None
     assert session_row(world.engine, token).ended_at is not None
     assert users.session_user(world.engine, token, start + timedelta(minutes=2)) is None  # ended for good

@@ -14,7 +14,7 @@ from issue_core.errors import DomainError, InvalidInput, NotFound
 from issue_core.services import contributions, households, placements, sites
 from tests.checks import violations
 from tests.conftest import TODAY
-from tests.world import build_world, row_counts
+from tests.world import row_counts
 
 ANYTHING = st.one_of(
     st.none(),
@@ -28,11 +28,6 @@ ANYTHING = st.one_of(
     st.lists(st.integers(), max_size=3),
 )
 PLAUSIBLE_DATE = st.one_of(st.dates(min_value=date(2023, 1, 1), max_value=date(2027, 1, 1)), ANYTHING)
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 def attempt(world, call, *args, **kwargs) -> None:

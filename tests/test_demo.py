@@ -63,12 +63,12 @@ def seeded(url: str, as_of: date = TODAY):
 
 @pytest.fixture(scope="module", params=ENGINES)
 def demo(request, tmp_path_factory):
+    """The demo as of TODAY: on SQLite, a copy of the run's demo (tests/conftest.py seeds it the same way)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+        engine = create_issue_engine(request.getfixturevalue("demo_url"))
     else:
-        url = request.getfixturevalue("new_postgres_database")()
-    clock.pin(TODAY)
-    engine = seeded(url)
+        clock.pin(TODAY)
+        engine = seeded(request.getfixturevalue("new_postgres_database")())
     yield engine
     engine.dispose()
 
@@ -244,6 +244,7 @@ def test_payments_run_up_to_the_current_month(demo):
     assert november and max(p.paid_on for p in november) <= TODAY
 
 
+@pytest.mark.slow
 def test_the_demo_looks_right_on_another_day(tmp_path):
     """Written on the 2nd of a month (a quarter's first payments not all made yet): the same shape."""
     day = date(2027, 3, 2)
@@ -274,6 +275,7 @@ def table_dump(engine) -> dict[str, list[tuple]]:
     return dump
 
 
+@pytest.mark.slow
 def test_demo_is_deterministic(demo, request, tmp_path):
     if demo.dialect.name == "sqlite":
         url = f"sqlite:///{tmp_path / 'again.sqlite'}"

@@ -18,7 +18,7 @@ from issue_core.auth import Actor
 from issue_core.db import create_issue_engine, demo_enabled, read_session
 from issue_core.models import AppUser, Role, Site
 from issue_core.services import users
-from tests.test_pages import APP, PASSWORDS, as_the_live_server, page_titles, sign_in
+from tests.conftest import APP, PASSWORDS, as_the_live_server, page_titles, sign_in
 
 STRONG_KEY = "Zq8v-3LmN1pR7sT0wXyB4cD6eF2gH9jK-uW5x"
 ADMIN_PASSWORD = "a-long-secret-phrase"

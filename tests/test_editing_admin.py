@@ -14,12 +14,13 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM, Actor
-from issue_core.db import PROJECT_ROOT, create_issue_engine
+from issue_core.db import create_issue_engine
 from issue_core.i18n import translate
 from issue_core.models import Role
 from issue_core.queries.screens.payments import editable_households
 from issue_core.services import sites as site_services
 from tests.checks import violations
+from tests.conftest import run_page
 
 ADMIN = Actor("admin", Role.ADMIN, None)
 PAGES = {"pages/payments.py", "pages/admin_sites.py", "pages/admin_reference.py", "pages/close_site.py"}
@@ -58,12 +59,7 @@ def organisation_id(engine, short_name: str) -> int:
 
 
 def open_page(name: str, actor: Actor) -> AppTest:
-    app = AppTest.from_file(str(PROJECT_ROOT / f"pages/{name}.py"), default_timeout=60)
-    app.session_state["issue_actor"] = actor
-    app.session_state["issue_pages"] = set(PAGES)
-    app.run()
-    assert not app.exception
-    return app
+    return run_page(f"pages/{name}.py", actor, pages=PAGES)
 
 
 def errors(app: AppTest) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from sqlalchemy import text
@@ -26,8 +25,7 @@ from issue_core.services import contributions, organisations, placements, sites
 from tests.checks import violations
 from tests.conftest import TODAY
 from tests.test_bad_input import ANYTHING, PLAUSIBLE_DATE, attempt
-from tests.test_editing_households import database, open_page, state  # noqa: F401 (database: a fixture)
-from tests.world import build_world
+from tests.test_editing_households import open_page, state
 
 SERVICES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 PAGES = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -42,11 +40,6 @@ TYPED_NUMBER = hs.one_of(
     TEXT,
 )
 DAY = hs.dates(min_value=date(1999, 1, 1), max_value=date(2101, 1, 1))
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 # --- the services, with anything ------------------------------------------------------------------

@@ -5,28 +5,26 @@ a form offers are exactly those the services accept; random input never breaks a
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from sqlalchemy import Engine, select, text
-from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM, Actor
-from issue_core.db import PROJECT_ROOT, create_issue_engine, read_session
+from issue_core.db import PROJECT_ROOT, read_session
 from issue_core.errors import DomainError
 from issue_core.models import AuditEvent, Household, Organisation, Placement, Role, Unit
 from issue_core.queries.screens import households as views
 from issue_core.services import households as household_services
 from issue_core.services import placements as placement_services
 from issue_core.services import rules
+from issue_core.visibility import scope_of
 from tests.checks import violations
-from tests.conftest import TODAY
+from tests.conftest import TODAY, run_page
 from tests.world import row_counts
 
 PAGES = {"pages/households.py", "pages/placements.py"}
@@ -35,19 +33,6 @@ PLACEMENTS = str(PROJECT_ROOT / "pages/placements.py")
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def database(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    """This test's own copy of the demo database (the module's copy stays untouched)."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(make_url(demo_url).database, path)
-    monkeypatch.setenv("ISSUE_DATABASE_URL", f"sqlite:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = create_issue_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
 
 
 def organisation_id(engine: Engine, short_name: str) -> int:
@@ -67,14 +52,7 @@ def actor(engine: Engine, role: str) -> Actor:
 
 
 def open_page(path: str, who: Actor, **query: str) -> AppTest:
-    app = AppTest.from_file(path, default_timeout=60)
-    app.session_state["issue_actor"] = who
-    app.session_state["issue_pages"] = set(PAGES)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return run_page(path, who, pages=PAGES, query=query)
 
 
 def widget(widgets, pattern: str):  # noqa: ANN001, ANN201
@@ -125,7 +103,7 @@ def assert_refused(app: AppTest, engine: Engine, before: tuple, message: str) ->
 
 
 def waiting_households(engine: Engine, who: Actor, start: date = TODAY, end: date | None = None) -> list[int]:
-    return views.placeable_households(engine, views.household_scope(who), start, end)["household_id"].tolist()
+    return views.placeable_households(engine, scope_of(who), start, end)["household_id"].tolist()
 
 
 def choose_place(app: AppTest, engine: Engine, household_id: int | None = None, unit_id: int | None = None) -> tuple[int, int]:
@@ -299,7 +277,7 @@ def test_a_garbage_unit_parameter_is_ignored(database):
 
 
 def open_stay(engine: Engine, who: Actor) -> dict:
-    frame = views.open_placements(engine, views.household_scope(who))
+    frame = views.open_placements(engine, scope_of(who))
     return frame.iloc[0].to_dict()
 
 
@@ -454,7 +432,7 @@ def test_register_without_status_is_refused(database):
 
 
 def choose_household(app: AppTest, engine: Engine, who: Actor, state_name: str) -> dict:
-    frame = views.households(engine, views.household_scope(who), TODAY, states=(state_name,))
+    frame = views.households(engine, scope_of(who), TODAY, states=(state_name,))
     household = frame.iloc[0].to_dict()
     app.selectbox(key="hh-chosen").set_value(household["household_id"]).run()
     assert not app.exception
@@ -603,6 +581,7 @@ NUMBER = hs.integers(min_value=-5, max_value=30)
 DAY = hs.dates(min_value=date(1999, 1, 1), max_value=date(2101, 1, 1))
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(adults=NUMBER, children=NUMBER, referred=DAY, reference=TEXT, status=hs.sampled_from(["regular", "unknown", None]))
 def test_random_household_input_breaks_nothing(database, adults, children, referred, reference, status):
@@ -619,6 +598,7 @@ def test_random_household_input_breaks_nothing(database, adults, children, refer
     assert {k: v for k, v in violations(database, TODAY).items() if v} == {}
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=DAY, end=hs.one_of(hs.none(), DAY), notes=TEXT, ended=DAY, destination=hs.sampled_from(["street", None]))
 def test_random_placement_input_breaks_nothing(database, start, end, notes, ended, destination):
@@ -641,7 +621,7 @@ def test_random_placement_input_breaks_nothing(database, start, end, notes, ende
             widget(app.selectbox, r"^pl-place-.*-unit-\d+$").set_value(int(units["unit_id"].iloc[0])).run()
             widget(app.text_area, r"^pl-place-g\d+-notes$").input(notes)
             submit(app, "Loger le ménage")
-    stay = views.open_placements(database, views.household_scope(coordinator))
+    stay = views.open_placements(database, scope_of(coordinator))
     if not stay.empty:
         choose_stay(app, "end", int(stay["placement_id"].iloc[0]))
         widget(app.date_input, r"^pl-end-\d+-g\d+-date$").set_value(ended)

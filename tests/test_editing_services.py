@@ -18,14 +18,9 @@ from issue_core.queries.screens.payments import contribution_version
 from issue_core.services import contributions, placements, undo
 from tests.checks import violations
 from tests.conftest import TODAY
-from tests.world import build_world, refused, row_counts
+from tests.world import refused, row_counts
 
 PLANNED_END = date(2027, 6, 1)
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 

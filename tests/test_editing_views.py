@@ -18,17 +18,12 @@ import pytest
 from issue_core.auth import Actor
 from issue_core.models import Role
 from issue_core.queries.screens import closure as closure_views
+from issue_core.queries.screens import households as views
 from issue_core.queries.screens import payments as payments_views
 from issue_core.queries.screens import site_admin as admin_views
-from issue_core.queries.screens import households as views
 from issue_core.services import contributions, placements, sites
+from issue_core.visibility import NOBODY, scope_of
 from tests.conftest import TODAY
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 @pytest.fixture
@@ -54,11 +49,11 @@ def placed(world):
 
 
 def test_household_scope_follows_the_role(world):
-    assert views.household_scope(world.admin) is None
-    assert views.household_scope(world.coord_samu) == world.samu
-    assert views.household_scope(world.director_samu) == world.samu
-    assert views.household_scope(world.screen) == views.NOBODY
-    assert views.household_scope(Actor("lost", Role.COORDINATOR, None)) == views.NOBODY
+    assert scope_of(world.admin) is None
+    assert scope_of(world.coord_samu) == world.samu
+    assert scope_of(world.director_samu) == world.samu
+    assert scope_of(world.screen) == NOBODY
+    assert scope_of(Actor("lost", Role.COORDINATOR, None)) == NOBODY
 
 
 def test_households_with_their_state(world, placed):
@@ -71,7 +66,7 @@ def test_households_with_their_state(world, placed):
     assert frame.loc[world.h_cel, "state"] == "waiting"
     assert int(frame.loc[world.h_samu, "open_placements"]) == 1
     assert views.households(world.engine, world.samu, TODAY)["household_id"].tolist() == [world.h_samu]
-    assert views.households(world.engine, views.NOBODY, TODAY).empty
+    assert views.households(world.engine, NOBODY, TODAY).empty
     assert sorted(views.households(world.engine, None, TODAY, states=("waiting",))["household_id"]) == sorted(
         [world.h_dio, world.h_cel])
     assert views.households(world.engine, None, TODAY, axis_ids=(3,))["household_id"].tolist() == [world.h_dio]

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from issue_core import clock
 from issue_core import errors as domain_errors
@@ -24,12 +24,11 @@ from issue_core.services import contributions, households, placements, undo
 from issue_core.services import sites as site_services
 from issue_core.services.common import snapshot
 from tests.checks import violations
-from tests.conftest import TODAY
-from tests.test_editing_households import (  # noqa: F401 (database: a fixture)
+from tests.conftest import TODAY, sign_in
+from tests.test_editing_households import (
     actor,
     audit_actions,
     choose_place,
-    database,
     errors,
     household_page,
     last_audit_id,
@@ -40,14 +39,7 @@ from tests.test_editing_households import (  # noqa: F401 (database: a fixture)
     waiting_households,
     widget,
 )
-from tests.test_pages import app, sign_in  # noqa: F401 (app: a fixture)
-from tests.world import build_world, refused, row_counts
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
-
+from tests.world import refused, row_counts
 
 # --- item 6: an open stay has no exit destination (never "exit.nan") ---------------------------------
 
@@ -357,7 +349,7 @@ def streamlit_warnings():
 
 
 def test_the_filters_log_no_warning_and_survive_a_page_without_them(app, streamlit_warnings):
-    sign_in(app, "admin")
+    sign_in(app, "admin")  # through the form: setting the session from outside a run makes Streamlit warn
     app.switch_page("pages/occupancy.py").run()
     app.multiselect(key="flt_axes").set_value([2]).run()
     period = (TODAY - timedelta(days=30), TODAY)

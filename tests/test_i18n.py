@@ -47,10 +47,10 @@ def test_every_key_used_by_the_code_exists():
 def test_prefixed_keys_have_their_values():
     """Every value an f-string key can take (statuses, exit destinations, …) is translated."""
     from issue_core.models import ExitDestination, IncomeStatus, OrganisationKind, Role
-    from issue_core.queries.metrics.conventions import STATUSES
+    from issue_core.rules import ConventionStatus
 
     expected = (
-        [f"status.{s}" for s in STATUSES]
+        [f"status.{s}" for s in ConventionStatus.values()]
         + [f"exit.{d}" for d in ExitDestination.values()]
         + [f"income_status.{s}" for s in IncomeStatus.values()]
         + [f"organisation_kind.{k}" for k in OrganisationKind.values()]

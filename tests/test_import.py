@@ -35,7 +35,7 @@ from issue_core.models import (
     Unit,
 )
 from issue_core.services import contributions
-from tests.world import build_world, row_counts
+from tests.world import row_counts
 
 PAGE = str(PROJECT_ROOT / "pages/data_import.py")
 
@@ -94,10 +94,10 @@ def with_scale(engine) -> None:
 
 
 @pytest.fixture
-def world(engine):
-    built = build_world(engine)
-    with_scale(engine)
-    return built
+def world(world):
+    """tests/world.py's world with a contribution scale."""
+    with_scale(world.engine)
+    return world
 
 
 def references(engine) -> dict[str, int]:

@@ -20,13 +20,7 @@ from issue_core.queries.sql.filters import Filters
 from issue_core.services import contributions, households, placements, sites
 from tests.checks import violations
 from tests.conftest import TODAY
-from tests.world import audit_count, build_world, refused, row_counts
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
-
+from tests.world import audit_count, refused, row_counts
 
 
 def place(world, household, unit, start, end=None, actor=None, **kwargs) -> int:

@@ -20,11 +20,11 @@ from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
-from issue_core.models import Convention, Organisation, Placement, Role
+from issue_core.models import Convention, Placement, Role
 from issue_core.queries.metrics import caseload_on, kpis
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.services import common, contributions, households, placements, sites
-from tests.conftest import TODAY
+from tests.conftest import TODAY, run_page, use_database
 from tests.world import build_world
 
 PAGE = str(PROJECT_ROOT / "pages/meeting.py")
@@ -167,32 +167,9 @@ def every_text(app: AppTest) -> str:
     return "\n".join(str(node.proto) for node in app._tree if getattr(node, "proto", None) is not None)
 
 
-@pytest.fixture(scope="module")
-def demo(demo_url):
-    database = create_issue_engine(demo_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture(scope="module")
-def actors(demo) -> dict[str, Actor]:
-    with demo.connect() as connection:
-        ids = dict(connection.execute(select(Organisation.short_name, Organisation.id)).all())
-    return {"admin": Actor("admin", Role.ADMIN),
-            "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, ids["Samusocial"]),
-            "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, ids["DIOGENES"]),
-            "ecran": Actor("ecran", Role.SCREEN)}
-
-
 def open_meeting(url: str, actor: Actor, monkeypatch) -> AppTest:  # noqa: ANN001
-    monkeypatch.setenv("ISSUE_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.session_state["issue_actor"] = actor
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    use_database(monkeypatch, url)
+    return run_page(PAGE, actor)
 
 
 def next_slide(app: AppTest) -> AppTest:
@@ -232,9 +209,9 @@ def test_the_reference_scan_would_see_a_reference(demo_url, monkeypatch, actors)
     assert REFERENCE.search(every_text(app))
 
 
-def test_the_slides_show_the_metrics(demo_url, demo, monkeypatch, actors):
+def test_the_slides_show_the_metrics(demo_url, demo_engine, monkeypatch, actors):
     app = open_meeting(demo_url, actors["ecran"], monkeypatch)
-    figures = kpis(demo, TODAY)
+    figures = kpis(demo_engine, TODAY)
     shown = {metric.label: metric.value for metric in app.metric}
     assert (shown["Logements disponibles"], shown["Logements occupés"], shown["Sites sous convention"]) == (
         str(figures.available_units.value), str(figures.occupied_units.value), str(figures.active_sites.value))
@@ -248,14 +225,14 @@ def test_the_slides_show_the_metrics(demo_url, demo, monkeypatch, actors):
     assert sorted(sites_shown) == ["Ganshoren", "Trèfles"]
     next_slide(app)  # the board: one tile per unit under convention
     board = "".join(element.proto.body for element in app.get("html") if "meeting-tiles" in element.proto.body)
-    assert board.count('class="meeting-tile"') == len(occupancy_tiles(demo, TODAY)) == figures.available_units.value
+    assert board.count('class="meeting-tile"') == len(occupancy_tiles(demo_engine, TODAY)) == figures.available_units.value
     next_slide(app)
-    changes = changes_since(demo, SINCE, TODAY)
+    changes = changes_since(demo_engine, SINCE, TODAY)
     shown = {metric.label: metric.value for metric in app.metric}
     assert (shown["Entrées"], shown["Sorties"], shown["Transferts"], shown["Statuts de contribution fixés"]) == (
         str(changes.entries), str(changes.exits), str(changes.transfers), str(changes.contribution_statuses_set))
     next_slide(app)
-    per_axis = caseload_on(demo, TODAY).groupby("axis_id")["waiting"].sum()
+    per_axis = caseload_on(demo_engine, TODAY).groupby("axis_id")["waiting"].sum()
     waiting = [metric.value for metric in app.metric if metric.label == "En attente"]
     assert waiting == [str(per_axis[axis]) for axis in (1, 2, 3)]
 

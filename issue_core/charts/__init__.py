@@ -1,4 +1,4 @@
-"""Altair (and pydeck) builders: DataFrame in, chart out, no I/O, no Streamlit.
+"""Altair builders: DataFrame in, chart out, no I/O, no Streamlit.
 
 One colour per axis and per convention status everywhere (issue_core.palette); large enough type to
 read on a projector. Labels come translated from the page (the builders take them as arguments).

@@ -49,7 +49,7 @@ def collection_rate(monthly: pd.DataFrame, t: Translator) -> alt.TopLevelMixin:
     frame = monthly.dropna(subset=["collection_rate"]).copy()
     frame["month"] = pd.to_datetime(frame["month"])
     frame["month_label"] = frame["month"].map(month_label)
-    frame["rate_label"] = [f"{rate:.0%}" for rate in frame["collection_rate"]]
+    frame["rate_label"] = frame["collection_rate"].map(t.percent)
     line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=70), color=PAID_COLOUR, strokeWidth=3).encode(
         x=alt.X("month_label:O", sort=frame["month_label"].tolist(), title=None, axis=MONTH_AXIS),
         y=alt.Y("collection_rate:Q", title=t("contributions.rate_axis"), axis=alt.Axis(format=".0%")),

@@ -1,193 +1,202 @@
-"""The sites map (pydeck) and its status legend (altair). DataFrame in, deck/chart out.
+"""The sites map (altair): the Brussels-Capital Region's outline (issue_core/geodata, shipped with the app)
+under one dot per site, coloured by convention status, sized by units, named by a label; web tiles under
+them only when the page passes a tile source. DataFrame in, chart out.
 
-No basemap: `map_provider=None` (pydeck 0.9) writes the "__MAP_STYLE__" sentinel, which Streamlit's
-frontend reads as "no base map". `map_style=None` would NOT do: Streamlit then picks a Carto style
-and the browser fetches tiles from the internet. The points and the site names (TextLayer, its font
-atlas drawn locally) show on the page's plain background, online or not.
+Vega draws it in the page (SVG) with the Vega bundle the other charts load anyway: nothing is fetched
+from the internet without tiles. (It was a pydeck map: deck.gl's 3 MB bundle and WebGL made the page
+take seconds to draw, and a headless browser without a GPU ten times more.)
+
+One explicit Web Mercator projection for every layer, centred on the region and the sites, its scale
+fitting them into the map's height: the label offsets and the tiles are computed with it.
 """
 
 from __future__ import annotations
 
 import math
-import string
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
-import pydeck as pdk
 
-from issue_core.charts import FONT_SIZE
-from issue_core.palette import STATUS_COLOURS
+from issue_core.charts import FONT_SIZE, status_scale
+from issue_core.geodata import Tiles
 
-# Brussels-Capital Region, when there is nothing to centre on.
-DEFAULT_CENTRE = (50.846, 4.352)
-DEFAULT_ZOOM = 11.0
 MAP_HEIGHT = 520
-LABEL_COLOUR = [33, 37, 41, 255]
-OUTLINE_COLOUR = [255, 255, 255, 255]
+MARGIN = 0.06  # of the height, above and below what the map must show
+REGION_FILL = "#eef1f5"
+REGION_STROKE = "#7d8797"
+LABEL_COLOUR = "#212529"
+TILE_PIXELS = 256
+TILE_SPAN_PIXELS = 1800  # the widest map the tiles cover (wider screens show the plain background at the sides)
 
 
-def rgba(hex_colour: str, alpha: int = 230) -> list[int]:
-    hex_colour = hex_colour.lstrip("#")
-    return [int(hex_colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+@dataclass(frozen=True)
+class View:
+    """A Web Mercator projection: centre (degrees) and scale (pixels per radian of longitude)."""
+
+    longitude: float
+    latitude: float
+    scale: float
+
+    def pixels(self, longitude: float, latitude: float) -> tuple[float, float]:
+        """Screen position (px) relative to the centre, y downwards."""
+        x = self.scale * math.radians(longitude - self.longitude)
+        y = -self.scale * (mercator_y(latitude) - mercator_y(self.latitude))
+        return x, y
+
+    @property
+    def zoom(self) -> float:
+        """The web map zoom level of this scale (256-pixel tiles: 256 × 2^zoom pixels around the world)."""
+        return math.log2(self.scale * 2 * math.pi / TILE_PIXELS)
+
+    def latitude_below(self, latitude: float, pixels: float) -> float:
+        """The latitude `pixels` below `latitude` on screen (above when negative)."""
+        return inverse_mercator_y(mercator_y(latitude) - pixels / self.scale)
+
+    def projection(self) -> alt.Projection:
+        return alt.Projection(
+            type="mercator", scale=self.scale, center=[self.longitude, self.latitude],
+            translate=alt.ExprRef("[width / 2, height / 2]"),
+        )
 
 
-def radius_metres(units: int) -> float:
-    """Area grows with the number of units: 1 unit ≈ 230 m, 14 units ≈ 570 m (clamped in pixels)."""
-    return 140 + 115 * math.sqrt(max(int(units), 0))
+def mercator_y(latitude: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2))
 
 
-def view_for(
-    latitudes: pd.Series, longitudes: pd.Series, width_px: int = 700, height_px: int = MAP_HEIGHT
-) -> pdk.ViewState:
-    """Centre on the points, zoomed so they all fit with a margin."""
-    if latitudes.empty:
-        return pdk.ViewState(latitude=DEFAULT_CENTRE[0], longitude=DEFAULT_CENTRE[1], zoom=DEFAULT_ZOOM)
-    lat_min, lat_max = float(latitudes.min()), float(latitudes.max())
-    lon_min, lon_max = float(longitudes.min()), float(longitudes.max())
-    centre_lat = (lat_min + lat_max) / 2
-    lon_span = max(lon_max - lon_min, 0.01)
-    lat_span = max((lat_max - lat_min) / math.cos(math.radians(centre_lat)), 0.01)
-    # deck.gl's Web Mercator: 512 × 2^zoom pixels per 360°; keep the points within 60 % of the view.
-    zoom = min(
-        math.log2(0.6 * width_px * 360 / (512 * lon_span)),
-        math.log2(0.6 * height_px * 360 / (512 * lat_span)),
-    )
-    return pdk.ViewState(latitude=centre_lat, longitude=(lon_min + lon_max) / 2, zoom=max(3.0, min(zoom, 15.0)))
+def inverse_mercator_y(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
 
 
-def metres_per_pixel(latitude: float, zoom: float) -> float:
-    """deck.gl's Web Mercator (512-pixel world at zoom 0)."""
-    return 2 * math.pi * 6378137 * math.cos(math.radians(latitude)) / (512 * 2**zoom)
+def outline_points(region: dict) -> list[tuple[float, float]]:
+    points = []
+    for feature in region["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        points += [(x, y) for polygon in polygons for ring in polygon for x, y in ring]
+    return points
 
 
-def backdrop(points: pd.DataFrame) -> list[dict]:
-    """A light rectangle well beyond the points: the plain background the map is drawn on."""
-    if points.empty:
-        return []
-    lat_min, lat_max = points["lat"].min(), points["lat"].max()
-    lon_min, lon_max = points["lon"].min(), points["lon"].max()
-    lat_pad, lon_pad = 1.0, 2.0
-    corners = [[lon_min - lon_pad, lat_min - lat_pad], [lon_max + lon_pad, lat_min - lat_pad],
-               [lon_max + lon_pad, lat_max + lat_pad], [lon_min - lon_pad, lat_max + lat_pad]]
-    return [{"polygon": [[float(x), float(y)] for x, y in corners]}]
+def view_for(region: dict, points: pd.DataFrame, height: int = MAP_HEIGHT) -> View:
+    """Centred on the region and the points together, scaled so that they fill the height (less margins)."""
+    places = outline_points(region) + list(zip(points["lon"], points["lat"], strict=True))
+    lon_min, lon_max = min(x for x, _ in places), max(x for x, _ in places)
+    lat_min, lat_max = min(y for _, y in places), max(y for _, y in places)
+    span = max(mercator_y(lat_max) - mercator_y(lat_min), math.radians(lon_max - lon_min) * height / 900, 1e-4)
+    centre_y = (mercator_y(lat_min) + mercator_y(lat_max)) / 2
+    return View((lon_min + lon_max) / 2, inverse_mercator_y(centre_y), height * (1 - 2 * MARGIN) / span)
 
 
-def label_offsets(points: pd.DataFrame, zoom: float) -> list[list[int]]:
-    """Each label just below its dot, whatever the dot's size on screen — or just above it when the
-    label of a nearby dot is already below (two sites a few hundred metres apart)."""
-    offsets: list[list[int]] = []
-    placed: list[tuple[float, float]] = []  # screen positions (px) of the labels put below
+def dot_radius(units: int) -> float:
+    """Pixels: the area grows with the number of units (1 unit: 9 px, 14 units: 17 px)."""
+    return min(6 + 3 * math.sqrt(max(int(units), 0)), 24)
+
+
+def label_latitudes(points: pd.DataFrame, view: View) -> list[float]:
+    """Where each label's top is: just below its dot — or just above it when the label of a nearby dot is
+    already below (two sites a few hundred metres apart)."""
+    offsets: list[float] = []  # pixels from the dot's centre to its label's top
+    placed: list[tuple[float, float]] = []  # screen positions of the dots labelled below
     for row in points.itertuples():
-        mpp = metres_per_pixel(row.lat, zoom)
-        radius_px = int(min(max(row.radius / mpp, 7), 40))
-        x = row.lon * math.pi / 180 * 6378137 / mpp
-        y = -math.log(math.tan(math.pi / 4 + math.radians(row.lat) / 2)) * 6378137 / mpp
-        crowded = any(abs(x - px) < 110 and abs(y - py) < 40 for px, py in placed)
-        if crowded:
-            offsets.append([0, -(radius_px + 22)])
+        x, y = view.pixels(row.lon, row.lat)
+        radius = dot_radius(row.units)
+        if any(abs(x - px) < 110 and abs(y - py) < 40 for px, py in placed):
+            offsets.append(-(radius + 4 + FONT_SIZE + 6))
         else:
-            offsets.append([0, radius_px + 4])
+            offsets.append(radius + 3)
             placed.append((x, y))
-    return offsets
+    return [view.latitude_below(lat, offset) for lat, offset in zip(points["lat"], offsets, strict=True)]
 
 
 def map_points(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `frame` that can be drawn (with coordinates), with colour and radius columns.
-    frame columns used: site, latitude, longitude, status, units, tooltip."""
-    points = frame.dropna(subset=["latitude", "longitude"])
-    return pd.DataFrame(
-        {
-            "site": points["site"].astype(str),
-            "lat": points["latitude"].astype(float),
-            "lon": points["longitude"].astype(float),
-            "colour": [rgba(STATUS_COLOURS.get(s, STATUS_COLOURS["none"])) for s in points["status"]],
-            "radius": [radius_metres(u) for u in points["units"]],
-            "tooltip": points["tooltip"].astype(str),
-        }
-    ).reset_index(drop=True)
+    """The rows of `frame` that can be drawn (with coordinates), with lat, lon and size (area, px²) columns.
+    frame columns used: site, latitude, longitude, units (the others are kept, for the tooltips)."""
+    points = frame.dropna(subset=["latitude", "longitude"]).reset_index(drop=True)
+    return points.assign(
+        site=points["site"].astype(str),
+        lat=points["latitude"].astype(float),
+        lon=points["longitude"].astype(float),
+        size=[math.pi * dot_radius(u) ** 2 for u in points["units"]],
+    ).drop(columns=["latitude", "longitude"])
 
 
-def label_characters(names: pd.Series) -> str:
-    """The glyphs the labels need: printable ASCII plus every character of the names (Trèfles),
-    as a pydeck literal string (back-quoted: pydeck drops the quotes, deck.gl reads a string as its
-    characters). Explicit, because character_set="auto" reaches deck.gl as a function and breaks it."""
-    characters = set(string.printable.strip()) | {" "} | set("".join(names.astype(str)))
-    return "`" + "".join(sorted(characters - {"`"})) + "`"
+def tile_corner(x: int, y: int, zoom: int) -> tuple[float, float]:
+    """Longitude and latitude of a tile's north-west corner."""
+    n = 2**zoom
+    return x / n * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
 
 
-def site_deck(frame: pd.DataFrame) -> pdk.Deck:
-    """One point per site with coordinates, coloured by status, sized by units, named by a label;
-    the tooltip is each row's `tooltip` text (plain text: names cannot inject markup)."""
+def tile_grid(view: View, tiles: Tiles, height: int = MAP_HEIGHT) -> tuple[pd.DataFrame, float]:
+    """The tiles covering the map (TILE_SPAN_PIXELS × height around the centre), at the zoom level just
+    above the view's, each drawn at the view's scale; and their size on screen (px)."""
+    zoom = max(0, math.ceil(view.zoom - 1e-9))
+    shown = TILE_PIXELS * 2 ** (view.zoom - zoom)
+    world = TILE_PIXELS * 2**zoom  # pixels around the world at that zoom
+    centre_x = (view.longitude + 180) / 360 * world
+    centre_y = (1 - mercator_y(view.latitude) / math.pi) / 2 * world
+    half_width = TILE_SPAN_PIXELS / 2 * TILE_PIXELS / shown
+    half_height = height / 2 * TILE_PIXELS / shown
+    columns = range(int((centre_x - half_width) // TILE_PIXELS), int((centre_x + half_width) // TILE_PIXELS) + 1)
+    rows = range(int((centre_y - half_height) // TILE_PIXELS), int((centre_y + half_height) // TILE_PIXELS) + 1)
+    records = []
+    for x in columns:
+        for y in rows:
+            lon, lat = tile_corner(x, y, zoom)
+            url = tiles.url.replace("{z}", str(zoom)).replace("{x}", str(x % 2**zoom)).replace("{y}", str(y))
+            records.append({"url": url, "lon": lon, "lat": lat})
+    return pd.DataFrame(records, columns=["url", "lon", "lat"]), shown
+
+
+def region_layer(region: dict, on_tiles: bool) -> alt.Chart:
+    return alt.Chart(alt.Data(values=region["features"])).mark_geoshape(
+        fill=REGION_FILL, fillOpacity=0.25 if on_tiles else 1, stroke=REGION_STROKE, strokeWidth=1.5,
+        strokeDash=[6, 3] if on_tiles else [], clip=True,
+    )
+
+
+def tile_layer(view: View, tiles: Tiles) -> alt.Chart:
+    grid, shown = tile_grid(view, tiles)
+    return alt.Chart(grid).mark_image(width=shown, height=shown, align="left", baseline="top", clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q", url="url:N"
+    )
+
+
+def site_map(
+    frame: pd.DataFrame, region: dict, status_labels: dict[str, str], tooltips: dict[str, str],
+    tiles: Tiles | None = None, description: str = "",
+) -> alt.LayerChart:
+    """The region, then the sites of `frame` with coordinates (columns: site, latitude, longitude, units,
+    status_label — a label of status_labels — and those of `tooltips`, column → translated title).
+    status_labels: status → label, every status the legend lists, in its order."""
     points = map_points(frame)
-    view = view_for(points["lat"], points["lon"])
-    points["label_offset"] = label_offsets(points, view.zoom)
-    records = points.to_dict(orient="records")
-    ground = pdk.Layer(
-        "PolygonLayer",
-        id="background",
-        data=backdrop(points),
-        get_polygon="polygon",
-        get_fill_color=[241, 243, 246, 255],
-        get_line_color=[214, 218, 224, 255],
-        line_width_min_pixels=1,
-        stroked=True,
-        pickable=False,
+    view = view_for(region, points)
+    points["label_lat"] = label_latitudes(points, view)
+    points = points[list(dict.fromkeys(["site", "lon", "lat", "label_lat", "size", "status_label", *tooltips]))]
+    dots = alt.Chart(points).mark_circle(opacity=1, stroke="white", strokeWidth=2, clip=True).encode(
+        longitude="lon:Q",
+        latitude="lat:Q",
+        size=alt.Size("size:Q", scale=None),
+        color=alt.Color(
+            "status_label:N", scale=status_scale(status_labels),
+            legend=alt.Legend(  # inside the map: outside, it would take room from the map's fixed height
+                title=None, orient="top-left", direction="horizontal", symbolSize=220,
+                fillColor="rgba(255, 255, 255, 0.85)", padding=6, cornerRadius=4,
+            ),
+        ),
+        tooltip=[alt.Tooltip(f"{column}:N", title=title) for column, title in tooltips.items()],
     )
-    dots = pdk.Layer(
-        "ScatterplotLayer",
-        id="sites",
-        data=records,
-        get_position="[lon, lat]",
-        get_fill_color="colour",
-        get_radius="radius",
-        radius_units="'meters'",
-        radius_min_pixels=7,
-        radius_max_pixels=40,
-        stroked=True,
-        get_line_color=OUTLINE_COLOUR,
-        line_width_min_pixels=2,
-        pickable=True,
+    # the name twice: a white halo (text stroke) under the plain text, readable on tiles too
+    text = {"baseline": "top", "fontSize": FONT_SIZE + 1, "fontWeight": 600, "color": LABEL_COLOUR, "clip": True}
+    halos = alt.Chart(points).mark_text(**text, stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(
+        longitude="lon:Q", latitude="label_lat:Q", text="site:N"
     )
-    names = pdk.Layer(
-        "TextLayer",
-        id="site-names",
-        data=records,
-        get_position="[lon, lat]",
-        get_text="site",
-        get_size=FONT_SIZE + 2,
-        size_units="'pixels'",
-        get_color=LABEL_COLOUR,
-        get_text_anchor="'middle'",
-        get_alignment_baseline="'top'",
-        get_pixel_offset="label_offset",
-        font_family="'Source Sans Pro, Helvetica Neue, Arial, sans-serif'",
-        font_weight=600,
-        character_set=label_characters(points["site"]),
-        background=True,
-        get_background_color=[255, 255, 255, 200],
-        background_padding=[3, 1],
-        pickable=False,
+    names = halos.mark_text(**text)
+    layers = [region_layer(region, tiles is not None), dots, halos, names]
+    if tiles is not None:
+        layers.insert(0, tile_layer(view, tiles))
+    return (
+        alt.layer(*layers)
+        .properties(height=MAP_HEIGHT, projection=view.projection(), description=description)
+        .configure_view(strokeWidth=0)
+        .configure_legend(labelFontSize=FONT_SIZE, labelLimit=0)
     )
-    return pdk.Deck(
-        layers=[ground, dots, names],
-        initial_view_state=view,
-        map_provider=None,  # no basemap: nothing fetched from the internet
-        tooltip={"text": "{tooltip}"},
-    )
-
-
-def status_legend(labels: dict[str, str]) -> alt.Chart:
-    """A one-line legend: a dot in each status colour and its (translated) label.
-    labels: status → label, in the order to show."""
-    legend = pd.DataFrame(
-        {"status": list(labels.values()), "colour": [STATUS_COLOURS[s] for s in labels], "order": range(len(labels))}
-    )
-    base = alt.Chart(legend).encode(
-        x=alt.X("order:O", axis=None),
-        color=alt.Color("colour:N", scale=None, legend=None),
-    )
-    dots = base.mark_circle(size=260, opacity=1, xOffset=-52)
-    texts = base.mark_text(align="left", dx=-40, fontSize=FONT_SIZE, color="#333").encode(
-        text="status:N", color=alt.value("#333")
-    )
-    return (dots + texts).properties(height=36).configure_view(strokeWidth=0)

@@ -11,7 +11,9 @@ import pandas as pd
 from issue_core.charts import FONT_SIZE, MONTH_FORMAT, axis_scale, month_label, readable, status_scale
 from issue_core.i18n import Translator, format_number
 from issue_core.palette import STATUS_COLOURS
+from issue_core.rules import ConventionStatus
 
+OVERDUE = ConventionStatus.OVERDUE
 ONE_DAY = timedelta(days=1)
 TODAY_COLOUR = "#c2185b"
 UNAVAILABLE_COLOUR = "#5f6670"
@@ -53,7 +55,7 @@ def convention_segments(frame: pd.DataFrame, today: date, t: Translator) -> pd.D
         actual = None if actual is None or pd.isna(actual) else actual
         if actual is not None:
             reached = actual
-        elif status == "overdue":
+        elif status == OVERDUE:
             reached = max(today, planned)
         else:
             reached = planned
@@ -118,7 +120,7 @@ def conventions_gantt(frame: pd.DataFrame, today: date, t: Translator) -> alt.To
             "planned": pd.to_datetime([d + ONE_DAY for d in frame["planned_end_date"]]),
             "label_at": pd.to_datetime(
                 [
-                    max(d + ONE_DAY for d in (p, today if s == "overdue" else p, a if a and pd.notna(a) else p))
+                    max(d + ONE_DAY for d in (p, today if s == OVERDUE else p, a if a and pd.notna(a) else p))
                     for p, a, s in zip(
                         frame["planned_end_date"], frame["actual_end_date"], frame["status"], strict=True
                     )
@@ -142,8 +144,8 @@ def conventions_gantt(frame: pd.DataFrame, today: date, t: Translator) -> alt.To
 
 def lane_periods(periods: pd.DataFrame, today: date, t: Translator) -> pd.DataFrame:
     """The bars of the lanes: placements (axis label, household as the viewer may see it) and
-    unavailability periods; a running one is drawn to today. periods: unit_periods after
-    hide_references."""
+    unavailability periods; a running one is drawn to today. periods: unit_periods, for the
+    viewer's scope (a reference it may not see is None)."""
     rows = []
     for row in periods.itertuples():
         running = row.end_date is None or pd.isna(row.end_date)
@@ -195,7 +197,7 @@ def unit_lanes(
                 "from": pd.Timestamp(row.start_date),
                 "to": pd.Timestamp(
                     (row.actual_end_date if row.actual_end_date is not None and pd.notna(row.actual_end_date)
-                     else max(today, row.planned_end_date) if row.status == "overdue" else row.planned_end_date)
+                     else max(today, row.planned_end_date) if row.status == OVERDUE else row.planned_end_date)
                     + ONE_DAY
                 ),
                 "convention": t("timeline.convention_span", start=row.start_date, end=row.planned_end_date),

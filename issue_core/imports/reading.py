@@ -22,13 +22,16 @@ from typing import Any
 from issue_core.errors import InvalidInput
 from issue_core.i18n import translate
 from issue_core.imports.templates import TABLES, Column, columns_of
+from issue_core.policy import (
+    IMPORT_MAX_CELL_CHARS,
+    IMPORT_MAX_CSV_COLUMNS,
+    IMPORT_MAX_FILE_BYTES,
+    IMPORT_MAX_FILE_MB,
+    IMPORT_MAX_ROWS,
+    IMPORT_MAX_SHEET_CELLS,
+    IMPORT_MAX_UNPACKED_BYTES,
+)
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX's members once unpacked, together
-MAX_ROWS = 20_000  # rows of one file, all its tables together (header rows not counted)
-MAX_SHEET_CELLS = 1_000_000  # the size a sheet declares: rows × columns
-MAX_CSV_COLUMNS = 100
-MAX_CELL_CHARS = 2000
 XLSX_MAGIC = b"PK\x03\x04"
 ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 BELGIAN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -105,8 +108,8 @@ def _text(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.date()
     text = value.isoformat() if isinstance(value, date) else str(value).strip()
-    if len(text) > MAX_CELL_CHARS:
-        raise CellError("import.cell.too_long", maximum=MAX_CELL_CHARS)
+    if len(text) > IMPORT_MAX_CELL_CHARS:
+        raise CellError("import.cell.too_long", maximum=IMPORT_MAX_CELL_CHARS)
     return text
 
 
@@ -265,23 +268,23 @@ def read_table(table: str, headers: list[Any], rows: list[tuple[int, list[Any]]]
 
 def read_upload(file_name: str, content: bytes) -> ReadFile:
     """An XLSX workbook (one sheet per table, others ignored) or a CSV file holding one table."""
-    if len(content) > MAX_FILE_BYTES:
-        raise UnreadableFile("import.file.too_big", maximum=MAX_FILE_BYTES // (1024 * 1024))
+    if len(content) > IMPORT_MAX_FILE_BYTES:
+        raise UnreadableFile("import.file.too_big", maximum=IMPORT_MAX_FILE_MB)
     if content.startswith(XLSX_MAGIC) or PurePath(file_name).suffix.lower() == ".xlsx":
         return read_xlsx(content)
     return read_csv(file_name, content)
 
 
 def check_unpacked_size(content: bytes) -> None:
-    """Refuse a zip that would unpack to more than MAX_UNPACKED_BYTES. The sizes its headers declare
+    """Refuse a zip that would unpack to more than IMPORT_MAX_UNPACKED_BYTES. The sizes its headers declare
     are what zipfile reads at most (a member that unpacks to more fails its CRC check)."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         raise UnreadableFile("import.file.not_xlsx") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise UnreadableFile("import.file.too_big_unpacked", maximum=MAX_UNPACKED_BYTES // (1024 * 1024))
+    if unpacked > IMPORT_MAX_UNPACKED_BYTES:
+        raise UnreadableFile("import.file.too_big_unpacked", maximum=IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024))
 
 
 def table_sheets(sheet_names: list[str]) -> dict[str, str]:
@@ -299,11 +302,11 @@ def table_sheets(sheet_names: list[str]) -> dict[str, str]:
 
 def declared_rows(table: str, sheet: Any) -> int:
     """The rows under its header a sheet declares (0 when it does not say). A sheet declaring more
-    cells than MAX_SHEET_CELLS is refused before any row is read."""
+    cells than IMPORT_MAX_SHEET_CELLS is refused before any row is read."""
     rows, columns = sheet.max_row, sheet.max_column  # its <dimension>, when it has one
-    if rows and columns and rows * columns > MAX_SHEET_CELLS:
+    if rows and columns and rows * columns > IMPORT_MAX_SHEET_CELLS:
         raise UnreadableFile("import.file.sheet_too_large", table=table, rows=rows, columns=columns,
-                             maximum=MAX_SHEET_CELLS)
+                             maximum=IMPORT_MAX_SHEET_CELLS)
     return max((rows or 0) - 1, 0)
 
 
@@ -320,8 +323,8 @@ def read_xlsx(content: bytes) -> ReadFile:
     rows_read = 0
     try:
         sheets = {table: workbook[name] for table, name in table_sheets(workbook.sheetnames).items()}
-        if sum(declared_rows(table, sheet) for table, sheet in sheets.items()) > MAX_ROWS:
-            raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
+        if sum(declared_rows(table, sheet) for table, sheet in sheets.items()) > IMPORT_MAX_ROWS:
+            raise UnreadableFile("import.file.too_many_rows", maximum=IMPORT_MAX_ROWS)
         for table, sheet in sheets.items():
             sheet.reset_dimensions()  # then rows are read as they are, not cut to (or padded to) the declared size
             rows = sheet.iter_rows(values_only=True, max_col=len(TABLES[table]))  # streamed, template's columns
@@ -331,8 +334,8 @@ def read_xlsx(content: bytes) -> ReadFile:
             numbered = []
             for number, cells in enumerate(rows, start=2):
                 rows_read += 1
-                if rows_read > MAX_ROWS:
-                    raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
+                if rows_read > IMPORT_MAX_ROWS:
+                    raise UnreadableFile("import.file.too_many_rows", maximum=IMPORT_MAX_ROWS)
                 numbered.append((number, list(cells)))
             read_table(table, list(headers), numbered, result)
     except UnreadableFile:
@@ -368,16 +371,17 @@ def table_of_csv(file_name: str, headers: list[str]) -> str | None:
 
 
 def csv_records(text: str, delimiter: str) -> list[list[str]]:
-    """The records, streamed: at most a header and MAX_ROWS rows of MAX_CSV_COLUMNS fields each, every
+    """The records, streamed: at most a header and IMPORT_MAX_ROWS rows of IMPORT_MAX_CSV_COLUMNS fields each, every
     field within the csv module's limit."""
     records: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for record in reader:
-            if len(records) > MAX_ROWS:  # the header and MAX_ROWS rows already read
-                raise UnreadableFile("import.file.too_many_rows", maximum=MAX_ROWS)
-            if len(record) > MAX_CSV_COLUMNS:
-                raise UnreadableFile("import.file.too_many_columns", row=len(records) + 1, maximum=MAX_CSV_COLUMNS)
+            if len(records) > IMPORT_MAX_ROWS:  # the header and IMPORT_MAX_ROWS rows already read
+                raise UnreadableFile("import.file.too_many_rows", maximum=IMPORT_MAX_ROWS)
+            if len(record) > IMPORT_MAX_CSV_COLUMNS:
+                raise UnreadableFile("import.file.too_many_columns", row=len(records) + 1,
+                                     maximum=IMPORT_MAX_CSV_COLUMNS)
             records.append(record)
     except csv.Error as error:
         if "field larger than field limit" in str(error):

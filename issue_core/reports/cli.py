@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from issue_core.db import read_connection
 from issue_core.models import Organisation, OrganisationKind, Site
+from issue_core.policy import REPORT_MAX_YEARS
 from issue_core.queries.sql.filters import ALL_AXES, Filters
 from issue_core.queries.sql.intervals import ONE_DAY
 from issue_core.reports.files import report_file
@@ -19,7 +20,6 @@ from issue_core.reports.period import build_period_report, suppress_small_counts
 from issue_core.services.common import EARLIEST_DATE, LATEST_DATE
 
 FORMATS = ("xlsx", "csv")
-MAX_PERIOD_YEARS = 20  # as far as the page's date picker reaches (today ± 10 years); months are SQL rows
 
 
 class BadInput(Exception):
@@ -79,8 +79,8 @@ def report_command(engine: Engine, args: argparse.Namespace) -> int:
         start, last = parse_day(args.start, "--from"), parse_day(args.end, "--to")
         if last < start:
             raise BadInput(f"--to ({last}) is before --from ({start})")
-        if (last - start).days >= MAX_PERIOD_YEARS * 366:
-            raise BadInput(f"the period {start} – {last} spans more than {MAX_PERIOD_YEARS} years: split it")
+        if (last - start).days >= REPORT_MAX_YEARS * 366:
+            raise BadInput(f"the period {start} – {last} spans more than {REPORT_MAX_YEARS} years: split it")
         extension = output_format(args.out)
         filters = filters_from(engine, args)
         target = Path(args.out)

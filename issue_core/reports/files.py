@@ -138,7 +138,7 @@ def info_frame(t: Translator, report: PeriodReport) -> pd.DataFrame:
         (t("report.info.period"), t("report.period_value", start=report.start, end=report.last_day)),
         *_filter_values(t, report),
         (t("report.info.generated_on"), t.date(report.generated_on)),
-        (t("report.info.suppression"), t("report.info.suppressed") if report.suppressed
+        (t("report.info.suppression"), t("report.info.suppressed", count=SMALL_COUNT) if report.suppressed
          else t("report.info.not_suppressed")),
         *((t("report.info.note"), note) for note in notes(t, report)),
     ]

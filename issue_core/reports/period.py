@@ -34,6 +34,7 @@ from sqlalchemy import Engine, func, select
 from issue_core import clock
 from issue_core.db import read_connection
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
+from issue_core.policy import SMALL_COUNT_LIMIT
 from issue_core.queries.metrics import (
     arrears_by_partner,
     contributions_monthly,
@@ -46,13 +47,12 @@ from issue_core.queries.metrics.flows import TRANSFER, length_of_stay
 from issue_core.queries.metrics.occupancy import unit_days_query
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.functions import date_param
-from issue_core.queries.sql.intervals import ONE_DAY, first_of_month, overlaps, period_window
+from issue_core.queries.sql.intervals import ONE_DAY, first_of_month, period_window
+from issue_core.rules import overlaps, placement_range
 
 TOTAL = "__total__"  # the label of a total row, translated when written
-SMALL_COUNT = "<5"
-SMALL_BASE = "n<5"  # a rate or an average computed from fewer than 5 cases
-SMALL_LIMIT = 5
+SMALL_COUNT = f"<{SMALL_COUNT_LIMIT}"  # a hidden count
+SMALL_BASE = f"n<{SMALL_COUNT_LIMIT}"  # a rate or an average computed from fewer cases
 
 FLOW_COUNTS = ("entries", "exits", "transfers_in", "transfers_out", "durable_exits")
 STAY_COUNTS = ("stays", "ongoing")
@@ -147,7 +147,7 @@ def households_served(engine: Engine, start: date, end: date, filters: Filters =
         )
         .join(Household, Household.id == Placement.household_id)
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
-        .where(overlaps(Placement.start_date, Placement.end_date, date_param(start), date_param(end)))
+        .where(overlaps(*placement_range(), start, end))
         .where(*filters.household_conditions(), *filters.of_units(Placement.unit_id))
         .group_by(Household.axis_id, Organisation.short_name)
         .order_by(Household.axis_id, Organisation.short_name)
@@ -370,8 +370,8 @@ def build_period_report(engine: Engine, start: date, end: date, filters: Filters
 
 
 def is_small(value: object) -> bool:
-    """A count from 1 to 4 (0 is not hidden: it discloses no one)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 < value < SMALL_LIMIT
+    """A count from 1 to SMALL_COUNT_LIMIT - 1 (0 is not hidden: it discloses no one)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and 0 < value < SMALL_COUNT_LIMIT
 
 
 def suppress_small_section(section: Section) -> Section:

@@ -18,12 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from issue_core.auth import Actor
 from issue_core.errors import Conflict, DomainError, InvalidInput, InvalidInputs, Money, NotFound, StaleVersion, Term
 from issue_core.models import AuditEvent, Base, StrEnum
+from issue_core.policy import MAX_MONEY, MAX_TEXT
 
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_TEXT = 300
-MAX_NOTES = 2000
 MAX_ID = 2**31 - 1  # ids are SQL integers (PostgreSQL's `integer`): a larger one names no record
-MAX_MONEY = Decimal("1000000")  # the largest amount taken (1 000 000 €), the forms' maximum too
 
 # Constraint names (PostgreSQL) and trigger messages (SQLite) -> what the user is told.
 _CONSTRAINT_MESSAGES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -26,9 +26,9 @@ from issue_core.models import (
     PaymentMethod,
     ScaleRule,
 )
+from issue_core.policy import DUPLICATE_PAYMENT_WINDOW, MAX_MONTHS_PER_PAYMENT, MAX_NOTES
 from issue_core.security import as_utc
 from issue_core.services.common import (
-    MAX_NOTES,
     Checks,
     audit,
     get_or_refuse,
@@ -43,7 +43,6 @@ from issue_core.services.common import (
 )
 
 CENT = Decimal("0.01")
-MAX_MONTHS_PER_PAYMENT = 24
 
 
 def amount_from_scale(entry: ContributionScale, monthly_income: Decimal | None) -> Decimal:
@@ -162,11 +161,6 @@ def _months(period_months: Any) -> list[date]:
     return months
 
 
-# A payment identical to one recorded this recently (same household, amount and months) is most
-# likely recorded twice by mistake: the service asks for a confirmation.
-DUPLICATE_WINDOW = timedelta(minutes=10)
-
-
 class DuplicatePayment(Conflict):
     """The same payment was recorded moments ago; record it again only with confirm_duplicate=True."""
 
@@ -175,9 +169,9 @@ def recent_identical_payment(
     session: Session, household_id: int, total: Decimal, months: list[date]
 ) -> datetime | None:
     """When the same payment — this household, this total, these months (first days, sorted) — was
-    recorded less than DUPLICATE_WINDOW ago and is still there (not undone): that moment (UTC).
+    recorded less than DUPLICATE_PAYMENT_WINDOW ago and is still there (not undone): that moment (UTC).
     None otherwise. Read from the payments' audit rows (payment.create, in the same transaction)."""
-    since = (clock.now() - DUPLICATE_WINDOW).astimezone(UTC)  # audit times are UTC (naive on SQLite)
+    since = (clock.now() - DUPLICATE_PAYMENT_WINDOW).astimezone(UTC)  # audit times are UTC (naive on SQLite)
     recorded = session.execute(
         select(AuditEvent.at, AuditEvent.after)
         .join(Payment, Payment.id == AuditEvent.entity_id)  # the write's first row: gone once undone
@@ -218,7 +212,7 @@ def record_payment(
 ) -> list[int]:
     """Record a payment covering one or several months (the amount is split over them). Returns row ids.
     `drawn_from`: as for set_income_status (two users recording the same payment: the second is refused).
-    The same payment (household, amount, months) recorded less than DUPLICATE_WINDOW ago and not undone
+    The same payment (household, amount, months) recorded less than DUPLICATE_PAYMENT_WINDOW ago and not undone
     is refused (DuplicatePayment: a second click, most likely) unless `confirm_duplicate`."""
     with Checks() as check:
         paid = check(require_date, paid_on, "field.paid_on")

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,8 @@ from issue_core.auth import Actor, require_household_editor
 from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput, PermissionDenied
 from issue_core.models import AdministrativeStatus, Axis, AxisOperator, Household, Organisation, Placement
+from issue_core.policy import MAX_PEOPLE
+from issue_core.rules import REFERENT_NOT_AXIS_OPERATOR, household_placements_meeting
 from issue_core.services.common import (
     Checks,
     audit,
@@ -27,7 +29,6 @@ from issue_core.services.common import (
     snapshot,
 )
 
-MAX_PEOPLE = 20
 REFERENCE_PREFIX = "ISS"
 REFERENCE_ATTEMPTS = 5
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}-(\d{{4}})-(\d{{3,6}})")
@@ -65,7 +66,7 @@ def check_referent_operates_axis(session: Session, axis_id: int, organisation_id
     organisation = get_or_refuse(session, Organisation, organisation_id, "organisation")
     operates = session.get(AxisOperator, (axis.id, organisation.id))
     if operates is None:
-        raise Conflict("error.referent_not_axis_operator", organisation=organisation.short_name, axis=axis.id)
+        raise Conflict(REFERENT_NOT_AXIS_OPERATOR, organisation=organisation.short_name, axis=axis.id)
 
 
 def _check_fields(
@@ -191,8 +192,7 @@ def end_follow_up(engine: Engine, actor: Actor, household_id: int, *, version: i
             raise InvalidInput("error.follow_up_end_before_referral", date=household.referred_on)
         running = session.scalars(
             select(Placement)
-            .where(Placement.household_id == household.id)
-            .where(or_(Placement.end_date.is_(None), Placement.end_date > ended))
+            .where(household_placements_meeting(household.id, ended, None))
             .limit(1)
         ).first()
         if running is not None:

@@ -16,10 +16,10 @@ from issue_core.db import write_session
 from issue_core.errors import Conflict, InvalidInput
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, Convention, ExitDestination, Household, Placement, Site, Unit
-from issue_core.queries.sql.intervals import leaving_day
+from issue_core.policy import MAX_NOTES
+from issue_core.rules import convention_open_on, end_bounds, leaving_day, stays_past
 from issue_core.services import rules
 from issue_core.services.common import (
-    MAX_NOTES,
     Checks,
     audit,
     check_version,
@@ -104,13 +104,14 @@ def _check_exit(session: Session, placement: Placement, end: date, *, shorten: b
     destination yet) on or after `end` — brought forward, or confirmed on its planned day —, or, when
     a site closes (`shorten`), ending after `end`; the end follows its start, and stays within the
     convention (invariant 4). A finished stay (with its destination) is not changed."""
-    if placement.end_date is not None:
+    earliest, latest = end_bounds(placement.start_date, placement.end_date)
+    if latest is not None:
         planned = placement.exit_destination is None
-        if planned and end > placement.end_date and not shorten:
+        if planned and end > latest and not shorten:
             raise Conflict("error.placement_planned_end_earlier", end=placement.end_date)
-        if not (planned and end <= placement.end_date) and not (shorten and placement.end_date > end):
+        if not (planned and end <= latest) and not (shorten and placement.end_date > end):
             raise Conflict("error.placement_already_ended", end=placement.end_date)
-    if end <= placement.start_date:
+    if end < earliest:
         raise InvalidInput("error.end_before_start", start=placement.start_date, end=end)
     unit = session.get(Unit, placement.unit_id)
     rules.check_inside_convention(session, unit, placement.start_date, end)
@@ -215,13 +216,11 @@ class Relocation:
 def site_occupants(session: Session, site_id: int, last_day: date) -> list[Placement]:
     """Placements of the site that run past `last_day`, the last day of its convention: started by
     then and still running on the day after (leaving_day)."""
-    leave = leaving_day(last_day)
     return list(
         session.scalars(
             select(Placement)
             .join(Unit, Unit.id == Placement.unit_id)
-            .where(Unit.site_id == site_id, Placement.start_date < leave)
-            .where(or_(Placement.end_date.is_(None), Placement.end_date > leave))
+            .where(Unit.site_id == site_id, stays_past(last_day))
             .order_by(Placement.id)
         )
     )
@@ -240,7 +239,7 @@ def _placements_starting_from(session: Session, site_id: int, day: date) -> list
 def _open_convention(session: Session, site: Site, day: date) -> Convention:
     convention = session.scalars(
         select(Convention)
-        .where(Convention.site_id == site.id, Convention.actual_end_date.is_(None), Convention.start_date <= day)
+        .where(Convention.site_id == site.id, convention_open_on(day))
         .order_by(Convention.start_date.desc())
         .limit(1)
         .with_for_update()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from issue_core import clock
@@ -22,10 +22,10 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
-from issue_core.queries.sql.intervals import leaving_day
+from issue_core.policy import MAX_NOTES
+from issue_core.rules import convention_active_during, leaving_day, overlaps, placement_range
 from issue_core.services import rules
 from issue_core.services.common import (
-    MAX_NOTES,
     audit,
     check_version,
     get_or_refuse,
@@ -122,7 +122,7 @@ def _check_no_overlapping_convention(session: Session, site: Site, start: date) 
     clash = session.scalars(
         select(Convention)
         .where(Convention.site_id == site.id)
-        .where(or_(Convention.actual_end_date.is_(None), Convention.actual_end_date >= start))
+        .where(convention_active_during(start, None))
         .limit(1)
     ).first()
     if clash is not None:
@@ -286,7 +286,7 @@ def set_unit_reservation(
             other = session.scalars(
                 select(Household).join(Placement, Placement.household_id == Household.id)
                 .where(Placement.unit_id == unit.id, Household.referent_organisation_id != reserved)
-                .where(or_(Placement.end_date.is_(None), Placement.end_date > clock.today()))
+                .where(overlaps(*placement_range(), clock.today(), None))
                 .limit(1)
             ).first()
             if other is not None:

@@ -8,7 +8,7 @@ exactly as the write left it. `recent_changes` lists a user's changes that can s
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,10 +32,10 @@ from issue_core.models import (
     Unit,
     UnitUnavailability,
 )
+from issue_core.policy import MAX_RECENT_CHANGES, UNDO_MINUTES, UNDO_WINDOW
 from issue_core.security import as_utc, now_utc
 from issue_core.services.common import audit, require_int, service, snapshot
 
-UNDO_WINDOW = timedelta(minutes=10)
 MODELS: dict[str, type[Base]] = {
     "household": Household,
     "placement": Placement,
@@ -48,7 +48,6 @@ MODELS: dict[str, type[Base]] = {
     "contribution_scale": ContributionScale,
     "payment": Payment,
 }
-MAX_RECENT = 10  # the recent changes listed
 # Writes whose audit row is one row's before/after (before is None when the write created the row).
 SINGLE_ROW_ACTIONS = {
     "household.create", "household.update", "household.end_follow_up",
@@ -172,7 +171,7 @@ def _still_as_left(session: Session, event: AuditEvent) -> bool:
 
 
 def recent_changes(engine: Engine, username: str) -> list[dict[str, Any]]:
-    """This user's changes that can still be undone, newest first (at most MAX_RECENT): made less than
+    """This user's changes that can still be undone, newest first (at most MAX_RECENT_CHANGES): made less than
     UNDO_WINDOW ago, of a kind undo knows, not undone yet, every row still as the change left it.
 
     Each: event_id, at (UTC), action, entity, entity_id."""
@@ -191,7 +190,7 @@ def recent_changes(engine: Engine, username: str) -> list[dict[str, Any]]:
                 continue
             recent.append({"event_id": event.id, "at": as_utc(event.at), "action": event.action,
                            "entity": event.entity, "entity_id": event.entity_id})
-            if len(recent) == MAX_RECENT:
+            if len(recent) == MAX_RECENT_CHANGES:
                 break
     return recent
 
@@ -207,7 +206,7 @@ def undo_event(engine: Engine, actor: Actor, event_id: int) -> None:
         if event.username != actor.username and not actor.is_admin:
             raise PermissionDenied("error.undo_not_yours")
         if now_utc() - as_utc(event.at) > UNDO_WINDOW:
-            raise Conflict("error.undo_too_late")
+            raise Conflict("error.undo_too_late", minutes=UNDO_MINUTES)
         if event.id in _undone_ids(session, as_utc(event.at)):
             raise Conflict("error.undo_already_done")
         _undo(session, event)

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Engine, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from issue_core import security
+from issue_core import policy, security
 from issue_core.auth import Actor, require_admin
 from issue_core.db import read_session, write_session
 from issue_core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -265,7 +265,7 @@ def audited_name(name: str, known: bool) -> str:
 def _next_count(failures: ColumnElement, last_failed_at: ColumnElement, now: datetime) -> ColumnElement:
     """The failure counter once this attempt is counted: restarts at 1 when the previous failure is
     older than the window (each counted failure lies within 15 minutes of the one before)."""
-    fresh = or_(last_failed_at.is_(None), last_failed_at <= now - security.LOCKOUT_WINDOW)
+    fresh = or_(last_failed_at.is_(None), last_failed_at <= now - policy.LOCKOUT_WINDOW)
     return case((fresh, 1), else_=failures + 1)
 
 
@@ -274,7 +274,7 @@ def _unlocked(locked_until: ColumnElement, now: datetime) -> ColumnElement:
 
 
 def _lock_from(count: ColumnElement, limit: int, now: datetime) -> ColumnElement:
-    return case((count >= limit, now + security.LOCKOUT_DURATION), else_=None)
+    return case((count >= limit, now + policy.LOCKOUT_DURATION), else_=None)
 
 
 def _count_account_attempt(session: Session, user_id: int, now: datetime) -> tuple[int, str] | None:
@@ -286,7 +286,7 @@ def _count_account_attempt(session: Session, user_id: int, now: datetime) -> tup
         update(AppUser)
         .where(AppUser.id == user_id, AppUser.active.is_(True), _unlocked(AppUser.locked_until, now))
         .values(failed_logins=count, last_failed_at=now,
-                locked_until=_lock_from(count, security.LOCKOUT_FAILURES, now))
+                locked_until=_lock_from(count, policy.LOCKOUT_FAILURES, now))
         .returning(AppUser.failed_logins, AppUser.password_hash)
         .execution_options(synchronize_session=False)
     )
@@ -306,7 +306,7 @@ def _count_address_attempt(session: Session, address: str, now: datetime) -> boo
         .on_conflict_do_update(
             index_elements=[table.c.address],
             set_={"failures": count, "last_failed_at": now,
-                  "locked_until": _lock_from(count, security.ADDRESS_FAILURES, now)},
+                  "locked_until": _lock_from(count, policy.ADDRESS_FAILURES, now)},
             where=_unlocked(table.c.locked_until, now),
         )
         .returning(table.c.failures)
@@ -331,7 +331,7 @@ def _accept(session: Session, user_id: int, address: str | None, now: datetime) 
         session.execute(
             update(SignInAddress).where(SignInAddress.address == address, SignInAddress.failures > 0)
             .values(failures=remaining, locked_until=case(
-                (remaining < security.ADDRESS_FAILURES, None), else_=SignInAddress.locked_until))
+                (remaining < policy.ADDRESS_FAILURES, None), else_=SignInAddress.locked_until))
             .execution_options(synchronize_session=False)
         )
     return _new_session(session, user_id, now)
@@ -381,7 +381,7 @@ def sign_in(
             token = _accept(session, user_id, address, now)
             audit(session, system, "auth.login_success", "app_user", user_id)
             return SignInResult(True, "accepted", token)
-        locked = failures >= security.LOCKOUT_FAILURES
+        locked = failures >= policy.LOCKOUT_FAILURES
         audit(session, system, "auth.login_failure", "app_user", user_id,
               after={"reason": "wrong_password", "failures": failures, "locked": locked})
     return SignInResult(False, "wrong_password")

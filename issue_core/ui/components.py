@@ -11,11 +11,10 @@ import streamlit as st
 from issue_core import clock
 from issue_core.export import CSV_LAYOUTS, to_csv
 from issue_core.i18n import Translator
+from issue_core.policy import DEFAULT_PERIOD_DAYS
 from issue_core.queries.screens.reference import axes, organisations, sites
 from issue_core.queries.sql.filters import Filters
 from issue_core.ui.data import read
-
-DEFAULT_PERIOD_DAYS = 365
 
 
 def axis_label(t: Translator, axis_id: int) -> str:

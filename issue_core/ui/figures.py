@@ -1,22 +1,11 @@
-"""Figures on the dashboards: KPI cards with their change, percentages, badge labels."""
+"""Figures on the dashboards: KPI cards with their change, badge labels (percentages: Translator.percent)."""
 
 from __future__ import annotations
 
-from babel.numbers import format_percent
-
-from issue_core.i18n import BABEL_LOCALES, Translator, escape_markdown, format_number
+from issue_core.i18n import Translator, escape_markdown, format_number
+from issue_core.policy import COMPARISON_DAYS
 from issue_core.queries.metrics.kpis import Kpi
 from issue_core.queries.sql.frames import cents
-
-# Percent patterns per language: "89,7 %" (fr), "89,7%" (nl), "89.7%" (en).
-PERCENT_PATTERNS = {"fr": "#,##0.0\u00a0%", "nl": "#,##0.0%", "en": "#,##0.0%"}
-
-
-def percent(t: Translator, rate: float | None) -> str:
-    """A rate (0.897) as a percentage in the user's language; a dash when there is none."""
-    if rate is None:
-        return "—"
-    return format_percent(rate, format=PERCENT_PATTERNS[t.language], locale=BABEL_LOCALES[t.language])
 
 
 def number(t: Translator, value: float, digits: int = 1) -> str:
@@ -62,13 +51,14 @@ def kpi_card(
     if value is None:
         shown = "—"
     elif kind == "percent":
-        shown = percent(t, value)
+        shown = t.percent(value)
     elif kind == "money":
         shown = t.money(value)
     else:
         shown = number(t, value, 0)
     delta = kpi_change(figure, kind)
-    description = t("overview.points_over_30_days" if kind == "percent" else "overview.over_30_days")
+    key = "overview.points_over_30_days" if kind == "percent" else "overview.over_30_days"
+    description = t(key, days=COMPARISON_DAYS)
     colour = "off" if neutral else ("inverse" if lower_is_better else "normal")
     container.metric(
         label, shown, delta, delta_color=colour, border=True, help=help, format=DELTA_FORMATS[kind],

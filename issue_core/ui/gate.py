@@ -22,6 +22,7 @@ from issue_core.demo_mode import demo_mode, demo_passwords_shown
 from issue_core.errors import DomainError
 from issue_core.i18n import Translator
 from issue_core.models import Role
+from issue_core.policy import SESSION_LIFETIME
 from issue_core.services import users
 from issue_core.ui.data import engine, read
 
@@ -57,7 +58,7 @@ def signing_key() -> str:
 def build_authenticator() -> stauth.Authenticate:
     """One per run: the accounts are read afresh, so a new or deactivated user counts at once."""
     credentials = {"usernames": users.active_accounts(engine())}
-    lifetime_days = security.SESSION_LIFETIME.total_seconds() / 86400
+    lifetime_days = SESSION_LIFETIME.total_seconds() / 86400
     authenticator = stauth.Authenticate(credentials, security.COOKIE_NAME, signing_key(), lifetime_days, auto_hash=False)
     authenticator.authentication_controller.authentication_model = DatabaseAuthenticationModel(credentials, signing_key())
     authenticator.cookie_controller.cookie_model.cookie_expiry_days = 0  # the gate sets the cookie (_set_cookie)
@@ -100,7 +101,7 @@ def _set_cookie(authenticator: stauth.Authenticate, username: str, token: str, i
     app is served over HTTPS; SameSite=Strict (the component's default)."""
     manager = authenticator.cookie_controller.cookie_model.cookie_manager
     manager.set(security.COOKIE_NAME, security.make_cookie(username, token, issued_at, signing_key()),
-                expires_at=issued_at + security.SESSION_LIFETIME,
+                expires_at=issued_at + SESSION_LIFETIME,
                 secure=(st.context.url or "").startswith("https://"))
 
 

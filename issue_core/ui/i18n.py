@@ -20,10 +20,12 @@ def translator() -> Translator:
 
 def language_switch() -> None:
     """A language choice in the sidebar, kept in the user's account once signed in."""
+    from issue_core.ui.outage import in_callback  # which needs this module's translator
+
     st.session_state["language_choice"] = current_language()  # before the widget exists: allowed
     st.sidebar.selectbox(
         SWITCH_LABEL, LANGUAGES, key="language_choice", format_func=LANGUAGE_NAMES.__getitem__,
-        on_change=_language_chosen,
+        on_change=in_callback(_language_chosen),
     )
 
 

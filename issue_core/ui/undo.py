@@ -2,9 +2,9 @@
 changes (10 minutes), each still undoable one with its own Undo button; and the result of an undo,
 shown on the page where it was clicked.
 
-Pages call `after_write(t, actor, message)` right after a service accepted a change, and
-`offer_undo(t, actor)` near the top of the page. Undo is a compensating write through
-issue_core.services.undo (audited, refused if the records changed since)."""
+Pages run a change through ui.feedback.submit, which calls `after_write(t, actor, message)` once the
+service accepted it, and call `offer_undo(t, actor)` near the top of the page. Undo is a compensating
+write through issue_core.services.undo (audited, refused if the records changed since)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import streamlit as st
 
 from issue_core.auth import Actor
 from issue_core.i18n import BRUSSELS, Translator
+from issue_core.policy import MAX_RECENT_CHANGES, UNDO_WINDOW
 from issue_core.security import now_utc
-from issue_core.services.undo import MAX_RECENT, UNDO_WINDOW, latest_event_id, recent_changes, undo_event
+from issue_core.services.undo import latest_event_id, recent_changes, undo_event
 from issue_core.ui.data import engine
 from issue_core.ui.feedback import NOT_DONE, attempt
 
@@ -30,7 +31,7 @@ def after_write(t: Translator, actor: Actor, message: str) -> None:
     st.session_state[UNDO_KEY] = {"event_id": event_id, "message": message, "at": now_utc()}
     messages = st.session_state.setdefault(MESSAGES_KEY, {})
     messages[event_id] = message
-    for old in sorted(messages)[:-MAX_RECENT]:  # only the recent ones can be undone
+    for old in sorted(messages)[:-MAX_RECENT_CHANGES]:  # only the recent ones can be undone
         del messages[old]
 
 

@@ -26,6 +26,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder is a browser test, marked so even if its file forgets `pytestmark`."""
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def chromium_path() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)

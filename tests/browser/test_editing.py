@@ -77,6 +77,20 @@ def board_sites(page) -> list[str]:
     return names
 
 
+def place_a_waiting_household(coordinator, site: str) -> str:
+    """On "Séjours", the first waiting household placed in the first unit offered at `site`; its reference."""
+    coordinator.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Séjours", exact=True).click()
+    wait_for_app(coordinator)
+    household = choose(coordinator, "Ménage en attente")
+    reference = re.search(r"ISS-\d{4}-\d+", household).group(0)
+    choose(coordinator, "Site", site)
+    choose(coordinator, "Logement")
+    coordinator.get_by_role("button", name="Loger le ménage").click()
+    wait_for_app(coordinator)
+    coordinator.get_by_text(f"{reference} logé à {site}").wait_for(timeout=30_000)
+    return reference
+
+
 def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url):
     director_context = browser.new_context(viewport={"width": 1400, "height": 900})
     director = director_context.new_page()
@@ -87,15 +101,7 @@ def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url
     coordinator_context = browser.new_context(viewport={"width": 1400, "height": 900})
     coordinator = coordinator_context.new_page()
     sign_in(coordinator, app_url, "coord.samusocial")
-    coordinator.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Séjours", exact=True).click()
-    wait_for_app(coordinator)
-    household = choose(coordinator, "Ménage en attente")
-    reference = re.search(r"ISS-\d{4}-\d+", household).group(0)
-    choose(coordinator, "Site", "Dubrucq")
-    choose(coordinator, "Logement")
-    coordinator.get_by_role("button", name="Loger le ménage").click()
-    wait_for_app(coordinator)
-    coordinator.get_by_text(f"{reference} logé à Dubrucq").wait_for()
+    reference = place_a_waiting_household(coordinator, "Dubrucq")
     screenshot(coordinator, "editing_placed")
 
     assert overview_occupied(director) == overview_before + 1

@@ -29,7 +29,7 @@ from issue_core.queries.metrics.flows import (
     length_of_stay,
     length_of_stay_by_axis,
 )
-from issue_core.queries.metrics.kpis import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS, Kpi, Kpis, kpis, last_days
+from issue_core.queries.metrics.kpis import Kpi, Kpis, kpis, last_days
 from issue_core.queries.metrics.occupancy import (
     Occupancy,
     Utilisation,
@@ -45,7 +45,6 @@ from issue_core.queries.sql.filters import NO_FILTERS, Filters
 
 __all__ = [
     "Filters", "NO_FILTERS", "Kpi", "Kpis", "Occupancy", "Utilisation", "kpis", "last_days",
-    "COMPARISON_DAYS", "FLOW_DAYS", "UTILISATION_DAYS",
     "occupancy_on", "utilisation", "monthly_occupancy", "vacancy_gaps", "vacant_days_by_site", "vacant_units",
     "caseload_on", "caseload_monthly", "households_followed_on",
     "entries_exits", "entries_exits_between", "length_of_stay", "length_of_stay_by_axis",

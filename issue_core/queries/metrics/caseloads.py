@@ -16,17 +16,8 @@ from sqlalchemy import Engine, func, literal, select
 from issue_core.models import Household, Organisation, Placement
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.intervals import (
-    Window,
-    common_days,
-    day_window,
-    follow_up_range,
-    month_windows,
-    overlaps,
-    placement_range,
-    sum_of_parts,
-    windows_table,
-)
+from issue_core.queries.sql.intervals import Window, common_days, day_window, month_windows, sum_of_parts, windows_table
+from issue_core.rules import follow_up_range, overlaps, placement_range
 
 
 def household_days_query(windows: list[Window], filters: Filters, *, by_partner: bool = False):  # noqa: ANN201

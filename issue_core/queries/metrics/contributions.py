@@ -26,19 +26,9 @@ from issue_core.models import ContributionStatus, Household, Organisation, Payme
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import cents, money_sum, read_frame, typed
 from issue_core.queries.sql.functions import date_param
-from issue_core.queries.sql.intervals import (
-    ONE_DAY,
-    common_days,
-    common_months,
-    month_windows,
-    overlaps,
-    placement_range,
-    windows_table,
-)
+from issue_core.queries.sql.intervals import ONE_DAY, common_days, common_months, month_windows, windows_table
+from issue_core.rules import covers, overlaps, placement_range
 
-# A household owing more than this is "in arrears": the contributions page's default, the
-# overview's alert, the report. The partnership's policy, in one place (euros).
-ARREARS_THRESHOLD = Decimal("50.00")
 # Every household owing a cent or more (balances are to the cent): the overview's total arrears.
 NO_THRESHOLD = Decimal("0.00")
 
@@ -58,8 +48,7 @@ def status_periods():  # noqa: ANN201
 def _status_meets_placement(status, placement=Placement):  # noqa: ANN001, ANN202
     return and_(
         status.c.household_id == placement.household_id,
-        or_(placement.end_date.is_(None), status.c.start_date < placement.end_date),
-        or_(status.c.end_date.is_(None), placement.start_date < status.c.end_date),
+        overlaps(status.c.start_date, status.c.end_date, *placement_range(placement)),
     )
 
 
@@ -127,7 +116,7 @@ def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.Da
 
 def owing_more_than(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
     """The rows of `arrears` whose balance is above `threshold` (0: every household owing a cent or
-    more; ARREARS_THRESHOLD: the households "in arrears")."""
+    more; policy.ARREARS_THRESHOLD: the households "in arrears")."""
     limit = cents(threshold)
     return frame[pd.Series([cents(value) > limit for value in frame["arrears"]], index=frame.index, dtype=bool)]
 
@@ -230,7 +219,7 @@ def households_without_contribution(engine: Engine, today: date, filters: Filter
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d), ~in_force)
+        .where(covers(*placement_range(), today), ~in_force)
         .where(*filters.household_conditions(), *filters.site_conditions(Unit.site_id))
         .order_by(Placement.start_date, Household.reference)
     )

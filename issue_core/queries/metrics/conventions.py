@@ -1,40 +1,24 @@
-"""Sites and their conventions: derived status, duration, units."""
+"""Sites and their conventions: duration, units, and the status derived by issue_core.rules."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import aliased
 
 from issue_core.db import read_connection
 from issue_core.models import Convention, Organisation, Site, Unit
-from issue_core.queries.sql.functions import date_param, days_between, months_to_nearest_half
-
-DEFAULT_WARNING_DAYS = 180
-STATUSES = ("upcoming", "active", "ending_soon", "overdue", "closed")
-
-
-def convention_status_sql(today: date, warning_days: int = DEFAULT_WARNING_DAYS):  # noqa: ANN201
-    """Derived, never stored: upcoming, active, ending soon (≤ warning days to the planned end),
-    overdue (planned end passed, no actual end), closed (actual end passed)."""
-    day = date_param(today)
-    return case(
-        (Convention.start_date > day, literal("upcoming")),
-        (and_(Convention.actual_end_date.is_not(None), Convention.actual_end_date < day), literal("closed")),
-        (and_(Convention.actual_end_date.is_(None), Convention.planned_end_date < day), literal("overdue")),
-        (
-            days_between(day, func.coalesce(Convention.actual_end_date, Convention.planned_end_date)) <= warning_days,
-            literal("ending_soon"),
-        ),
-        else_=literal("active"),
-    )
+from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.sql.functions import days_between, months_to_nearest_half
+from issue_core.rules import convention_end_sql, convention_status_sql, days_to_end_sql
 
 
-def convention_end_sql():  # noqa: ANN201
-    """The actual end, else the planned end."""
-    return func.coalesce(Convention.actual_end_date, Convention.planned_end_date)
+def duration_months_sql():  # noqa: ANN201
+    """SQL: a convention's duration in months (DOMAIN.md): (end − start + 1 day) ÷ (365.25 ÷ 12), to the
+    nearest half month, with its actual end, else its planned end."""
+    return months_to_nearest_half(days_between(Convention.start_date, convention_end_sql()) + 1)
 
 
 def sites_overview(engine: Engine, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> pd.DataFrame:
@@ -45,7 +29,6 @@ def sites_overview(engine: Engine, today: date, warning_days: int = DEFAULT_WARN
         select(func.max(Convention.start_date)).where(Convention.site_id == Site.id).correlate(Site).scalar_subquery()
     )
     units = select(func.count(Unit.id)).where(Unit.site_id == Site.id).correlate(Site).scalar_subquery()
-    end = convention_end_sql()
     query = (
         select(
             Site.id.label("site_id"),
@@ -58,8 +41,8 @@ def sites_overview(engine: Engine, today: date, warning_days: int = DEFAULT_WARN
             Convention.start_date,
             Convention.planned_end_date,
             Convention.actual_end_date,
-            months_to_nearest_half(days_between(Convention.start_date, end) + 1).label("duration_months"),
-            days_between(date_param(today), end).label("days_to_end"),
+            duration_months_sql().label("duration_months"),
+            days_to_end_sql(today).label("days_to_end"),
             convention_status_sql(today, warning_days).label("status"),
             Site.location_approximate,
         )

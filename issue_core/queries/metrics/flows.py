@@ -18,7 +18,8 @@ from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, 
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
-from issue_core.queries.sql.intervals import Window, month_windows, overlaps, period_window, windows_table
+from issue_core.queries.sql.intervals import Window, month_windows, period_window, windows_table
+from issue_core.rules import overlaps
 
 TRANSFER = ExitDestination.OTHER_ISSUE_UNIT.value
 DURABLE = tuple(sorted(d.value for d in DURABLE_DESTINATIONS))
@@ -162,8 +163,7 @@ def length_of_stay(
             case((ongoing, 1), else_=0).label("ongoing"),
         )
         .join(Household, Household.id == stays.c.household_id)
-        .where(stays.c.start_date < date_param(end), stays.c.start_date <= day)
-        .where((stays.c.end_date.is_(None)) | (stays.c.end_date > date_param(start)))
+        .where(overlaps(stays.c.start_date, stays.c.end_date, start, end), stays.c.start_date <= day)
         .where(*filters.household_conditions())
         .order_by(Household.axis_id, stays.c.start_date)
     )
@@ -200,7 +200,7 @@ def _has_placement_in_units(stays, start: date, end: date, filters: Filters):  #
         inside.household_id == stays.c.household_id,
         inside.start_date >= stays.c.start_date,
         (stays.c.end_date.is_(None)) | (inside.start_date < stays.c.end_date),
-        overlaps(inside.start_date, inside.end_date, date_param(start), date_param(end)),
+        overlaps(inside.start_date, inside.end_date, start, end),
         *filters.of_units(inside.unit_id),
     )
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
+from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
 from issue_core.queries.metrics.caseloads import households_followed_on
 from issue_core.queries.metrics.contributions import (
     total_arrears,
@@ -19,10 +20,6 @@ from issue_core.queries.metrics.occupancy import (
     utilisation,
 )
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-
-COMPARISON_DAYS = 30
-UTILISATION_DAYS = 90
-FLOW_DAYS = 30
 
 
 def last_days(day: date, days: int) -> tuple[date, date]:

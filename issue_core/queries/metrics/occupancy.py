@@ -31,36 +31,26 @@ from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.queries.sql.intervals import (
-    ONE_DAY,
     Window,
     common_days,
-    convention_end_exclusive,
-    convention_range,
     day_window,
     greatest,
     month_windows,
-    overlaps,
     period_window,
-    placement_range,
-    ranges_meet,
     sum_of_parts,
-    unavailability_range,
     windows_table,
+)
+from issue_core.rules import (
+    convention_active_during,
+    convention_active_on,
+    convention_range,
+    covers,
+    overlaps,
+    placement_range,
+    unavailability_range,
 )
 
 # --- building blocks: unit-days per window ------------------------------------------------------
-
-
-def convention_active_during(window_start, window_end):  # noqa: ANN001, ANN201
-    """A convention active on at least one day of [window_start, window_end)."""
-    return and_(
-        Convention.start_date < window_end,
-        or_(Convention.actual_end_date.is_(None), Convention.actual_end_date >= window_start),
-    )
-
-
-def convention_active_on(day: date):  # noqa: ANN201
-    return convention_active_during(date_param(day), date_param(day + ONE_DAY))
 
 
 def unit_days_query(  # noqa: ANN201
@@ -130,14 +120,14 @@ def occupied_days_query(  # noqa: ANN201
                 and_(
                     Convention.site_id == Unit.site_id,
                     convention_active_during(w.c.start, w.c.end),
-                    ranges_meet(*placement_range(), *convention_range()),
+                    overlaps(*placement_range(), *convention_range()),
                 ),
             )
         )
         if during_unavailability:
             query = query.join(
                 UnitUnavailability,
-                and_(UnitUnavailability.unit_id == Unit.id, ranges_meet(*unavailability_range(), *placement_range())),
+                and_(UnitUnavailability.unit_id == Unit.id, overlaps(*unavailability_range(), *placement_range())),
             )
         if by_axis or household_conditions:
             query = query.join(Household, Household.id == Placement.household_id)
@@ -341,7 +331,7 @@ def run_start_sql(site_id, day: date):  # noqa: ANN001, ANN201
     day_before_covered = exists().where(
         earlier.site_id == chain.site_id,
         earlier.start_date < chain.start_date,
-        or_(earlier.actual_end_date.is_(None), convention_end_exclusive(earlier.actual_end_date) >= chain.start_date),
+        or_(earlier.actual_end_date.is_(None), convention_range(earlier)[1] >= chain.start_date),
     )
     return (
         select(func.max(chain.start_date))
@@ -379,7 +369,7 @@ def vacant_units(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> 
     d = date_param(today)
 
     def covers_today(model):  # noqa: ANN001, ANN202
-        return and_(model.unit_id == Unit.id, model.start_date <= d, or_(model.end_date.is_(None), model.end_date > d))
+        return and_(model.unit_id == Unit.id, covers(model.start_date, model.end_date, today))
 
     last_end = (
         select(func.max(Placement.end_date)).where(Placement.unit_id == Unit.id, Placement.end_date <= d)

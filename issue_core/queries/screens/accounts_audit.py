@@ -9,8 +9,7 @@ from sqlalchemy import Engine, select
 
 from issue_core.db import read_connection
 from issue_core.models import AppUser, AuditEvent, Organisation
-
-AUDIT_PAGE_SIZE = 500
+from issue_core.policy import AUDIT_PAGE_SIZE
 
 
 def accounts(engine: Engine) -> pd.DataFrame:

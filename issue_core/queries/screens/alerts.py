@@ -9,24 +9,21 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.policy import DEFAULT_WARNING_DAYS
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.functions import date_param, days_between
-from issue_core.queries.sql.intervals import stay_fits_convention
+from issue_core.rules import ConventionStatus, convention_status_sql, covers, days_to_end_sql, site_takes_stay
 
 
 def occupied_units_of_site(site_id, today: date):  # noqa: ANN001, ANN201
     """SQL: how many units of the site have a placement covering `today`."""
-    d = date_param(today)
     return (
         select(func.count(func.distinct(Placement.unit_id)))
         .join(Unit, Unit.id == Placement.unit_id)
-        .where(Unit.site_id == site_id, Placement.start_date <= d)
-        .where(or_(Placement.end_date.is_(None), Placement.end_date > d))
+        .where(Unit.site_id == site_id, covers(Placement.start_date, Placement.end_date, today))
         .scalar_subquery()
     )
 
@@ -52,7 +49,7 @@ def conventions_ending(
             Convention.planned_end_date,
             Convention.actual_end_date,
             convention_status_sql(today, warning_days).label("status"),
-            days_between(date_param(today), convention_end_sql()).label("days_to_end"),
+            days_to_end_sql(today).label("days_to_end"),
             units.label("units"),
             occupied_units_of_site(Convention.site_id, today).label("occupied_units"),
         )
@@ -63,7 +60,7 @@ def conventions_ending(
     )
     query = (
         select(inner)
-        .where(inner.c.status.in_(("ending_soon", "overdue")))
+        .where(inner.c.status.in_((ConventionStatus.ENDING_SOON.value, ConventionStatus.OVERDUE.value)))
         .order_by(inner.c.days_to_end, inner.c.site)
     )
     return read_frame(
@@ -74,7 +71,7 @@ def conventions_ending(
 
 
 def placements_outside_convention(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Placements not lying inside one convention of their unit's site (intervals.stay_fits_convention,
+    """Placements not lying inside one convention of their unit's site (rules.site_takes_stay,
     the rule the services apply): some day they occupy is before the convention's start or after its
     last day (its actual end, inclusive), or they are open-ended in a convention with an actual end.
     Empty on consistent data (the services refuse such placements); a convention closed or moved
@@ -82,11 +79,8 @@ def placements_outside_convention(engine: Engine, today: date, filters: Filters 
 
     columns: placement_id, household_id, reference, partner_id, unit_id, unit, site_id, site,
     start_date, end_date, running_today. Running ones first. Both filter kinds apply."""
-    d = date_param(today)
-    inside = exists().where(
-        Convention.site_id == Unit.site_id, stay_fits_convention(Placement.start_date, Placement.end_date)
-    )
-    running = and_(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d))
+    inside = site_takes_stay(Unit.site_id, Placement.start_date, Placement.end_date)
+    running = covers(Placement.start_date, Placement.end_date, today)
     query = (
         select(
             Placement.id.label("placement_id"),

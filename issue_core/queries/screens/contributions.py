@@ -10,10 +10,11 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Engine
 
-from issue_core.auth import Actor, can_see_household
-from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD, contributions_monthly, owing_more_than
+from issue_core.policy import ARREARS_THRESHOLD
+from issue_core.queries.metrics.contributions import arrears, contributions_monthly, owing_more_than
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import money_sum
+from issue_core.visibility import NOBODY, Scope, blank_references
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,23 @@ class ArrearsSplit:
     hidden: pd.DataFrame
 
 
+def households_in_arrears(
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD,
+    scope: Scope = NOBODY,
+) -> ArrearsSplit:
+    """The households owing more than `threshold` on `as_of` (contributions.arrears, household filters
+    apply), split by what the viewer's scope may see (split_households_in_arrears)."""
+    return split_households_in_arrears(arrears(engine, as_of, filters), scope, threshold)
+
+
 def split_households_in_arrears(
-    frame: pd.DataFrame, actor: Actor, threshold: Decimal | float = ARREARS_THRESHOLD
+    frame: pd.DataFrame, scope: Scope = NOBODY, threshold: Decimal | float = ARREARS_THRESHOLD
 ) -> ArrearsSplit:
     """Households of `frame` (as returned by contributions.arrears) owing more than `threshold`,
-    split by can_see_household: the meeting screen sees no reference, a coordinator or director
-    those of its organisation, an admin all."""
-    owing = owing_more_than(frame, threshold)
-    may_see = pd.Series([can_see_household(actor, int(p)) for p in owing["partner_id"]], index=owing.index, dtype=bool)
+    split by what the viewer's scope may see (issue_core.visibility): the meeting screen no
+    reference, a coordinator or director those of its organisation, an admin all."""
+    owing = blank_references(owing_more_than(frame, threshold), scope)
+    may_see = owing["reference"].notna()
     visible = owing[may_see].reset_index(drop=True)
     hidden = (
         owing[~may_see]

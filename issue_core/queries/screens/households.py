@@ -1,13 +1,13 @@
 """Read models of the households and placements pages: the households a user may see, one
 household's history, the open placements, and the choices a placement form may offer.
 
-Every function takes a *scope*: None for every household (admins), else one organisation id (the
-rows a coordinator or director may see); `household_scope(actor)` computes it. Each is one SQL
-query, on SQLite and PostgreSQL alike.
+Every function takes the viewer's *scope* (issue_core.visibility: None for every household, an
+organisation id, or NOBODY) and returns only the rows of households it may see (visibility.scope_of
+computes it from the actor). Each is one SQL query, on SQLite and PostgreSQL alike.
 
-`placeable_units` is the one definition of "the units a household can be placed in from D": the
-same conditions as services.rules (invariants 1, 4 and 6), as SQL, so a form offers only what the
-service will accept — the service still checks everything in its transaction.
+`placeable_households` and `placeable_units` offer only what the services accept: they apply the
+conditions of issue_core.rules (invariants 1, 2, 4 and 6), which the services' refusals apply too —
+the service still checks everything in its transaction.
 """
 
 from __future__ import annotations
@@ -15,54 +15,39 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from issue_core.auth import Actor
 from issue_core.db import read_connection
 from issue_core.models import (
     AxisOperator,
     ContributionStatus,
-    Convention,
     Household,
     Organisation,
     Payment,
     Placement,
-    Role,
     Site,
     Unit,
-    UnitUnavailability,
 )
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param
-from issue_core.queries.sql.intervals import stay_fits_convention
+from issue_core.rules import (
+    covers,
+    household_free,
+    household_placeable_from,
+    reservation_allows,
+    site_takes_stay,
+    unit_available,
+    unit_free,
+)
 from issue_core.services.placements import cancellable
+from issue_core.visibility import Scope, in_scope
 
-NOBODY = 0  # an organisation id no household has: the scope of a role that sees no household row
-FAR_FUTURE = date(9999, 12, 31)
 HOUSEHOLD_STATES = ("waiting", "placed", "ended")
 
 
-def household_scope(actor: Actor) -> int | None:
-    """None (every household) for an admin, the own organisation for a coordinator or director,
-    NOBODY for the meeting screen or an account without organisation (auth.can_see_household)."""
-    if actor.role == Role.ADMIN:
-        return None
-    if actor.role in (Role.COORDINATOR, Role.DIRECTOR) and actor.organisation_id is not None:
-        return int(actor.organisation_id)
-    return NOBODY
-
-
-def _in_scope(scope: int | None) -> list:
-    return [] if scope is None else [Household.referent_organisation_id == scope]
-
-
-def _overlaps(start_column, end_column, start: date, end: date | None):  # noqa: ANN001, ANN202
-    """[start_column, end_column) meets [start, end) — as rules.overlaps, with typed parameters."""
-    return and_(
-        start_column < date_param(end or FAR_FUTURE),
-        or_(end_column.is_(None), end_column > date_param(start)),
-    )
+def _in_scope(scope: Scope) -> list:
+    return in_scope(scope, Household.referent_organisation_id)
 
 
 # --- the households list and one household --------------------------------------------------------
@@ -76,7 +61,7 @@ HOUSEHOLD_COLUMNS = [
 
 def households(
     engine: Engine,
-    scope: int | None,
+    scope: Scope,
     day: date,
     axis_ids: tuple[int, ...] = (),
     partner_ids: tuple[int, ...] = (),
@@ -96,7 +81,7 @@ def households(
         select(Placement.id, Placement.household_id, Placement.start_date, Unit.label, Site.name)
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(Placement.start_date <= d, or_(Placement.end_date.is_(None), Placement.end_date > d))
+        .where(covers(Placement.start_date, Placement.end_date, day))
         .subquery()
     )
     stays = aliased(Placement)
@@ -141,7 +126,7 @@ def households(
     )
 
 
-def household_placements(engine: Engine, scope: int | None, household_id: int) -> pd.DataFrame:
+def household_placements(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """A household's placements, oldest first (empty outside the scope).
 
     columns: placement_id, site, unit, start_date, end_date, exit_destination (None while open), notes."""
@@ -159,7 +144,7 @@ def household_placements(engine: Engine, scope: int | None, household_id: int) -
     return read_frame(engine, query, dates=["start_date", "end_date"], ints=["placement_id"], keys=["exit_destination"])
 
 
-def household_contribution_statuses(engine: Engine, scope: int | None, household_id: int) -> pd.DataFrame:
+def household_contribution_statuses(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """The dated income statuses and monthly amounts, oldest first.
 
     columns: effective_from, income_status, monthly_income, monthly_amount, override_reason."""
@@ -177,7 +162,7 @@ def household_contribution_statuses(engine: Engine, scope: int | None, household
     return frame
 
 
-def household_payments(engine: Engine, scope: int | None, household_id: int) -> pd.DataFrame:
+def household_payments(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """The payments, newest first. columns: paid_on, period_month, amount, method, notes."""
     query = (
         select(Payment.paid_on, Payment.period_month, Payment.amount, Payment.method, Payment.notes)
@@ -191,7 +176,7 @@ def household_payments(engine: Engine, scope: int | None, household_id: int) -> 
 # --- choices of the forms -------------------------------------------------------------------------
 
 
-def axis_partners(engine: Engine, scope: int | None) -> pd.DataFrame:
+def axis_partners(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The (axis, partner) pairs a household may have (table axis_operator), within the scope.
 
     columns: axis_id, partner_id, partner."""
@@ -201,20 +186,15 @@ def axis_partners(engine: Engine, scope: int | None) -> pd.DataFrame:
         .join(Organisation, Organisation.id == AxisOperator.organisation_id)
         .order_by(AxisOperator.axis_id, Organisation.short_name)
     )
-    if scope is not None:
-        query = query.where(AxisOperator.organisation_id == scope)
-    return read_frame(engine, query, ints=["axis_id", "partner_id"])
+    return read_frame(engine, query.where(*in_scope(scope, AxisOperator.organisation_id)), ints=["axis_id", "partner_id"])
 
 
-def placeable_households(engine: Engine, scope: int | None, start: date, end: date | None = None) -> pd.DataFrame:
+def placeable_households(engine: Engine, scope: Scope, start: date, end: date | None = None) -> pd.DataFrame:
     """Households of the scope that can be placed over [start, end): follow-up not ended, referred on
-    or before start, and in no unit during that range (rules.check_household_can_be_placed and
-    check_household_free).
+    or before start, and in no unit during that range (rules.household_placeable_from and
+    household_free, invariant 2).
 
     columns: household_id, reference, axis_id, partner_id, partner, adults, children, referred_on."""
-    placed = exists().where(
-        Placement.household_id == Household.id, _overlaps(Placement.start_date, Placement.end_date, start, end)
-    )
     query = (
         select(
             Household.id.label("household_id"), Household.reference, Household.axis_id,
@@ -222,12 +202,7 @@ def placeable_households(engine: Engine, scope: int | None, start: date, end: da
             Household.adults, Household.children, Household.referred_on,
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
-        .where(
-            Household.follow_up_ended_on.is_(None),
-            Household.referred_on <= date_param(start),
-            ~placed,
-            *_in_scope(scope),
-        )
+        .where(household_placeable_from(start), household_free(Household.id, start, end), *_in_scope(scope))
         .order_by(Household.referred_on, Household.reference)
     )
     return read_frame(
@@ -253,7 +228,7 @@ def placeable_units(
     `end`, open-ended when None), grouped by site (ordered by site, then unit):
 
     - invariant 4, convention: the stay fits a convention of the unit's site
-      (intervals.stay_fits_convention, as rules.check_inside_convention): started on or before
+      (rules.site_takes_stay, as services.rules.check_inside_convention): started on or before
       `start`, and without actual end — or, for a stay with an end, whose last day is on or after the
       stay's last night (end − 1 day);
     - invariant 4, availability: no unavailability period of the unit meets [start, end);
@@ -268,18 +243,11 @@ def placeable_units(
     columns: UNIT_COLUMNS (reserved_for_id 0 when not reserved)."""
     s = date_param(start)
     reserved = aliased(Organisation)
-    convention_ok = exists().where(Convention.site_id == Unit.site_id, stay_fits_convention(start, end))
-    unavailable = exists().where(
-        UnitUnavailability.unit_id == Unit.id,
-        _overlaps(UnitUnavailability.start_date, UnitUnavailability.end_date, start, end),
-    )
-    occupied = exists().where(Placement.unit_id == Unit.id, _overlaps(Placement.start_date, Placement.end_date, start, end))
     next_start = (
         select(func.min(Placement.start_date))
         .where(Placement.unit_id == Unit.id, Placement.start_date > s)
         .correlate(Unit).scalar_subquery()
     )
-    reservation = or_(Unit.reserved_for_organisation_id.is_(None), Unit.reserved_for_organisation_id == organisation_id)
     query = (
         select(
             Unit.id.label("unit_id"), Site.id.label("site_id"), Site.name.label("site"), Unit.label.label("unit"),
@@ -288,11 +256,12 @@ def placeable_units(
         )
         .join(Site, Site.id == Unit.site_id)
         .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
-        .where(convention_ok, ~unavailable, ~occupied, Unit.id != except_unit_id)
+        .where(site_takes_stay(Unit.site_id, start, end), unit_available(Unit.id, start, end),
+               unit_free(Unit.id, start, end), Unit.id != except_unit_id)
         .order_by(Site.name, Unit.label)
     )
     if not other_reservations:
-        query = query.where(reservation)
+        query = query.where(reservation_allows(organisation_id))
     return read_frame(
         engine, query, dates=["free_until"],
         ints=["unit_id", "site_id", "bedrooms", "capacity", "reserved_for_id"],
@@ -312,7 +281,7 @@ OPEN_PLACEMENT_COLUMNS = ["placement_id", "version", "household_id", "reference"
                           "unit", "start_date", "end_date"]
 
 
-def open_placements(engine: Engine, scope: int | None, day: date | None = None) -> pd.DataFrame:
+def open_placements(engine: Engine, scope: Scope, day: date | None = None) -> pd.DataFrame:
     """The placements that can be ended or transferred, by reference: those without an end and, with
     `day`, those only planned to end (an end date, no exit destination yet) on or after `day`, which
     may be brought forward (services.placements._check_exit).
@@ -325,7 +294,7 @@ def open_placements(engine: Engine, scope: int | None, day: date | None = None) 
     return _placements(engine, scope, still_running)
 
 
-def cancellable_placements(engine: Engine, scope: int | None, day: date) -> pd.DataFrame:
+def cancellable_placements(engine: Engine, scope: Scope, day: date) -> pd.DataFrame:
     """The stays that may be cancelled on `day`: recorded that day, not left for another ISSUE unit
     (services.placements.cancellable, the rule cancel_placement applies).
 
@@ -333,7 +302,7 @@ def cancellable_placements(engine: Engine, scope: int | None, day: date) -> pd.D
     return _placements(engine, scope, cancellable(day))
 
 
-def _placements(engine: Engine, scope: int | None, condition) -> pd.DataFrame:  # noqa: ANN001
+def _placements(engine: Engine, scope: Scope, condition) -> pd.DataFrame:  # noqa: ANN001
     query = (
         select(
             Placement.id.label("placement_id"), Placement.version, Household.id.label("household_id"),

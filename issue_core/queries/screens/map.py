@@ -9,12 +9,13 @@ from sqlalchemy import Engine, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Organisation, Site, Unit
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.metrics.conventions import duration_months_sql
 from issue_core.queries.metrics.occupancy import occupied_days_query
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.functions import days_between, months_to_nearest_half
 from issue_core.queries.sql.intervals import day_window
+from issue_core.rules import convention_status_sql
 
 
 def sites_on_map(
@@ -35,7 +36,6 @@ def sites_on_map(
         select(Unit.site_id, func.count(Unit.id).label("units")).group_by(Unit.site_id).subquery("units")
     )
     occupied = occupied_days_query(day_window(today), filters, by_site=True).subquery("occupied")
-    end = convention_end_sql()
     query = (
         select(
             Site.id.label("site_id"),
@@ -52,7 +52,7 @@ def sites_on_map(
             Convention.start_date,
             Convention.planned_end_date,
             Convention.actual_end_date,
-            months_to_nearest_half(days_between(Convention.start_date, end) + 1).label("duration_months"),
+            duration_months_sql().label("duration_months"),
             case(
                 (Convention.id.is_(None), literal("none")), else_=convention_status_sql(today, warning_days)
             ).label("status"),

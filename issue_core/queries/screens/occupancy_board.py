@@ -6,7 +6,7 @@ d (and it is not unavailable), otherwise *vacant*; a vacant unit is vacant since
 current unbroken run of available, empty days (occupancy.vacant_since_sql, as in
 occupancy.vacant_units: a convention renewed without a gap does not break the run).
 
-References are returned: the page shows only those the viewer may see (auth.can_see_household).
+A reference is None where the viewer's scope may not see it (issue_core.visibility).
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.metrics.occupancy import convention_active_on, vacant_since_sql
+from issue_core.queries.metrics.occupancy import vacant_since_sql
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.rules import convention_active_on, covers
+from issue_core.visibility import NOBODY, Scope, blank_references
 
 BOARD_COLUMNS = [
     "unit_id", "unit", "bedrooms", "capacity", "reserved_for_id", "reserved_for", "state",
@@ -48,7 +50,7 @@ def sites_with_active_convention(engine: Engine, day: date, filters: Filters = N
     return read_frame(engine, query, ints=["site_id", "units"])
 
 
-def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
+def unit_board(engine: Engine, site_id: int, day: date, scope: Scope = NOBODY) -> pd.DataFrame:
     """One row per unit of the site on `day`, in one query:
 
     unit (label), bedrooms, capacity, reserved_for (short name of the partner the unit is reserved
@@ -56,7 +58,7 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
     (placement_id, household_id, reference, axis_id, partner, placed_since), the unavailability
     covering it (unavailable_reason, unavailable_since, unavailable_until — None when open), and for
     a vacant unit vacant_since (occupancy.vacant_since_sql, as in the alerts), days_vacant and
-    next_placement_start (a placement already planned).
+    next_placement_start (a placement already planned). reference: None where `scope` may not see it.
 
     The ids of missing parts are 0 (placement_id, household_id, axis_id, partner_id, reserved_for_id)."""
     d = date_param(day)
@@ -64,7 +66,7 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
     partner = aliased(Organisation)
 
     def covers_day(model):  # noqa: ANN001, ANN202
-        return and_(model.unit_id == Unit.id, model.start_date <= d, or_(model.end_date.is_(None), model.end_date > d))
+        return and_(model.unit_id == Unit.id, covers(model.start_date, model.end_date, day))
 
     later = aliased(Placement)
     next_start = (
@@ -118,4 +120,4 @@ def unit_board(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
               "partner_id"],
     )
     frame["days_vacant"] = pd.to_numeric(frame["days_vacant"]).astype("Int64")
-    return frame[BOARD_COLUMNS]
+    return blank_references(frame[BOARD_COLUMNS], scope)

@@ -1,7 +1,8 @@
 """Read models of the overview's alerts, on top of the metrics (queries.metrics.kpis).
 
 The thresholds are the partnership's defaults; each function takes its own so a page or a report
-may use another.
+may use another. Those listing households take the viewer's scope: a reference it may not see is
+None (issue_core.visibility), the rows are kept (counts are shown to everyone).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import Engine
 
-from issue_core.queries.metrics.contributions import ARREARS_THRESHOLD, arrears, owing_more_than
+from issue_core.policy import ARREARS_THRESHOLD, VACANT_ALERT_DAYS
+from issue_core.queries.metrics.contributions import arrears, households_without_contribution, owing_more_than
 from issue_core.queries.metrics.occupancy import vacant_units
+from issue_core.queries.screens.alerts import placements_outside_convention
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-
-# A unit empty for longer than this is an alert (days).
-VACANT_ALERT_DAYS = 30
+from issue_core.visibility import NOBODY, Scope, blank_references
 
 
 def long_vacant_units(
@@ -30,9 +31,27 @@ def long_vacant_units(
 
 
 def arrears_above(
-    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD
+    engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD,
+    scope: Scope = NOBODY,
 ) -> pd.DataFrame:
     """Households "in arrears" on `as_of`: owing more than `threshold` (contributions.arrears: same
-    columns, largest first; references included — the page shows only those the viewer may see).
-    The same households as the contributions page's at the same threshold. Household filters apply."""
-    return owing_more_than(arrears(engine, as_of, filters), threshold).reset_index(drop=True)
+    columns, largest first). The same households as the contributions page's at the same threshold.
+    Household filters apply."""
+    return blank_references(owing_more_than(arrears(engine, as_of, filters), threshold).reset_index(drop=True), scope)
+
+
+def running_outside_convention(
+    engine: Engine, today: date, filters: Filters = NO_FILTERS, scope: Scope = NOBODY
+) -> pd.DataFrame:
+    """The placements outside any convention still running today (alerts.placements_outside_convention:
+    same columns). Both filter kinds apply."""
+    frame = placements_outside_convention(engine, today, filters)
+    return blank_references(frame[frame["running_today"]].reset_index(drop=True), scope)
+
+
+def placed_without_contribution(
+    engine: Engine, today: date, filters: Filters = NO_FILTERS, scope: Scope = NOBODY
+) -> pd.DataFrame:
+    """Households placed today without a contribution status in force
+    (contributions.households_without_contribution: same columns). Both filter kinds apply."""
+    return blank_references(households_without_contribution(engine, today, filters), scope)

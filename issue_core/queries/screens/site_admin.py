@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import ContributionScale, Convention, Organisation, Site, Unit, UnitUnavailability
-from issue_core.queries.metrics.conventions import convention_status_sql
 from issue_core.queries.sql.frames import read_frame
+from issue_core.rules import convention_status_sql
 
 
 def sites_admin(engine: Engine) -> pd.DataFrame:

@@ -9,14 +9,14 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, String, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from issue_core.auth import Actor, can_see_household
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
-from issue_core.queries.metrics.conventions import DEFAULT_WARNING_DAYS, convention_end_sql, convention_status_sql
+from issue_core.policy import DEFAULT_WARNING_DAYS, TIMELINE_SINCE
+from issue_core.queries.metrics.conventions import duration_months_sql
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.functions import date_param, days_between, months_to_nearest_half
-
-TIMELINE_SINCE = date(2020, 1, 1)
+from issue_core.queries.sql.functions import date_param
+from issue_core.rules import convention_end_sql, convention_status_sql
+from issue_core.visibility import NOBODY, Scope, blank_references
 
 
 def conventions_timeline(
@@ -43,7 +43,7 @@ def conventions_timeline(
             Convention.start_date,
             Convention.planned_end_date,
             Convention.actual_end_date,
-            months_to_nearest_half(days_between(Convention.start_date, end) + 1).label("duration_months"),
+            duration_months_sql().label("duration_months"),
             convention_status_sql(today, warning_days).label("status"),
             Convention.units_planned,
             Convention.closure_reason,
@@ -75,14 +75,14 @@ def site_units(engine: Engine, site_id: int) -> pd.DataFrame:
     return read_frame(engine, query, ints=["unit_id"])
 
 
-def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS, scope: Scope = NOBODY) -> pd.DataFrame:
     """The placements (household filters apply) and unavailability periods of a site's units, as
     half-open [start_date, end_date) ranges; end_date None = still running.
 
     kind is "placement" or "unavailable". For placements: household_id, reference, axis_id,
     partner_id (the household's referent organisation), partner, exit_destination; for
-    unavailability periods: reason. References are returned: callers hide those the viewer may
-    not see (hide_references).
+    unavailability periods: reason. reference is None where the viewer's scope may not see it
+    (issue_core.visibility).
 
     columns: kind, unit_id, unit, start_date, end_date, household_id, reference, axis_id,
     partner_id, partner, exit_destination, reason — by unit, then start."""
@@ -129,17 +129,4 @@ def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS) ->
     frame = read_frame(engine, query, dates=["start_date", "end_date"], ints=["unit_id"], keys=["exit_destination"])
     for column in ("household_id", "axis_id", "partner_id"):
         frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-    return frame
-
-
-def hide_references(frame: pd.DataFrame, actor: Actor) -> pd.DataFrame:
-    """A copy with `reference` set to None on every row the actor may not see (the household's own
-    organisation and admins only; the meeting screen none) — before anything reaches the browser."""
-    shown = frame.copy()
-    if "reference" not in shown.columns or shown.empty:
-        return shown
-    visible = [
-        pd.notna(partner) and can_see_household(actor, int(partner)) for partner in shown["partner_id"]
-    ]
-    shown["reference"] = shown["reference"].where(pd.Series(visible, index=shown.index), None)
-    return shown
+    return blank_references(frame, scope)

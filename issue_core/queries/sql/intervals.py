@@ -1,8 +1,8 @@
 """Interval arithmetic in SQL, the same on SQLite and PostgreSQL.
 
-Every period here is a half-open range of days [start, end). Placements, unavailability periods
-and household follow-ups are stored that way; a convention's actual end is its last day, so its
-range is [start_date, actual_end_date + 1 day). An open end (NULL) runs past any window it meets.
+Every period here is a half-open range of days [start, end), an open end (NULL) running past any
+window it meets. The stored ranges and the rules on them (overlap, a convention's inclusive end, …)
+are in issue_core.rules.
 
 The metrics sum the lengths of intersections of such ranges with "windows" (a month, a day, a
 period) instead of expanding days: a window is a row of a small calendar built in Python.
@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Float, Integer, and_, func, literal, or_, select, union_all
+from sqlalchemy import Date, Float, Integer, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from issue_core.models import Convention, Household, Placement, UnitUnavailability
 from issue_core.queries.sql.functions import date_param, days_between
 
 ONE_DAY = timedelta(days=1)
@@ -113,67 +112,8 @@ def _month_position_postgresql(element, compiler, **kw):  # noqa: ANN001
     )
 
 
-# --- ranges -------------------------------------------------------------------------------------
-
-
-def overlaps(start, end, window_start, window_end):  # noqa: ANN001, ANN201
-    """SQL condition: the range [start, end) (end NULL = open) meets [window_start, window_end)."""
-    return (start < window_end) & ((end.is_(None)) | (end > window_start))
-
-
-def leaving_day(last_day: date) -> date:
-    """The day after a convention's last day: the latest end of a stay inside it, the day its
-    occupants leave when it closes."""
-    return last_day + ONE_DAY
-
-
-def convention_end_exclusive(actual_end_date):  # noqa: ANN001, ANN201
-    """A convention's range ends the day after its actual end (inclusive); NULL stays open."""
-    return next_day(actual_end_date)
-
-
-def stay_fits_convention(start, end):  # noqa: ANN001, ANN201
-    """SQL condition on Convention: the stay [start, end) lies inside it (DOMAIN.md, invariant 4).
-
-    Placement ends are exclusive, convention ends inclusive: start ≥ the convention's start and
-    end ≤ its actual end + 1 day (the stay's last night is the convention's last day at the latest).
-    An open stay (end None, or a NULL column) needs a convention without actual end. `start` and
-    `end` are dates or SQL expressions."""
-    start, end = _sql_day(start), _sql_day(end)
-    without_end = Convention.actual_end_date.is_(None)
-    ends_in_time = without_end if end is None else or_(
-        without_end, and_(end.is_not(None), end <= convention_end_exclusive(Convention.actual_end_date))
-    )
-    return and_(Convention.start_date <= start, ends_in_time)
-
-
-def _sql_day(value):  # noqa: ANN001, ANN202
-    return date_param(value) if isinstance(value, date) else value
-
-
-def ranges_meet(a_start, a_end, b_start, b_end):  # noqa: ANN001, ANN201
-    """SQL condition: two ranges with possibly open (NULL) ends share at least one day."""
-    return (((b_end.is_(None)) | (a_start < b_end)) & ((a_end.is_(None)) | (b_start < a_end)))
-
-
-# The stored ranges, as (start, exclusive end or NULL).
-
-
-def placement_range():  # noqa: ANN201
-    return Placement.start_date, Placement.end_date
-
-
-def unavailability_range():  # noqa: ANN201
-    return UnitUnavailability.start_date, UnitUnavailability.end_date
-
-
-def convention_range():  # noqa: ANN201
-    return Convention.start_date, convention_end_exclusive(Convention.actual_end_date)
-
-
-def follow_up_range():  # noqa: ANN201
-    """A household is followed from its referral to the day its follow-up ended (excluded)."""
-    return Household.referred_on, Household.follow_up_ended_on
+# --- sums over ranges (a range is a pair (start, exclusive end or NULL); issue_core.rules names the
+# stored ones) ----------------------------------------------------------------------------------------
 
 
 def common_days(ranges, window_start, window_end):  # noqa: ANN001, ANN201

@@ -3,25 +3,22 @@ actor), on the demo data; and their builders on the query output."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from issue_core.auth import Actor
-from issue_core.charts.map import label_characters, site_deck
-from issue_core.db import PROJECT_ROOT, create_issue_engine
+from issue_core.db import PROJECT_ROOT
 from issue_core.i18n import Translator
-from issue_core.models import Role
+from issue_core.policy import ARREARS_THRESHOLD
 from issue_core.queries.metrics import arrears, arrears_by_partner, contributions_monthly, occupancy_on
-from issue_core.queries.screens.contributions import ARREARS_THRESHOLD, collection, split_households_in_arrears
+from issue_core.queries.screens.contributions import collection, split_households_in_arrears
 from issue_core.queries.screens.map import sites_on_map
-from issue_core.queries.screens.timeline import conventions_timeline, hide_references, unit_periods
+from issue_core.queries.screens.timeline import conventions_timeline, unit_periods
+from issue_core.visibility import EVERY_HOUSEHOLD, scope_of
 from tests.conftest import TODAY
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("map", "timeline", "contributions")}
@@ -34,43 +31,10 @@ DURATIONS = {
 fr = Translator("fr")
 
 
-@pytest.fixture(scope="module")
-def demo_engine(demo_url):
-    engine = create_issue_engine(demo_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def org_ids(demo_engine) -> dict[str, int]:
-    with demo_engine.connect() as connection:
-        return dict(connection.exec_driver_sql("SELECT short_name, id FROM organisation").all())
-
-
-@pytest.fixture(scope="module")
-def actors(org_ids) -> dict[str, Actor]:
-    return {
-        "admin": Actor("admin", Role.ADMIN),
-        "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, org_ids["Samusocial"]),
-        "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, org_ids["DIOGENES"]),
-        "ecran": Actor("ecran", Role.SCREEN),
-    }
-
-
 @pytest.fixture
-def run_page(demo_url, monkeypatch):
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def run(page: str, actor: Actor) -> AppTest:
-        app = AppTest.from_file(PAGES[page], default_timeout=60)
-        app.session_state["issue_actor"] = actor
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    return run
+def run_page(open_page):
+    """This file's pages by name, as `actor`."""
+    return lambda page, actor: open_page(PAGES[page], actor)
 
 
 # --- reading what a page rendered ------------------------------------------------------------------
@@ -89,23 +53,13 @@ def chart_datasets(app: AppTest) -> list[pd.DataFrame]:
     return data
 
 
-def decks(app: AppTest) -> list[dict]:
-    return [json.loads(deck.proto.json) for deck in app.get("deck_gl_json_chart")]
-
-
 def rendered_references(app: AppTest) -> set[str]:
     """Every household reference anywhere on the page: texts, tables, chart data, map data."""
     kinds = ("markdown", "caption", "metric", "info", "success", "warning")
     texts = [e.value for kind in kinds for e in getattr(app, kind)]
     texts += [e.proto.spec for e in app.get("vega_lite_chart")]
     texts += [frame.to_csv() for frame in frames(app) + chart_datasets(app)]
-    texts += [deck.proto.json + deck.proto.tooltip for deck in app.get("deck_gl_json_chart")]
     return set(REFERENCE.findall("\n".join(map(str, texts))))
-
-
-def scatter(app: AppTest) -> list[dict]:
-    (deck,) = decks(app)
-    return next(layer for layer in deck["layers"] if layer["@@type"] == "ScatterplotLayer")["data"]
 
 
 # --- every page × role -----------------------------------------------------------------------------
@@ -129,26 +83,7 @@ def test_page_refuses_without_a_signed_in_actor(demo_url, monkeypatch, page):
 # --- map -------------------------------------------------------------------------------------------
 
 
-def test_map_shows_one_point_per_site_and_closed_sites_on_request(run_page, actors):
-    app = run_page("map", actors["ecran"])
-    deck = decks(app)[0]
-    assert deck.get("mapStyle") == "__MAP_STYLE__" and "mapProvider" not in deck  # no basemap, no tiles
-    points = scatter(app)
-    assert sorted(p["site"] for p in points) == ["3 pommiers", "Dubrucq", "Ganshoren", "Trèfles"]
-    names = next(layer for layer in deck["layers"] if layer["@@type"] == "TextLayer")
-    assert len(names["data"]) == 4 and "è" in names["characterSet"]
-    assert [m.value for m in app.metric] == ["4", "29", "26"]
-    dubrucq = next(p for p in points if p["site"] == "Dubrucq")
-    for expected in ("Log. Molenbeekois", "Logements : 14", "16/03/2023 – 31/07/2027", "En cours",
-                     "Localisation approximative"):
-        assert expected in dubrucq["tooltip"]
-
-    app.toggle(key="map_show_closed").set_value(True).run()
-    assert not app.exception
-    assert len(scatter(app)) == 6
-    assert [m.value for m in app.metric][0] == "6"
-    table = frames(app)[0].set_index("Site")
-    assert table.loc["Peterbos", "Statut"] == "Clôturée" and len(table) == 6
+# How the map draws its sites: tests/test_map.py.
 
 
 def test_map_occupied_today_adds_up_to_the_occupancy_metric(demo_engine):
@@ -156,17 +91,6 @@ def test_map_occupied_today_adds_up_to_the_occupancy_metric(demo_engine):
     assert sites["occupied_today"].sum() == occupancy_on(demo_engine, TODAY).occupied
     assert (sites["occupied_today"] <= sites["units"]).all()
     assert sites.set_index("site").loc[["Peterbos", "Grande Haie"], "occupied_today"].tolist() == [0, 0]
-
-
-def test_deck_builder_draws_every_located_site(demo_engine):
-    sites = sites_on_map(demo_engine, TODAY).assign(tooltip="")
-    sites.loc[sites["site"] == "Trèfles", ["latitude", "longitude"]] = None
-    deck = json.loads(site_deck(sites).to_json())
-    kinds = {layer["@@type"]: layer for layer in deck["layers"]}
-    assert len(kinds["ScatterplotLayer"]["data"]) == len(kinds["TextLayer"]["data"]) == 5
-    assert deck["mapStyle"] == "__MAP_STYLE__"
-    glyphs = label_characters(pd.Series(["Trèfles", "Grande Haie"]))
-    assert glyphs[0] == glyphs[-1] == "`" and "è" in glyphs and "`" not in glyphs[1:-1]  # a pydeck literal
 
 
 # --- timeline --------------------------------------------------------------------------------------
@@ -214,7 +138,7 @@ def site_ids(engine) -> dict[str, int]:
 )
 def test_timeline_lanes_show_references_only_to_their_organisation(run_page, actors, demo_engine, role, expected):
     peterbos = site_ids(demo_engine)["Peterbos"]
-    periods = unit_periods(demo_engine, peterbos)
+    periods = unit_periods(demo_engine, peterbos, scope=EVERY_HOUSEHOLD)
     by_partner = periods.groupby("partner")["reference"].apply(set).to_dict()
 
     app = run_page("timeline", actors[role])
@@ -228,13 +152,15 @@ def test_timeline_lanes_show_references_only_to_their_organisation(run_page, act
     assert all(who.startswith("Ménage suivi par ") for who in hidden["Ménage / motif"])
 
 
-def test_hide_references_keeps_rows_and_hides_other_organisations(demo_engine, actors, org_ids):
-    periods = unit_periods(demo_engine, site_ids(demo_engine)["Peterbos"])
-    shown = hide_references(periods, actors["coord.samusocial"])
+def test_unit_periods_keep_rows_and_hide_other_organisations(demo_engine, actors, organisation_ids):
+    peterbos = site_ids(demo_engine)["Peterbos"]
+    periods = unit_periods(demo_engine, peterbos, scope=EVERY_HOUSEHOLD)
+    shown = unit_periods(demo_engine, peterbos, scope=scope_of(actors["coord.samusocial"]))
     assert len(shown) == len(periods)
-    assert set(shown.loc[shown["reference"].notna(), "partner_id"]) == {org_ids["Samusocial"]}
-    assert shown["reference"].notna().sum() == (periods["partner_id"] == org_ids["Samusocial"]).sum()
-    assert hide_references(periods, actors["ecran"])["reference"].isna().all()
+    assert set(shown.loc[shown["reference"].notna(), "partner_id"]) == {organisation_ids["Samusocial"]}
+    assert shown["reference"].notna().sum() == (periods["partner_id"] == organisation_ids["Samusocial"]).sum()
+    assert unit_periods(demo_engine, peterbos, scope=scope_of(actors["ecran"]))["reference"].isna().all()
+    assert unit_periods(demo_engine, peterbos)["reference"].isna().all()  # no scope given: no reference
 
 
 # --- contributions ---------------------------------------------------------------------------------
@@ -250,7 +176,7 @@ def test_contributions_figures_are_the_queries(run_page, actors, demo_engine):
     assert [m.value for m in app.metric] == [
         fr.money(period.due),
         fr.money(period.paid),
-        f"{period.paid / period.due:.0%}",
+        fr.percent(period.paid / period.due),
         fr.money(by_partner["arrears"].sum()),
     ]
     month_table = frames(app)[0]
@@ -265,10 +191,10 @@ def test_contributions_figures_are_the_queries(run_page, actors, demo_engine):
         assert partners.loc[partner, "Ménages en arriérés"] == row["households_in_arrears"]
 
 
-def test_a_filter_changes_the_contribution_figures(run_page, actors, org_ids):
+def test_a_filter_changes_the_contribution_figures(run_page, actors, organisation_ids):
     app = run_page("contributions", actors["admin"])
     before = [m.value for m in app.metric]
-    app.multiselect(key="flt_partners").set_value([org_ids["Smes"]]).run()
+    app.multiselect(key="flt_partners").set_value([organisation_ids["Smes"]]).run()
     assert not app.exception
     assert [m.value for m in app.metric] != before
     assert set(frames(app)[2]["Partenaire"]) == {"Smes"}
@@ -297,11 +223,11 @@ def test_households_in_arrears_show_references_only_to_their_organisation(run_pa
 
 def test_split_households_in_arrears(demo_engine, actors):
     balances = arrears(demo_engine, TODAY)
-    split = split_households_in_arrears(balances, actors["coord.samusocial"], 50)
+    split = split_households_in_arrears(balances, scope_of(actors["coord.samusocial"]), 50)
     owing = balances[balances["arrears"] > 50]
     assert len(split.visible) + split.hidden["households"].sum() == len(owing)
     assert set(split.visible["partner"]) == {"Samusocial"}
     assert "Samusocial" not in set(split.hidden["partner"])
     assert "reference" not in split.hidden.columns
-    screen = split_households_in_arrears(balances, actors["ecran"], 50)
+    screen = split_households_in_arrears(balances, scope_of(actors["ecran"]), 50)
     assert screen.visible.empty and screen.hidden["households"].sum() == len(owing)

@@ -17,15 +17,17 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from issue_core.auth import SYSTEM, Actor
+from issue_core.auth import SYSTEM
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
 from issue_core.i18n import format_money
-from issue_core.models import Household, Organisation, Role
+from issue_core.models import Household, Role
+from issue_core.policy import ARREARS_THRESHOLD
 from issue_core.queries.metrics import caseload_on, kpis, occupancy_on, vacant_units
 from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
-from issue_core.queries.screens.overview import ARREARS_THRESHOLD, arrears_above
+from issue_core.queries.screens.overview import arrears_above
 from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
+from issue_core.visibility import EVERY_HOUSEHOLD
 from tests.conftest import TODAY
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("overview", "occupancy", "caseloads")}
@@ -41,49 +43,15 @@ HEADINGS = {
 
 
 @pytest.fixture(scope="module")
-def demo(demo_url):
-    engine = create_issue_engine(demo_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def organisation_ids(demo) -> dict[str, int]:
-    with demo.connect() as connection:
-        return dict(connection.execute(select(Organisation.short_name, Organisation.id)).all())
-
-
-@pytest.fixture(scope="module")
-def partner_of_reference(demo) -> dict[str, int]:
-    with demo.connect() as connection:
+def partner_of_reference(demo_engine) -> dict[str, int]:
+    with demo_engine.connect() as connection:
         return dict(connection.execute(select(Household.reference, Household.referent_organisation_id)).all())
 
 
-@pytest.fixture(scope="module")
-def actors(organisation_ids) -> dict[str, Actor]:
-    return {
-        "admin": Actor("admin", Role.ADMIN),
-        "coord.samusocial": Actor("coord.samusocial", Role.COORDINATOR, organisation_ids["Samusocial"]),
-        "dir.diogenes": Actor("dir.diogenes", Role.DIRECTOR, organisation_ids["DIOGENES"]),
-        "ecran": Actor("ecran", Role.SCREEN),
-    }
-
-
 @pytest.fixture
-def open_page(demo_url, monkeypatch, actors):
-    monkeypatch.setenv("ISSUE_DATABASE_URL", demo_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def run(page: str, username: str = "admin", pages: set[str] | None = None) -> AppTest:
-        app = AppTest.from_file(PAGES[page], default_timeout=60)
-        app.session_state["issue_actor"] = actors[username]
-        app.session_state["issue_pages"] = pages or set()
-        app.run()
-        assert not app.exception, app.exception
-        return app
-
-    return run
+def open_page(open_page, actors):
+    """This file's pages by name, as a demo account by username."""
+    return lambda page, username="admin", pages=(): open_page(PAGES[page], actors[username], pages=pages)
 
 
 def metrics(app: AppTest) -> dict[str, str]:
@@ -127,8 +95,8 @@ def test_a_signed_out_session_is_refused(demo_url, monkeypatch):
 # --- overview ---------------------------------------------------------------------------------------------
 
 
-def test_overview_kpis_are_the_metrics(open_page, demo):
-    expected = kpis(demo, TODAY)
+def test_overview_kpis_are_the_metrics(open_page, demo_engine):
+    expected = kpis(demo_engine, TODAY)
     shown = metrics(open_page("overview"))
     assert shown["Sites sous convention"] == str(expected.active_sites.value)
     assert shown["Logements disponibles"] == str(expected.available_units.value)
@@ -146,8 +114,8 @@ def test_overview_kpis_are_the_metrics(open_page, demo):
     assert (shown["Logements disponibles"], shown["Sites sous convention"], shown["Logements occupés"]) == ("29", "4", "26")
 
 
-def test_overview_changes_over_30_days_are_shown(open_page, demo):
-    expected = kpis(demo, TODAY)
+def test_overview_changes_over_30_days_are_shown(open_page, demo_engine):
+    expected = kpis(demo_engine, TODAY)
     app = open_page("overview")
     shown = {metric.label: metric.proto for metric in app.metric}
     # Changes are numbers (st.metric takes the arrow from their sign), formatted by the browser.
@@ -157,12 +125,12 @@ def test_overview_changes_over_30_days_are_shown(open_page, demo):
     assert occupancy.format == "localized" and occupancy.delta_description == "points de %, sur 30 jours"
 
 
-def test_an_axis_filter_changes_the_overview(open_page, demo):
+def test_an_axis_filter_changes_the_overview(open_page, demo_engine):
     app = open_page("overview")
     before = metrics(app)["Ménages suivis"]
     app.multiselect(key="flt_axes").set_value([2]).run()
     assert not app.exception
-    only_axis_2 = kpis(demo, TODAY, Filters(axis_ids=(2,)))
+    only_axis_2 = kpis(demo_engine, TODAY, Filters(axis_ids=(2,)))
     after = metrics(app)
     assert after["Ménages suivis"] == str(only_axis_2.households_followed.value) != before
     assert after["Logements occupés"] == str(only_axis_2.occupied_units.value)
@@ -205,8 +173,9 @@ def test_overview_links_to_the_pages_in_the_navigation(demo_url, monkeypatch, ac
     assert "Page : Occupation" in texts(app)  # named: it is not
 
 
-def test_overview_shows_references_to_their_organisation_only(open_page, demo, partner_of_reference, organisation_ids):
-    in_arrears = arrears_above(demo, TODAY, Filters(), ARREARS_THRESHOLD)
+def test_overview_shows_references_to_their_organisation_only(open_page, demo_engine, partner_of_reference,
+                                                               organisation_ids):
+    in_arrears = arrears_above(demo_engine, TODAY, Filters(), ARREARS_THRESHOLD)
     assert len(in_arrears) > 0
     samusocial = organisation_ids["Samusocial"]
     seen = set(REFERENCE.findall(texts(open_page("overview", "coord.samusocial"))))
@@ -247,13 +216,13 @@ def board_texts(app: AppTest, site_ids: list[int]) -> dict[int, str]:
     return shown
 
 
-def test_the_board_lists_every_unit_of_the_active_sites(open_page, demo):
-    sites = sites_with_active_convention(demo, TODAY)
-    boards = {site_id: unit_board(demo, site_id, TODAY) for site_id in sites["site_id"]}
-    occupancy = occupancy_on(demo, TODAY)
+def test_the_board_lists_every_unit_of_the_active_sites(open_page, demo_engine):
+    sites = sites_with_active_convention(demo_engine, TODAY)
+    boards = {site_id: unit_board(demo_engine, site_id, TODAY) for site_id in sites["site_id"]}
+    occupancy = occupancy_on(demo_engine, TODAY)
     assert sum((board["state"] == "occupied").sum() for board in boards.values()) == occupancy.occupied
     assert sum((board["state"] == "vacant").sum() for board in boards.values()) == occupancy.vacant
-    vacant = vacant_units(demo, TODAY).set_index("unit_id")["days_vacant"]
+    vacant = vacant_units(demo_engine, TODAY).set_index("unit_id")["days_vacant"]
     for board in boards.values():
         for row in board[board["state"] == "vacant"].itertuples():
             assert row.days_vacant == vacant[row.unit_id]
@@ -267,15 +236,15 @@ def test_the_board_lists_every_unit_of_the_active_sites(open_page, demo):
 
 
 @pytest.mark.parametrize("username", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])
-def test_the_board_shows_references_to_the_right_roles(open_page, username, actors, partner_of_reference, demo):
+def test_the_board_shows_references_to_the_right_roles(open_page, username, actors, partner_of_reference, demo_engine):
     actor = actors[username]
-    site_ids = [int(site_id) for site_id in sites_with_active_convention(demo, TODAY)["site_id"]]
+    site_ids = [int(site_id) for site_id in sites_with_active_convention(demo_engine, TODAY)["site_id"]]
     seen = set()
     for shown in board_texts(open_page("occupancy", username), site_ids).values():
         seen |= set(REFERENCE.findall(shown))
     placed = set()
     for site_id in site_ids:
-        board = unit_board(demo, site_id, TODAY)
+        board = unit_board(demo_engine, site_id, TODAY, EVERY_HOUSEHOLD)
         placed |= set(board.loc[board["state"] == "occupied", "reference"])
     if actor.role == Role.SCREEN:
         assert seen == set()
@@ -286,9 +255,9 @@ def test_the_board_shows_references_to_the_right_roles(open_page, username, acto
         assert own and seen == own  # theirs, all of them, and nobody else's
 
 
-def test_a_site_filter_narrows_the_board(open_page, demo):
+def test_a_site_filter_narrows_the_board(open_page, demo_engine):
     app = open_page("occupancy")
-    dubrucq = int(sites_with_active_convention(demo, TODAY).set_index("site")["site_id"]["Dubrucq"])
+    dubrucq = int(sites_with_active_convention(demo_engine, TODAY).set_index("site")["site_id"]["Dubrucq"])
     app.multiselect(key="flt_sites").set_value([dubrucq]).run()
     assert not app.exception
     assert app.selectbox(key="occ_site").options == ["Dubrucq"]
@@ -325,8 +294,8 @@ def test_an_unavailable_unit_shows_its_reason(demo_url, tmp_path, monkeypatch, a
 # --- caseloads ----------------------------------------------------------------------------------------------
 
 
-def test_caseloads_today_are_the_metric(open_page, demo):
-    expected = caseload_on(demo, TODAY)
+def test_caseloads_today_are_the_metric(open_page, demo_engine):
+    expected = caseload_on(demo_engine, TODAY)
     app = open_page("caseloads")
     shown = metrics(app)
     assert shown["Suivis"] == str(int(expected["followed"].sum()))
@@ -336,13 +305,13 @@ def test_caseloads_today_are_the_metric(open_page, demo):
     assert len(table) == len(expected) and list(table["Partenaire"]) == list(expected["partner"])
 
 
-def test_an_axis_filter_changes_the_caseloads(open_page, demo):
+def test_an_axis_filter_changes_the_caseloads(open_page, demo_engine):
     app = open_page("caseloads")
     before = metrics(app)["Suivis"]
     app.multiselect(key="flt_axes").set_value([3]).run()
     assert not app.exception
     after = metrics(app)
-    expected = caseload_on(demo, TODAY, Filters(axis_ids=(3,)))
+    expected = caseload_on(demo_engine, TODAY, Filters(axis_ids=(3,)))
     assert after["Suivis"] == str(int(expected["followed"].sum())) != before
     assert set(label for label in after if label.startswith("Médiane")) == {"Médiane · Axe 3"}
 
