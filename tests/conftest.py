@@ -429,3 +429,40 @@ def signed_in(app, username: str, url: str | None = None):
 
 def page_titles(app) -> list[str]:
     return [title.value for title in app.title]
+
+
+# The system Chromium, one Playwright for the whole run (tests/browser and the deployment test share it:
+# a second sync Playwright in one process fails).
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium on this machine: `apt-get install -y chromium` to run the browser tests"
+        if in_ci():
+            pytest.fail(message + " (CI=true: browser tests may not be skipped)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -35,7 +35,7 @@ from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
 from issue_core.errors import DomainError
 from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
 from issue_core.services.users import create_user
-from tests.browser.conftest import browser, chromium, free_port, wait_healthy  # noqa: F401 (fixtures)
+from tests.browser.conftest import free_port, wait_healthy
 from tests.browser.test_editing import overview_occupied, place_a_waiting_household
 from tests.browser.test_sign_in import sees_sign_in_form, settle, sign_in
 from tests.conftest import in_ci, table_rows, write_rows

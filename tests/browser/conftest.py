@@ -17,13 +17,9 @@ from pathlib import Path
 import pytest
 
 from issue_core.db import PROJECT_ROOT
-from tests.conftest import in_ci
+from tests.conftest import CHROMIUM_FLAGS, chromium_path, in_ci  # noqa: F401 (the browser fixtures live there)
 
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,25 +28,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if folder in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    path = chromium_path()
-    if path is None:
-        message = "no Chromium on this machine: `apt-get install -y chromium` to run the browser tests"
-        if in_ci():
-            pytest.fail(message + " (CI=true: browser tests may not be skipped)")
-        pytest.skip(message)
-    return path
 
 
 def free_port() -> int:
@@ -108,16 +85,6 @@ def own_app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[st
     """An app on its own copy of the demo, for a test that changes the data others count on."""
     with running_app(tmp_path_factory, demo_sqlite_template) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
