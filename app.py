@@ -41,7 +41,11 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
      PEOPLE),
     ("nav.section.dashboards", "pages/meeting.py", "nav.meeting", ":material/co_present:", "meeting", EVERYONE),
     ("nav.section.sites", "pages/sites.py", "nav.sites", ":material/apartment:", "sites", PEOPLE),
+    ("nav.section.sites", "pages/site.py", "nav.site", ":material/location_city:", "site", PEOPLE),
     ("nav.section.editing", "pages/households.py", "nav.households", ":material/family_restroom:", "households",
+     PEOPLE),
+    # Directors too: they read the waiting list (counts, their organisation's references), without "Place".
+    ("nav.section.editing", "pages/waiting_list.py", "nav.waiting_list", ":material/hourglass_top:", "waiting-list",
      PEOPLE),
     ("nav.section.editing", "pages/placements.py", "nav.placements", ":material/key:", "placements", EDITORS),
     ("nav.section.editing", "pages/payments.py", "nav.payments", ":material/payments:", "payments", EDITORS),
@@ -89,7 +93,8 @@ def run_page(actor: Actor) -> None:
     t = translator()  # the user's own language once signed in
     must_change = st.session_state.get("issue_must_change_password", False)
     sections: dict[str, list] = {}
-    allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")]
+    allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")
+               and (not gate.screen_device() or page[4] == "meeting")]  # a screen token grants the wall only
     for section, page in navigation_pages(allowed, t):
         sections.setdefault(t(section), []).append(page)
     st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go

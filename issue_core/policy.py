@@ -18,6 +18,10 @@ DUPLICATE_PAYMENT_WINDOW = timedelta(minutes=10)  # the same payment again this 
 # Occupancy alerts
 VACANT_ALERT_DAYS = 30  # a unit vacant longer than this is an alert (overview, board, meeting screen)
 
+# Waiting list and matching (pages/waiting_list.py)
+MATCHING_HORIZON_DAYS = 30  # a unit whose stay ends within this many days is matched already, as a vacant one
+CANDIDATES_PER_UNIT = 5  # the best-fitting waiting households listed per unit: enough to choose, short to read
+
 # Conventions
 DEFAULT_WARNING_DAYS = 180  # a convention ending within 6 months is "ending soon": time to renegotiate
 EXTENSION_PROPOSED_DAYS = 180  # extending a convention proposes its planned end + 6 months
@@ -46,11 +50,14 @@ MAX_RECENT_CHANGES = 10  # the recent undoable changes listed on an editing page
 MAX_PEOPLE = 20  # adults (or children) of one household: more is a typing mistake
 MAX_TEXT = 300  # characters of a short text field (names, reasons)
 MAX_NOTES = 2000  # characters of a notes field
+SEARCH_LIMIT = 50  # matches a "find by typing" choice offers (a household, a stay): more asks to type more
+HOUSEHOLD_PAGE_SIZE = 200  # rows of the households list at once; a page number reaches the others
 
 # Security and sessions
 PASSWORD_MIN_LENGTH = 12  # characters of a password at least
 SESSION_LIFETIME = timedelta(hours=12)  # a sign-in lasts a working day at most
 IDLE_TIMEOUT = timedelta(minutes=30)  # a session unused this long ends (a shared office computer)
+SCREEN_COOKIE_LIFETIME = timedelta(days=365)  # a wall signed in with a screen token; its token outlives it
 LOCKOUT_FAILURES = 10  # wrong passwords within LOCKOUT_WINDOW that lock the account
 LOCKOUT_WINDOW = timedelta(minutes=15)  # failures further apart than this start the count again
 LOCKOUT_DURATION = timedelta(minutes=15)  # how long a locked account (or address) stays locked

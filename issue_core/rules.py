@@ -254,3 +254,20 @@ def end_bounds(start: date, planned_end: date | None) -> tuple[date, date | None
     """(earliest, latest) day a running stay may end or be transferred on: the day after it started,
     and its planned end when it has one (brought forward or confirmed, never extended; None: no bound)."""
     return start + ONE_DAY, planned_end
+
+
+# --- what a waiting household needs (the waiting list and its matching) -------------------------------
+
+
+def bedrooms_needed(adults: int, children: int) -> int:
+    """Bedrooms a household needs: a person alone needs none (a studio); otherwise one bedroom per two
+    adults (a couple shares one) plus one per two children (rounded up each). bedrooms_needed_sql is
+    the same rule in SQL."""
+    if adults + children <= 1:
+        return 0
+    return (adults + 1) // 2 + (children + 1) // 2
+
+
+def bedrooms_needed_sql(adults, children):
+    """SQL: bedrooms_needed of the columns (or expressions) `adults` and `children`."""
+    return case((adults + children <= 1, literal(0)), else_=(adults + 1) // 2 + (children + 1) // 2)

@@ -29,7 +29,8 @@ TABLE_ORDER = (
     "organisation", "axis", "axis_operator", "site", "convention", "unit", "unit_unavailability",
     "household", "placement", "contribution_scale", "contribution_status", "payment", "app_user", "audit_event",
 )
-SECRET_COLUMNS = {"app_user": {"password_hash"}, "app_session": {"token_hash"}}
+SECRET_COLUMNS = {"app_user": {"password_hash"}, "app_session": {"token_hash"}, "screen_token": {"token_hash"},
+                  "screen_session": {"token_hash"}}
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, the header row included
 
 

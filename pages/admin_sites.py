@@ -16,7 +16,7 @@ from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
-from issue_core.ui.links import link_to_page
+from issue_core.ui.links import link_to_page, query_id
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
 
@@ -89,9 +89,11 @@ def site_fields(prefix: str, site: pd.Series | None) -> dict:
 
 
 site_by_id = sites.set_index("site_id")
+asked_site = query_id("site")  # a site's page links here with ?site=<id>
 site_id = st.selectbox(
     t("admin.sites.choose_site"), site_by_id.index.tolist(), format_func=lambda s: site_by_id.loc[s, "name"],
-    index=None, placeholder=t("admin.choose"), key="admin_site",
+    index=site_by_id.index.get_loc(asked_site) if asked_site in site_by_id.index else None,
+    placeholder=t("admin.choose"), key="admin_site",
 )
 site_tab, convention_tab, unit_tab, unavailable_tab = st.tabs(
     [t("admin.sites.tab_sites"), t("admin.sites.tab_conventions"), t("admin.sites.tab_units"),

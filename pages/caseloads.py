@@ -20,7 +20,7 @@ from issue_core.queries.metrics import (
     length_of_stay_by_axis,
 )
 from issue_core.queries.sql.functions import DAYS_PER_MONTH
-from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
+from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
@@ -65,7 +65,8 @@ else:
         t("caseloads.waiting"): today_frame["waiting"],
         t("caseloads.followed"): today_frame["followed"],
     })
-    chart_with_numbers(t, charts.caseload_today(long, axis_labels, status_labels, titles), table, "caseload-today")
+    chart_with_numbers(t, cached_chart(charts.caseload_today, long, axis_labels, status_labels, titles), table,
+                       "caseload-today")
 
 # --- monthly trend per axis ---------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ else:
     titles = {"month": t("caseloads.col.month"), "followed": t("caseloads.followed"), "axis": t("caseloads.col.axis"),
               "placed": t("caseloads.placed"), "waiting": t("caseloads.waiting")}
     table = shown.rename(columns=titles)
-    chart_with_numbers(t, charts.caseload_trend(shown, axis_labels, titles), table, "caseload-monthly")
+    chart_with_numbers(t, cached_chart(charts.caseload_trend, shown, axis_labels, titles), table, "caseload-monthly")
 
 # --- entries and exits per month ----------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ else:
     titles = {"month": t("caseloads.col.month"), "count": t("caseloads.col.placements"),
               "series": t("caseloads.col.movement")}
     table = pd.DataFrame({titles["month"]: months, **{series[key]: flows[key] for key in series}})
-    chart_with_numbers(t, charts.flows(long, series, titles), table, "entries-exits")
+    chart_with_numbers(t, cached_chart(charts.flows, long, series, titles), table, "entries-exits")
 
 # --- length of stay per axis --------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ else:
         t("caseloads.col.median_days"): by_axis["median_days"],
         t("caseloads.col.mean_days"): by_axis["mean_days"].round(1),
     })
-    chart_with_numbers(t, charts.stay_distribution(shown, axis_labels, titles), table, "length-of-stay")
+    chart_with_numbers(t, cached_chart(charts.stay_distribution, shown, axis_labels, titles), table, "length-of-stay")
 
 # --- exit destinations and exits to durable housing ---------------------------------------------------
 
@@ -165,8 +166,8 @@ with left:
         titles = {"axis": t("caseloads.col.axis"), "destination": t("caseloads.col.destination"),
                   "exits": t("caseloads.col.exits")}
         table = shown.rename(columns=titles)
-        chart_with_numbers(t, charts.exit_destinations(shown, destination_labels, axis_labels, titles), table,
-                           "exit-destinations")
+        chart_with_numbers(t, cached_chart(charts.exit_destinations, shown, destination_labels, axis_labels, titles),
+                           table, "exit-destinations")
 with right:
     st.subheader(t("caseloads.exits.durable_title"))
     if shares.empty or not shares["exits"].sum():
@@ -190,4 +191,4 @@ with right:
             t("caseloads.col.durable_exits"): shares["durable_exits"],
             titles["share"]: shown["share"],
         })
-        chart_with_numbers(t, charts.durable_share(shown, axis_labels, titles), table, "durable-exits")
+        chart_with_numbers(t, cached_chart(charts.durable_share, shown, axis_labels, titles), table, "durable-exits")

@@ -14,6 +14,7 @@ from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.links import query_id
 from issue_core.ui.undo import offer_undo
 
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
@@ -33,7 +34,9 @@ if sites.empty:
     st.info(t("closure.no_site", date=closing_date))
     st.stop()
 site_by_id = sites.set_index("site_id")
+asked_site = query_id("site")  # a site's page links here with ?site=<id>
 site_id = right.selectbox(t("closure.site"), site_by_id.index.tolist(), key="closure_site",
+                          index=site_by_id.index.get_loc(asked_site) if asked_site in site_by_id.index else 0,
                           format_func=lambda s: site_by_id.loc[s, "site"])
 site = site_by_id.loc[site_id]
 st.caption(t("closure.convention", start=site["convention_start"], end=site["planned_end_date"]))

@@ -11,11 +11,13 @@ from issue_core.charts import month_label
 from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
 from issue_core.policy import ARREARS_THRESHOLD
-from issue_core.queries.metrics import arrears_by_partner, contributions_monthly
-from issue_core.queries.screens.contributions import collection, households_in_arrears
+from issue_core.queries.metrics import arrears, contributions_monthly
+from issue_core.queries.metrics.contributions import partner_arrears
+from issue_core.queries.screens.contributions import collection_of, split_households_in_arrears
 from issue_core.queries.sql.frames import money_sum
-from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
+from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
+from issue_core.ui.figures import money_column
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input, example_number
@@ -31,14 +33,15 @@ st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1
 
 
 monthly = read(contributions_monthly, start, end, filters)
-period = read(collection, start, end, filters)
+period = collection_of(monthly)
+balances = read(arrears, today, filters)  # once, whatever the threshold: the figures below are sums of its rows
 typed = decimal_input(t, t("contributions.threshold"), key="contrib_threshold", value=ARREARS_THRESHOLD)
 if isinstance(typed, str):  # not a number (the browser says so first): the default threshold
     st.error(t("common.number_expected", example=example_number(t)), icon=":material/error:")
 elif typed is not None and typed < 0:
     st.error(t("error.amount_negative", field=t("contributions.threshold")), icon=":material/error:")
 threshold = float(typed) if isinstance(typed, Decimal) and typed >= 0 else float(ARREARS_THRESHOLD)
-by_partner = read(arrears_by_partner, today, filters, threshold)
+by_partner = partner_arrears(balances, threshold)
 
 columns = st.columns(4)
 columns[0].metric(t("contributions.metric.due"), t.money(period.due))
@@ -57,8 +60,8 @@ else:
     monthly_table = pd.DataFrame(
         {
             t("contributions.col.month"): monthly["month"].map(month_label),
-            t("contributions.col.due"): monthly["due"].map(t.money),
-            t("contributions.col.paid"): monthly["paid"].map(t.money),
+            t("contributions.col.due"): money_column(t, monthly["due"]),
+            t("contributions.col.paid"): money_column(t, monthly["paid"]),
             t("contributions.col.rate"): monthly["collection_rate"].map(t.percent),
         }
     )
@@ -71,9 +74,11 @@ else:
                 None if pd.isna(rate) else round(100 * rate, 1) for rate in monthly["collection_rate"]],
         }
     )
-    chart_with_numbers(t, due_vs_paid(monthly, t), monthly_table, "contributions-monthly", monthly_numbers)
+    chart_with_numbers(t, cached_chart(due_vs_paid, monthly, t), monthly_table, "contributions-monthly",
+                       monthly_numbers)
     st.subheader(t("contributions.rate_title"))
-    chart_with_numbers(t, collection_rate(monthly, t), monthly_table, "contributions-rate", monthly_numbers)
+    chart_with_numbers(t, cached_chart(collection_rate, monthly, t), monthly_table, "contributions-rate",
+                       monthly_numbers)
 
 st.subheader(t("contributions.by_partner", threshold=t.money(threshold)))
 owing_partners = by_partner[by_partner["households_in_arrears"] > 0]
@@ -88,13 +93,14 @@ else:
             **dict(zip(amounts, (owing_partners[c] for c in ("arrears", "due", "paid")), strict=True)),
         }
     )
-    partner_table = partner_numbers.assign(**{name: partner_numbers[name].map(t.money) for name in amounts})
+    partner_table = partner_numbers.assign(**{name: money_column(t, partner_numbers[name]) for name in amounts})
     chart_with_numbers(
-        t, arrears_per_partner(owing_partners, t), partner_table, "contributions-partners", partner_numbers
+        t, cached_chart(arrears_per_partner, owing_partners, t), partner_table, "contributions-partners",
+        partner_numbers,
     )
 
 st.subheader(t("contributions.households"))
-split = read(households_in_arrears, today, filters, threshold, scope_of(actor))
+split = split_households_in_arrears(balances, scope_of(actor), threshold)
 if split.visible.empty and split.hidden.empty:
     st.success(t("contributions.no_arrears"))
 if not split.visible.empty:
@@ -102,11 +108,12 @@ if not split.visible.empty:
         pd.DataFrame(
             {
                 t("contributions.col.reference"): split.visible["reference"],
-                t("contributions.col.axis"): split.visible["axis_id"].map(lambda a: axis_label(t, a)),
+                t("contributions.col.axis"): split.visible["axis_id"].map(
+                    {axis: axis_label(t, axis) for axis in split.visible["axis_id"].unique()}),
                 t("contributions.col.partner"): split.visible["partner"],
-                t("contributions.col.due"): split.visible["due"].map(t.money),
-                t("contributions.col.paid"): split.visible["paid"].map(t.money),
-                t("contributions.col.arrears"): split.visible["arrears"].map(t.money),
+                t("contributions.col.due"): money_column(t, split.visible["due"]),
+                t("contributions.col.paid"): money_column(t, split.visible["paid"]),
+                t("contributions.col.arrears"): money_column(t, split.visible["arrears"]),
             }
         ),
         hide_index=True,

@@ -1,6 +1,8 @@
 """Households: the list a user may see, one household's history, and (admin, coordinator) register,
 edit and end the follow-up. Directors read only; the meeting screen has no access."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -9,7 +11,7 @@ from issue_core.auth import can_edit_household
 from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import AdministrativeStatus, Role
-from issue_core.policy import MAX_PEOPLE
+from issue_core.policy import HOUSEHOLD_PAGE_SIZE, MAX_PEOPLE
 from issue_core.queries.screens.households import (
     HOUSEHOLD_STATES,
     axis_partners,
@@ -17,6 +19,7 @@ from issue_core.queries.screens.households import (
     household_payments,
     household_placements,
     households,
+    households_count,
 )
 from issue_core.queries.screens.reference import organisations
 from issue_core.services import households as services
@@ -27,6 +30,7 @@ from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
+from issue_core.ui.pickers import count_text, page_offset
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn, form_key, keep_chosen
 from issue_core.visibility import scope_of
@@ -44,6 +48,11 @@ may_register = (actor.is_admin or can_edit_household(actor, actor.organisation_i
 st.title(t("nav.households"))
 offer_undo(t, actor)
 show_flash()
+
+
+def filters_signature(filters: tuple) -> str:
+    """A short name of the filters chosen, for the key of the page number."""
+    return hashlib.sha1(repr(filters).encode()).hexdigest()[:10]
 
 
 def status_label(status: str) -> str:
@@ -237,13 +246,15 @@ with tabs[0]:
             format_func=dict(zip(partners["id"], partners["short_name"], strict=True)).get,
             placeholder=t("common.all"), key="hh-flt-partners",
         )
-    table = read(households, scope, today, tuple(chosen_axes), tuple(chosen_partners), tuple(chosen_states),
-                 reference)
-    st.caption(t("households.count", count=len(table), today=today))
-    if table.empty:
+    filters = (tuple(chosen_axes), tuple(chosen_partners), tuple(chosen_states), reference.strip())
+    total = read(households_count, scope, today, *filters)
+    st.caption(t("households.count", count=count_text(t, total), today=today))
+    if total == 0:
         st.info(t("households.none"))
     else:
-        show_list_and_household(table)
+        # One page of the list at a time, read in SQL; other filters start again from the first page.
+        offset = page_offset(t, f"hh-page-{filters_signature(filters)}", total, HOUSEHOLD_PAGE_SIZE)
+        show_list_and_household(read(households, scope, today, *filters, limit=HOUSEHOLD_PAGE_SIZE, offset=offset))
 
 
 # --- register ---------------------------------------------------------------------------------------

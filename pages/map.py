@@ -10,10 +10,11 @@ from issue_core.geodata import brussels_region, configured_tiles
 from issue_core.models import Role
 from issue_core.queries.screens.map import sites_on_map
 from issue_core.rules import ConventionStatus
-from issue_core.ui.components import dashboard_filters, numbers
+from issue_core.ui.components import cached_chart, dashboard_filters, draw_chart, numbers
 from issue_core.ui.data import read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.site_links import site_address, site_links
 
 actor = require_role(*Role)
 t = translator()
@@ -42,7 +43,8 @@ def approximate(flag: bool) -> str:
 status_labels = shown["status"].map(lambda s: t(f"status.{s}"))
 periods = shown.apply(period, axis=1) if not shown.empty else pd.Series(dtype=str)
 points = shown.assign(status_label=status_labels, period=periods,
-                      location=shown["location_approximate"].map(approximate))
+                      location=shown["location_approximate"].map(approximate),
+                      href=shown["site"].map(site_address))  # a click on a dot opens the site's page
 tooltips = {  # column → title
     "site": t("map.col.site"), "housing_operator": t("map.col.housing_operator"), "units": t("map.col.units"),
     "occupied_today": t("map.col.occupied_today"), "period": t("map.col.period"),
@@ -62,12 +64,12 @@ else:
     if len(located) < len(points):
         st.warning(t("map.not_located", count=len(points) - len(located)), icon=":material/location_off:")
     tiles = configured_tiles()
-    chart = site_map(points, brussels_region(), {s: t(f"status.{s}") for s in legend}, tooltips, tiles,
-                     description=t("map.alt"))
-    st.altair_chart(chart, width="stretch")
+    draw_chart(cached_chart(site_map, points, brussels_region(), {s: t(f"status.{s}") for s in legend}, tooltips,
+                            tiles, description=t("map.alt")))
     st.caption(t("map.size_note") + " " + t("map.base_tiles" if tiles else "map.base_offline"))
     if tiles and tiles.attribution:
         st.caption(tiles.attribution)
+    site_links(t, located["site"])  # the same, for the keyboard and for those who do not click on maps
 
 table = pd.DataFrame(
     {

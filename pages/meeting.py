@@ -3,13 +3,17 @@ data refreshed without reloading the page. Counts only: no household reference, 
 
 The slides live in a fragment that reruns every N seconds (N ≤ 60, so the data is at most a minute
 old even when paused); each run re-reads through ui.data.read, whose cache follows the data version.
-The controls sit in the sidebar, so a collapsed sidebar leaves the wall to the slide.
+The controls sit in the sidebar, so a collapsed sidebar leaves the wall to the slide (folded from the
+start for a wall signed in with a screen token). A wall cannot scroll: a long list goes on over the next slides
+(issue_core.ui.slides), and a bar under the title shows the time left to the next slide. Each rotation
+checks the sign-in again (a revoked screen token ends the wall there, not at the next full run).
 """
 
 from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -20,8 +24,10 @@ from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
 from issue_core.policy import (
+    CANDIDATES_PER_UNIT,
     DEFAULT_WARNING_DAYS,
     FLOW_DAYS,
+    MATCHING_HORIZON_DAYS,
     MEETING_DEFAULT_SECONDS,
     MEETING_FULL_RUN_SECONDS,
     MEETING_MAX_SECONDS,
@@ -31,19 +37,24 @@ from issue_core.policy import (
 )
 from issue_core.queries.metrics import kpis
 from issue_core.queries.metrics.caseloads import caseload_on
+from issue_core.queries.metrics.contributions import arrears_by_partner
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
+from issue_core.queries.screens.waiting import candidates, units_to_fill
 from issue_core.rules import ConventionStatus
 from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import attempt
 from issue_core.ui.figures import kpi_card
-from issue_core.ui.gate import require_role
+from issue_core.ui.gate import end_if_signed_out, require_role, screen_device
 from issue_core.ui.i18n import translator
 from issue_core.ui.outage import in_fragment
+from issue_core.ui.slides import board_pages, table_pages
 
-SLIDES = ("figures", "conventions", "board", "changes", "caseloads")
+SLIDES = ("figures", "conventions", "board", "changes", "caseloads", "decisions")
+TABLE_ROWS = 6  # rows of a table on one slide (1.7rem rows, on two lines at worst, fit 1440×900)
+BOARD_TILES_PER_ROW, BOARD_LINES = 8, 7  # the board's tiles on a line at 1440 px, lines of a slide (a site's name: one)
 ADVANCE_AFTER = 0.8  # a fragment run this share of the interval after the last change moves on (timer jitter)
 SLIDE_KEY, SHOWN_AT_KEY = "meeting_slide", "meeting_shown_at"
 FULL_RUN_AT_KEY, DAY_KEY = "meeting_full_run_at", "meeting_day"
@@ -53,14 +64,20 @@ VACANT_COLOUR, LONG_VACANT_COLOUR = STATUS_COLOURS[ConventionStatus.ACTIVE], STA
 UNAVAILABLE_COLOUR = STATUS_COLOURS[ConventionStatus.CLOSED]
 
 STYLE = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 2rem; padding-bottom: 1rem; }
 .st-key-meeting_wall h1 { font-size: 3.4rem; }
 .st-key-meeting_wall h2, .st-key-meeting_wall h3 { font-size: 2.2rem; }
 .st-key-meeting_wall p { font-size: 1.5rem; }
-.st-key-meeting_wall [data-testid="stMetricValue"] p { font-size: 4rem; font-weight: 700; line-height: 1.1; }
+.st-key-meeting_wall [data-testid="stMetric"] { container-type: inline-size; }
+.st-key-meeting_wall [data-testid="stMetricValue"], .st-key-meeting_wall [data-testid="stMetricValue"] * {
+  overflow: visible; text-overflow: clip; }
+.st-key-meeting_wall [data-testid="stMetricValue"] p { font-size: min(4rem, 15cqi); font-weight: 700; line-height: 1.1; }
 .st-key-meeting_wall [data-testid="stMetricLabel"] p { font-size: 1.5rem; white-space: normal; }
 .st-key-meeting_wall [data-testid="stMetricLabel"] .stMarkdownEllipsis { white-space: normal; overflow: visible; }
 .st-key-meeting_wall [data-testid="stMetricDelta"] p { font-size: 1.2rem; }
+.st-key-meeting_wall [data-testid="stMetric"] *:not([data-testid="stMetricValue"]) { white-space: normal; }
+.st-key-meeting_wall [data-testid="stMetricDeltaDescription"], .st-key-meeting_wall [data-testid="stMetricLabel"] *,
+.st-key-meeting_wall [data-testid="stMetricDeltaDescription"] * { overflow: visible; text-overflow: clip; }
 .st-key-meeting_wall [data-testid="stTable"] th, .st-key-meeting_wall [data-testid="stTable"] td,
 .st-key-meeting_wall [data-testid="stTable"] td p { font-size: 1.7rem; }
 .meeting-indicator { font-size: 2.4rem; font-weight: 700; text-align: right; }
@@ -73,9 +90,16 @@ STYLE = """<style>
 .meeting-legend { display: flex; flex-wrap: wrap; gap: 1.2rem; font-size: 1.4rem; margin-bottom: 0.5rem; }
 .meeting-swatch { display: inline-block; width: 1.3rem; height: 1.3rem; border-radius: 0.25rem;
                   vertical-align: middle; margin-right: 0.4rem; }
+.meeting-progress { height: 0.45rem; border-radius: 0.25rem; background: rgba(128, 128, 128, 0.2); overflow: hidden; }
+.meeting-progress div { height: 100%; background: #1f6fb2; transform-origin: left;
+                        animation-name: meeting-progress; animation-timing-function: linear;
+                        animation-fill-mode: forwards; }
+@keyframes meeting-progress { from { transform: scaleX(0); } to { transform: scaleX(1); } }
 </style>"""
 
 actor = require_role(*Role)
+if screen_device():  # a wall signed in with a screen token shows the slide, not the controls
+    st.set_page_config(initial_sidebar_state="collapsed")
 t = translator()
 st.html(STYLE)
 state = st.session_state
@@ -85,7 +109,7 @@ state[DAY_KEY] = clock.today()
 
 def step(by: int) -> None:
     """Previous / next slide (a button's callback): the chosen slide then stays a full interval."""
-    state[SLIDE_KEY] = (int(state.get(SLIDE_KEY, 0)) + by) % len(SLIDES)
+    state[SLIDE_KEY] = int(state.get(SLIDE_KEY, 0)) + by  # taken modulo the slides of the next run
     state[SHOWN_AT_KEY] = time.monotonic()
 
 
@@ -121,20 +145,20 @@ with st.sidebar.expander(t("meeting.controls.title"), icon=":material/tune:", ex
     chosen = st.date_input(t("meeting.controls.since"), max_value=clock.today(), format="DD/MM/YYYY",
                            key="meeting_since", on_change=save_setting, args=("meeting_since",))
     since = chosen if isinstance(chosen, date) else default_since
-    back, forward = st.columns(2)
-    back.button(t("meeting.controls.previous"), icon=":material/skip_previous:", key="meeting_previous",
-                on_click=step, args=(-1,), width="stretch")
-    forward.button(t("meeting.controls.next"), icon=":material/skip_next:", key="meeting_next",
-                   on_click=step, args=(1,), width="stretch")
+    # one under the other: side by side, the sidebar's width cut their labels ("Préc…")
+    st.button(t("meeting.controls.previous"), icon=":material/skip_previous:", key="meeting_previous",
+              on_click=step, args=(-1,), width="stretch")
+    st.button(t("meeting.controls.next"), icon=":material/skip_next:", key="meeting_next",
+              on_click=step, args=(1,), width="stretch")
 
 
-def slide_to_show(now: float) -> int:
-    """The slide of this run: the next one once the interval is over, unless paused. Only two
-    numbers are kept in the session, whatever the number of runs."""
-    slide = int(state.get(SLIDE_KEY, 0)) % len(SLIDES)
+def slide_to_show(now: float, count: int) -> int:
+    """The slide of this run, among `count`: the next one once the interval is over, unless paused.
+    Only two numbers are kept in the session, whatever the number of runs."""
+    slide = int(state.get(SLIDE_KEY, 0)) % count
     shown_at = state.get(SHOWN_AT_KEY)
     if shown_at is not None and not paused and now - shown_at >= seconds * ADVANCE_AFTER:
-        slide, shown_at = (slide + 1) % len(SLIDES), now
+        slide, shown_at = (slide + 1) % count, now
     if shown_at is None or paused:
         shown_at = now  # on play, the slide shown stays a full interval
     state[SLIDE_KEY], state[SHOWN_AT_KEY] = slide, shown_at
@@ -168,17 +192,7 @@ def days_left(days: int) -> str:
     return t("meeting.conventions.overdue_by", days=-days) if days < 0 else t("meeting.conventions.ends_in", days=days)
 
 
-def conventions_slide(today: date) -> None:
-    conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    overdue = conventions[conventions["status"] == ConventionStatus.OVERDUE]
-    row = st.columns(3)
-    row[0].metric(t("meeting.conventions.overdue"), len(overdue), border=True)
-    ending_soon = t("meeting.conventions.ending_soon", months=DEFAULT_WARNING_DAYS // 30)  # 180 days: 6 months
-    row[1].metric(ending_soon, len(conventions) - len(overdue), border=True)
-    row[2].metric(t("meeting.conventions.units_at_risk"), int(conventions["occupied_units"].sum()), border=True)
-    if conventions.empty:
-        st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
-        return
+def conventions_table(conventions: pd.DataFrame) -> None:
     st.table(pd.DataFrame({
         t("meeting.col.site"): [escape_markdown(site) for site in conventions["site"]],  # st.table: Markdown cells
         t("meeting.col.operator"): [escape_markdown(operator) for operator in conventions["housing_operator"]],
@@ -188,10 +202,30 @@ def conventions_slide(today: date) -> None:
         t("meeting.col.days_left"): [days_left(int(days)) for days in conventions["days_to_end"]],
         t("meeting.col.units_at_risk"): conventions["occupied_units"].astype(str),
     }), border="horizontal")
-    st.caption(t("meeting.conventions.caption", days=DEFAULT_WARNING_DAYS))
 
 
-def tile_look(unit) -> tuple[str, str]:  # noqa: ANN001 (a row of occupancy_tiles)
+def conventions_slides(today: date) -> list[Callable[[], None]]:
+    """The figures and the first rows; the rows that do not fit go on over the next slides."""
+    conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
+    pieces = table_pages(conventions, TABLE_ROWS)
+
+    def first() -> None:
+        overdue = conventions[conventions["status"] == ConventionStatus.OVERDUE]
+        row = st.columns(3)
+        row[0].metric(t("meeting.conventions.overdue"), len(overdue), border=True)
+        ending_soon = t("meeting.conventions.ending_soon", months=DEFAULT_WARNING_DAYS // 30)  # 180 days: 6 months
+        row[1].metric(ending_soon, len(conventions) - len(overdue), border=True)
+        row[2].metric(t("meeting.conventions.units_at_risk"), int(conventions["occupied_units"].sum()), border=True)
+        if conventions.empty:
+            st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
+            return
+        conventions_table(pieces[0])
+        st.caption(t("meeting.conventions.caption", days=DEFAULT_WARNING_DAYS))
+
+    return [first, *[lambda piece=piece: conventions_table(piece) for piece in pieces[1:]]]
+
+
+def tile_look(unit) -> tuple[str, str]:  # a row of occupancy_tiles
     """(colour, second line) of a unit's tile: the occupant's axis, vacant (red when for long), unavailable."""
     if unit.state == "occupied":
         return AXIS_COLOURS.get(unit.axis_id, UNAVAILABLE_COLOUR), axis_label(t, unit.axis_id)
@@ -219,14 +253,19 @@ def site_summary(name: str, units: pd.DataFrame) -> str:
              vacant=int(counts.get("vacant", 0)), unavailable=int(counts.get("unavailable", 0)))
 
 
-def board_slide(today: date) -> None:
+def board_slides(today: date) -> list[Callable[[], None]]:
+    """Whole sites on a slide as long as their tiles fit (a larger site goes on over the next slides)."""
     tiles = read(occupancy_tiles, today)
     if tiles.empty:
-        st.info(t("meeting.board.no_site"))
-        return
+        return [lambda: st.info(t("meeting.board.no_site"))]
+    pages = board_pages(tiles, "site_id", BOARD_TILES_PER_ROW, BOARD_LINES)
+    return [lambda page=page: board_slide(tiles, page) for page in pages]
+
+
+def board_slide(tiles: pd.DataFrame, page: pd.DataFrame) -> None:
     st.subheader(site_summary(t("meeting.board.all_sites", units=len(tiles)), tiles), anchor=False)
     parts = [f'<div class="meeting-legend">{legend()}</div>']
-    for (_, site), units in tiles.groupby(["site_id", "site"], sort=False):
+    for (_, site), units in page.groupby(["site_id", "site"], sort=False):
         parts.append(f'<div class="meeting-site">{html.escape(site_summary(str(site), units))}</div>')
         parts.append('<div class="meeting-tiles">')
         for unit in units.itertuples():
@@ -262,48 +301,149 @@ def changes_slide(today: date) -> None:
     st.caption(t("meeting.changes.caption"))
 
 
-def caseloads_slide(today: date) -> None:
-    per_axis = read(caseload_by_axis, today)
+def caseloads_by_axis() -> None:
+    per_axis = read(caseload_by_axis, clock.today())
     for row in per_axis.itertuples():
         label, followed, placed, waiting = st.columns([1, 2, 2, 2], vertical_alignment="center")
         label.subheader(axis_label(t, row.axis_id), anchor=False)
         followed.metric(t("meeting.caseloads.followed"), row.followed, border=True)
         placed.metric(t("meeting.caseloads.placed"), row.placed, border=True)
         waiting.metric(t("meeting.caseloads.waiting"), row.waiting, border=True)
+
+
+def caseloads_table(per_partner: pd.DataFrame) -> None:
+    st.table(pd.DataFrame({
+        t("meeting.col.axis"): [axis_label(t, axis) for axis in per_partner["axis_id"]],
+        t("meeting.col.partner"): [escape_markdown(partner) for partner in per_partner["partner"]],
+        t("meeting.caseloads.followed"): per_partner["followed"].astype(str),
+        t("meeting.caseloads.placed"): per_partner["placed"].astype(str),
+        t("meeting.caseloads.waiting"): per_partner["waiting"].astype(str),
+    }), border="horizontal")
+
+
+def caseloads_slides(today: date) -> list[Callable[[], None]]:
+    """Per axis on one slide; per axis and partner on the next ones."""
     per_partner = read(caseload_on, today)
-    if not per_partner.empty:
-        st.table(pd.DataFrame({
-            t("meeting.col.axis"): [axis_label(t, axis) for axis in per_partner["axis_id"]],
-            t("meeting.col.partner"): [escape_markdown(partner) for partner in per_partner["partner"]],
-            t("meeting.caseloads.followed"): per_partner["followed"].astype(str),
-            t("meeting.caseloads.placed"): per_partner["placed"].astype(str),
-            t("meeting.caseloads.waiting"): per_partner["waiting"].astype(str),
-        }), border="horizontal")
+    tables = [] if per_partner.empty else table_pages(per_partner, TABLE_ROWS)
+    return [caseloads_by_axis, *[lambda piece=piece: caseloads_table(piece) for piece in tables]]
 
 
-SHOW = {"figures": figures_slide, "conventions": conventions_slide, "board": board_slide,
-        "changes": changes_slide, "caseloads": caseloads_slide}
+# --- this week's decisions: units to fill, conventions to renegotiate, arrears (counts only) ---------------
+
+
+def bedrooms_label(bedrooms: int) -> str:
+    return t("meeting.decisions.studio") if bedrooms == 0 else t("meeting.decisions.bedrooms", count=bedrooms)
+
+
+def candidates_by_partner(of_unit: pd.DataFrame) -> str:
+    """"Samusocial 2 · Smes 1": how many of the unit's best candidates each partner follows (no one named)."""
+    counts = of_unit.groupby("partner", sort=False).size()
+    return " · ".join(f"{escape_markdown(partner)} {count}" for partner, count in counts.items()) or "—"
+
+
+def units_to_fill_table(units: pd.DataFrame, ranked: pd.DataFrame) -> None:
+    st.subheader(t("meeting.decisions.units"), anchor=False)
+    if units.empty:
+        st.success(t("meeting.decisions.no_unit"), icon=":material/check_circle:")
+        return
+    of_unit = {unit_id: rows for unit_id, rows in ranked.groupby("unit_id")}
+    empty = ranked.iloc[0:0]
+    st.table(pd.DataFrame({
+        t("meeting.col.site"): [escape_markdown(site) for site in units["site"]],
+        t("meeting.col.unit"): [escape_markdown(unit) for unit in units["unit"]],
+        t("meeting.col.size"): [bedrooms_label(int(bedrooms)) for bedrooms in units["bedrooms"]],
+        t("meeting.col.free_from"): [t("meeting.decisions.free_now") if state == "vacant" else t.date(day)
+                                     for state, day in zip(units["state"], units["free_from"], strict=True)],
+        t("meeting.col.candidates"): [str(len(of_unit.get(unit_id, empty))) for unit_id in units["unit_id"]],
+        t("meeting.col.by_partner"): [candidates_by_partner(of_unit.get(unit_id, empty))
+                                      for unit_id in units["unit_id"]],
+    }), border="horizontal")
+    st.caption(t("meeting.decisions.units_caption", count=CANDIDATES_PER_UNIT, days=MATCHING_HORIZON_DAYS))
+
+
+def renegotiate_table(conventions: pd.DataFrame) -> None:
+    st.subheader(t("meeting.decisions.renegotiate", months=DEFAULT_WARNING_DAYS // 30), anchor=False)
+    if conventions.empty:
+        st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
+        return
+    conventions_table(conventions)
+
+
+def arrears_table(per_partner: pd.DataFrame) -> None:
+    st.subheader(t("meeting.decisions.arrears"), anchor=False)
+    if per_partner.empty:
+        st.success(t("meeting.decisions.no_arrears"), icon=":material/check_circle:")
+        return
+    st.table(pd.DataFrame({
+        t("meeting.col.partner"): [escape_markdown(partner) for partner in per_partner["partner"]],
+        t("meeting.col.households_in_arrears"): per_partner["households_in_arrears"].astype(str),
+        t("meeting.col.arrears"): [t.money(amount) for amount in per_partner["arrears"]],
+    }), border="horizontal")
+
+
+def decisions_slides(today: date) -> list[Callable[[], None]]:
+    """Vacant units (and units free within 30 days) with how many waiting households fit them best
+    (queries.screens.waiting's ranking; counts only), conventions to renegotiate within 6 months,
+    arrears per partner: each list on its own slides."""
+    units, ranked = read(units_to_fill, today), read(candidates, today)  # candidates: no reference (NOBODY)
+    conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
+    arrears = read(arrears_by_partner, today)
+    arrears = arrears[arrears["arrears"] > 0].sort_values("arrears", ascending=False)
+    return [
+        *[lambda piece=piece: units_to_fill_table(piece, ranked) for piece in table_pages(units, TABLE_ROWS)],
+        *[lambda piece=piece: renegotiate_table(piece) for piece in table_pages(conventions, TABLE_ROWS)],
+        *[lambda piece=piece: arrears_table(piece) for piece in table_pages(arrears, TABLE_ROWS)],
+    ]
+
+
+DECK = {"figures": lambda today: [lambda: figures_slide(today)], "conventions": conventions_slides,
+        "board": board_slides, "changes": lambda today: [lambda: changes_slide(today)],
+        "caseloads": caseloads_slides, "decisions": decisions_slides}
+
+
+def deck(today: date) -> list[tuple[str, int, int, Callable[[], None]]]:
+    """Every slide of the rotation: (name, page, pages of that name, draw)."""
+    slides = []
+    for name in SLIDES:
+        pages = DECK[name](today)
+        slides.extend((name, page, len(pages), draw) for page, draw in enumerate(pages, start=1))
+    return slides
+
+
+def progress_bar(shown_at: float, now: float) -> str:
+    """The time left to the next slide, drawn by the browser (a CSS animation over the interval, started
+    as far in as the slide has already been shown). New HTML at every run, so the animation restarts."""
+    if paused:
+        return ""
+    elapsed = max(0.0, now - shown_at)
+    return (f'<div class="meeting-progress" data-run="{now:.3f}"><div style="animation-duration:{int(seconds)}s;'
+            f'animation-delay:-{elapsed:.2f}s"></div></div>')
 
 
 def wall() -> None:
     """One run of the wall: the slide due now, drawn from fresh data."""
+    end_if_signed_out()  # every rotation: a revoked screen token or an ended session leaves the wall now
     now = time.monotonic()
     today = clock.today()
     if state.get(LOADED_KEY, (None,))[0] != screen_settings(engine(), actor):
         st.rerun()  # the settings changed on another device: the whole page again, its controls included
     if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > MEETING_FULL_RUN_SECONDS:
         st.rerun()  # a new day (new defaults) or a long time: the whole page again, sign-in checks included
-    slide = slide_to_show(now)
-    name = SLIDES[slide]
+    slides = deck(today)
+    slide = slide_to_show(now, len(slides))
+    name, page, pages, draw = slides[slide]
     with st.container(key="meeting_wall"):
         heading, indicator = st.columns([5, 1], vertical_alignment="center")
         title = t(f"meeting.slide.{name}", since=since) if name == "changes" else t(f"meeting.slide.{name}")
+        if pages > 1:
+            title = t("meeting.slide.page", title=title, page=page, pages=pages)
         heading.title(title, anchor=False)
         now_here = clock.now().strftime("%H:%M")
         status = t("meeting.paused") if paused else t("meeting.updated_at", time=now_here)
-        indicator.html(f'<div class="meeting-indicator">{slide + 1} / {len(SLIDES)}</div>'
+        indicator.html(f'<div class="meeting-indicator">{slide + 1} / {len(slides)}</div>'
                        f'<div class="meeting-status">{html.escape(status)}</div>')
-        SHOW[name](today)
+        st.html(progress_bar(state[SHOWN_AT_KEY], now) or "<div></div>")
+        draw()
 
 
 st.fragment(run_every=max(MEETING_MIN_SECONDS, min(MEETING_MAX_SECONDS, int(seconds))))(in_fragment(wall))()

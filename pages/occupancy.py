@@ -14,12 +14,12 @@ from issue_core.models import Role
 from issue_core.policy import VACANT_ALERT_DAYS
 from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
 from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
-from issue_core.ui.components import axis_label, chart_with_numbers, dashboard_filters
+from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
-from issue_core.ui.links import placement_form_link
+from issue_core.ui.links import placement_form_link, waiting_list_link
 from issue_core.visibility import scope_of
 
 TILES_PER_ROW = 5
@@ -61,6 +61,7 @@ def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
             if pd.notna(unit.next_placement_start):
                 st.caption(t("occupancy.tile.next_placement", start=unit.next_placement_start))
             placement_form_link(t, unit.unit_id)
+            waiting_list_link(t, unit.unit_id)
         else:
             st.badge(t("occupancy.tile.unavailable"), color="gray", icon=":material/block:")
             st.markdown(escape_markdown(unit.unavailable_reason))
@@ -110,7 +111,7 @@ else:
               "available": t("occupancy.col.available")}
     table = shown.rename(columns={"month": titles["month"], "axis": titles["axis"],
                                   "occupied": t("occupancy.col.occupied"), "available": titles["available"]})
-    chart_with_numbers(t, charts.monthly_units(shown, axis_labels, titles), table, "occupancy-monthly")
+    chart_with_numbers(t, cached_chart(charts.monthly_units, shown, axis_labels, titles), table, "occupancy-monthly")
 
 # --- vacancy per site ----------------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ with left:
                 number(t, 100 * vacant / available, 1) for vacant, available
                 in zip(vacant_days["vacant_unit_days"], vacant_days["available_unit_days"], strict=True)],
         })
-        chart_with_numbers(t, charts.vacant_days_by_site(shown, titles), table, "vacant-days-by-site")
+        chart_with_numbers(t, cached_chart(charts.vacant_days_by_site, shown, titles), table, "vacant-days-by-site")
 with right:
     st.subheader(t("occupancy.vacancy.gaps_title"))
     st.caption(t("occupancy.vacancy.gaps_caption"))
@@ -152,4 +153,4 @@ with right:
             t("occupancy.col.previous_end"): [t.date(day) for day in gaps["previous_end"]],
             titles["next_start"]: shown["next_start"], titles["gap_days"]: gaps["gap_days"],
         })
-        chart_with_numbers(t, charts.vacancy_gaps(shown, titles), table, "vacancy-gaps")
+        chart_with_numbers(t, cached_chart(charts.vacancy_gaps, shown, titles), table, "vacancy-gaps")

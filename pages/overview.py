@@ -17,11 +17,11 @@ from issue_core.policy import (
     UTILISATION_DAYS,
     VACANT_ALERT_DAYS,
 )
-from issue_core.queries.metrics import kpis
+from issue_core.queries.metrics import arrears, kpis
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import (
-    arrears_above,
     long_vacant_units,
+    owing_above,
     placed_without_contribution,
     running_outside_convention,
 )
@@ -33,6 +33,7 @@ from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
+from issue_core.ui.site_links import site_links
 from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
@@ -96,8 +97,9 @@ def your_households(rows: pd.DataFrame) -> list[str]:
     return [t.md("alert.households" if actor.is_admin else "alert.your_households", references=listed)]
 
 
-def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str) -> None:
-    """One alert: what is wrong, the cases, what to do and where."""
+def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str,
+          sites: pd.Series | None = None) -> None:
+    """One alert: what is wrong, the cases, what to do and where (and the pages of the `sites` concerned)."""
     with st.container(border=True):
         badge_colour, badge_key = ("red", "alert.severity.urgent") if severity == "urgent" else (
             "orange", "alert.severity.to_do")
@@ -107,6 +109,8 @@ def alert(severity: str, title: str, lines: list[str], action: str, page: str, p
             st.markdown("\n".join(f"- {line}" for line in lines))
         st.markdown(t("alert.action", action=action))
         link_to_page(t, page, page_label, icon)
+        if sites is not None:
+            site_links(t, sites)
 
 
 st.header(t("alert.title"))
@@ -123,6 +127,7 @@ if not overdue.empty:
            planned=row.planned_end_date, days=-row.days_to_end, occupied=row.occupied_units)
          for row in overdue.itertuples()],
         t("alert.overdue.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
+        sites=overdue["site"],
     )
 
 ending = conventions[conventions["status"] == ConventionStatus.ENDING_SOON]
@@ -136,6 +141,7 @@ if not ending.empty:
            end=row.actual_end_date or row.planned_end_date, days=row.days_to_end, occupied=row.occupied_units)
          for row in ending.itertuples()],
         t("alert.ending.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
+        sites=ending["site"],
     )
 
 running_outside = read(running_outside_convention, today, filters, scope)
@@ -148,6 +154,7 @@ if not running_outside.empty:
          for site, count in running_outside.groupby("site")["placement_id"].count().items()]
         + your_households(running_outside),
         t("alert.outside.action"), "pages/timeline.py", t("nav.timeline"), ":material/view_timeline:",
+        sites=running_outside["site"],
     )
 
 vacant = read(long_vacant_units, today, filters)
@@ -158,7 +165,7 @@ if not vacant.empty:
         t("alert.vacant.title", count=len(vacant), days=VACANT_ALERT_DAYS),
         [t.md("alert.vacant.line", unit=row.unit, site=row.site, since=row.vacant_since,
            days=row.days_vacant) for row in vacant.itertuples()],
-        t("alert.vacant.action"), "pages/occupancy.py", t("nav.occupancy"), ":material/bed:",
+        t("alert.vacant.action"), "pages/waiting_list.py", t("nav.waiting_list"), ":material/hourglass_top:",
     )
 
 uncovered = read(placed_without_contribution, today, filters, scope)
@@ -174,7 +181,7 @@ if not uncovered.empty:
         ":material/euro:",
     )
 
-in_arrears = read(arrears_above, today, filters, ARREARS_THRESHOLD, scope)
+in_arrears = owing_above(read(arrears, today, filters), ARREARS_THRESHOLD, scope)  # the contributions page's read
 if not in_arrears.empty:
     shown += 1
     per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", money_sum))

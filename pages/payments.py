@@ -11,11 +11,12 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.i18n import escape_markdown
 from issue_core.models import IncomeStatus, PaymentMethod, Role
-from issue_core.policy import MAX_NOTES, MAX_TEXT, PAYMENT_MONTHS_AHEAD
+from issue_core.policy import MAX_NOTES, MAX_TEXT, PAYMENT_MONTHS_AHEAD, SEARCH_LIMIT
 from issue_core.queries.screens.payments import (
     contribution_history,
     contribution_version,
     editable_households,
+    editable_households_count,
     file_closed,
     household_balance,
     payment_history,
@@ -29,6 +30,7 @@ from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
+from issue_core.ui.pickers import say_if_cut, say_nothing_found, search_input
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
 
@@ -43,9 +45,13 @@ st.title(t("nav.payments"))
 offer_undo(t, actor)
 
 show_closed = st.checkbox(t("payments.show_closed"), key="payments_show_closed", help=t("payments.show_closed_help"))
-households = read(editable_households, actor.organisation_id, actor.is_admin, None if show_closed else today)
+# Found by typing: the first SEARCH_LIMIT households whose reference holds the text, read in SQL.
+search = search_input(t, "payments_search")
+which = (actor.organisation_id, actor.is_admin, None if show_closed else today, search)
+households = read(editable_households, *which, limit=SEARCH_LIMIT)
+say_if_cut(t, len(households), read(editable_households_count, *which))
 if households.empty:
-    st.info(t("payments.no_household" if show_closed else "payments.no_open_household"))
+    say_nothing_found(t, search, t("payments.no_household" if show_closed else "payments.no_open_household"))
     st.stop()
 by_id = households.set_index("household_id")
 

@@ -2,7 +2,9 @@
 
 Each form offers only what the services will accept (queries.screens.households.placeable_units and
 placeable_households); the service checks again and its refusal is shown next to the form.
-?unit=<id> (the occupancy board's link) pre-selects a unit of the placement form."""
+A household or a stay is found by typing part of its reference (the first SEARCH_LIMIT matches are offered).
+?unit=<id> (the occupancy board's link) pre-selects a unit of the placement form; ?household=<id> (the
+waiting list's link) a household, when the user may see it and it may be placed from the day chosen."""
 
 from collections.abc import Callable
 from datetime import date
@@ -12,11 +14,13 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import ExitDestination, Role
-from issue_core.policy import MAX_NOTES, MAX_TEXT
+from issue_core.policy import MAX_NOTES, MAX_TEXT, SEARCH_LIMIT
 from issue_core.queries.screens.households import (
     cancellable_placements,
     open_placements,
+    open_placements_count,
     placeable_households,
+    placeable_households_count,
     placeable_units,
     unit_name,
 )
@@ -29,6 +33,7 @@ from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import query_id
+from issue_core.ui.pickers import say_if_cut, say_nothing_found, search_input
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn, form_key, keep_chosen
 from issue_core.visibility import scope_of
@@ -100,8 +105,10 @@ def override_reason_input(prefix: str, unit: pd.Series, partner_id: int) -> str 
 
 
 def place_tab() -> None:
-    """Dates, then a household free on them, then a unit free for it (?unit=<id>: the board's choice)."""
+    """Dates, then a household free on them, then a unit free for it (?unit=<id>: the board's choice,
+    ?household=<id>: the waiting list's)."""
     wanted_unit = query_id("unit")  # the occupancy board's link: ?unit=<id>
+    wanted_household = query_id("household")
     wanted_name = read(unit_name, wanted_unit) if wanted_unit is not None else None
     if wanted_name:
         st.info(t.md("placements.place.requested", unit=wanted_name), icon=":material/door_open:")
@@ -118,20 +125,27 @@ def place_tab() -> None:
     elif end is not None and end <= start:
         st.error(t("placements.place.end_before_start", start=start, end=end), icon=":material/event_busy:")
     else:
-        household = choose_household(f"{prefix}-household-{start}-{end}", start, end)
+        household = choose_household(f"{prefix}-household-{start}-{end}", start, end, wanted_household,
+                                     search_input(t, f"{prefix}-find"))
         if household is not None:
             place_form(prefix, household, start, end, wanted_unit, wanted_name)
 
 
-def choose_household(key: str, start: date, end: date | None) -> pd.Series | None:
-    """One of the households that may be placed from `start` to `end` (a row of placeable_households)."""
-    waiting = keep_chosen(key, read(placeable_households, scope, start, end), "household_id",
-                          st.session_state.get(key)).set_index("household_id")
+def choose_household(key: str, start: date, end: date | None, wanted: int | None, search: str) -> pd.Series | None:
+    """One of the households that may be placed from `start` to `end` whose reference holds `search`
+    (rows of placeable_households: the first SEARCH_LIMIT), with `wanted` (?household=<id>) chosen
+    when it may be placed."""
+    found = read(placeable_households, scope, start, end, search, limit=SEARCH_LIMIT)
+    say_if_cut(t, len(found), read(placeable_households_count, scope, start, end, search))
+    requested = read(placeable_households, scope, start, end, household_id=wanted) if wanted else found.iloc[0:0]
+    offered = pd.concat([requested, found[~found["household_id"].isin(requested["household_id"])]], ignore_index=True)
+    waiting = keep_chosen(key, offered, "household_id", st.session_state.get(key)).set_index("household_id")
     if waiting.empty:
-        st.info(t("placements.place.no_household", date=start))
+        say_nothing_found(t, search, t("placements.place.no_household", date=start))
         return None
     household_id = st.selectbox(
-        t("placements.household"), waiting.index.tolist(), index=None, placeholder=t("placements.choose"),
+        t("placements.household"), waiting.index.tolist(), index=0 if not requested.empty else None,
+        placeholder=t("placements.choose"),
         format_func=lambda h: t(
             "placements.household_option", reference=waiting.loc[h, "reference"],
             axis=axis_label(t, int(waiting.loc[h, "axis_id"])), partner=waiting.loc[h, "partner"],
@@ -172,19 +186,24 @@ def place_form(prefix: str, household: pd.Series, start: date, end: date | None,
 
 
 def forget_requested_unit() -> None:
-    """After a placement, the board's ?unit=<id> no longer chooses the unit of the next one."""
-    if "unit" in st.query_params:
-        del st.query_params["unit"]
+    """After a placement, the board's ?unit=<id> (the waiting list's ?household=<id>) no longer chooses
+    the unit (the household) of the next one."""
+    for name in ("unit", "household"):
+        if name in st.query_params:
+            del st.query_params[name]
 
 
 # --- end a placement and transfer: one of the open placements ------------------------------------
 
 
-def stay_tab(key: str, running: pd.DataFrame, form: Callable[[pd.Series], None]) -> None:
-    """One of the open placements the user may change (running: open_placements), then `form` for it."""
-    stays = keep_chosen(key, running, "placement_id", st.session_state.get(key)).set_index("placement_id")
+def stay_tab(key: str, form: Callable[[pd.Series], None]) -> None:
+    """One of the open placements the user may change (open_placements: found by typing), then `form` for it."""
+    search = search_input(t, f"{key}-find", stays=True)
+    found = read(open_placements, scope, today, search, limit=SEARCH_LIMIT)  # with the stays only planned to end
+    say_if_cut(t, len(found), read(open_placements_count, scope, today, search))
+    stays = keep_chosen(key, found, "placement_id", st.session_state.get(key)).set_index("placement_id")
     if stays.empty:
-        st.info(t("placements.no_open"))
+        say_nothing_found(t, search, t("placements.no_open"))
         return
     placement_id = st.selectbox(t("placements.stay"), stays.index.tolist(), index=None,
                                 format_func=lambda p: stay_label(stays.loc[p]),
@@ -291,10 +310,9 @@ place, finish, transfer, cancel = st.tabs([t("placements.tab.place"), t("placeme
                                           t("placements.tab.transfer"), t("placements.tab.cancel")])
 with place:
     place_tab()
-running = read(open_placements, scope, today)  # with the stays only planned to end (they may end earlier)
 with finish:
-    stay_tab("pl-end-stay", running, end_form)
+    stay_tab("pl-end-stay", end_form)
 with transfer:
-    stay_tab("pl-transfer-stay", running, transfer_form)
+    stay_tab("pl-transfer-stay", transfer_form)
 with cancel:
     cancel_tab()

@@ -13,6 +13,7 @@ from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.site_links import site_address
 
 require_role(Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)
 t = translator()
@@ -58,6 +59,7 @@ table = pd.DataFrame(
         t("sites.col.approximate"): sites["location_approximate"].map(
             lambda approx: t("sites.approximate") if approx else t("sites.exact")
         ),
+        t("sites.col.page"): sites["site"].map(site_address),  # last: the columns above must fit 1440 px
     }
 )
 colour_by_label = {t(f"status.{s}"): colour for s, colour in STATUS_COLOURS.items()}
@@ -70,6 +72,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={t("sites.col.site"): st.column_config.TextColumn(pinned=True),
+                   t("sites.col.page"): st.column_config.LinkColumn(display_text=t("sites.open_page")),
                    t("sites.col.duration"): st.column_config.TextColumn(alignment="right")},
 )
 st.caption(t("common.wide_table"))

@@ -12,11 +12,12 @@ from issue_core.queries.screens.timeline import (
     site_units,
     unit_periods,
 )
-from issue_core.ui.components import chart_with_numbers, dashboard_filters
+from issue_core.ui.components import cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.site_links import site_link, site_links
 from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
@@ -49,16 +50,18 @@ conventions_table = pd.DataFrame(
 )
 duration = t("timeline.col.duration")
 chart_with_numbers(  # on screen 28,5 (the user's decimal sign), in the CSV the number
-    t, conventions_gantt(conventions, today, t),
+    t, cached_chart(conventions_gantt, conventions, today, t),
     conventions_table.assign(**{duration: conventions_table[duration].map(lambda m: "" if pd.isna(m) else number(t, m))}),
     "timeline-conventions", conventions_table,
 )
+site_links(t, conventions["site"])  # each site's own page
 
 st.subheader(t("timeline.units"))
 site_names = conventions.drop_duplicates("site_id").set_index("site_id")["site"]
 site_id = st.selectbox(
     t("timeline.choose_site"), site_names.index.tolist(), format_func=site_names.get, key="timeline_site"
 )
+site_link(t, site_names[site_id])
 units = read(site_units, site_id)
 if units.empty:
     st.info(t("timeline.no_units"))
@@ -68,7 +71,7 @@ st.caption(t("timeline.lanes_help"))
 lanes = lane_periods(periods, today, t)
 chart_with_numbers(
     t,
-    unit_lanes(units, periods, conventions[conventions["site_id"] == site_id], today, t),
+    cached_chart(unit_lanes, units, periods, conventions[conventions["site_id"] == site_id], today, t),
     pd.DataFrame(
         {
             t("timeline.col.unit"): lanes["unit"],

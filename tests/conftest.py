@@ -37,6 +37,42 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+# Tests that start servers and browsers run one after the other on one worker of pytest-xdist (their waits are
+# timed for one app at a time; test_bench builds its mid-scale database once), beside the others on the other
+# workers. Keyed by the start of the test's id. (xdist's own xdist_group mark renames test ids, which pytest 9
+# no longer lets it do: the groups are given to xdist's scheduler here instead.)
+ONE_WORKER_GROUPS = {
+    "tests/browser/": "browser",
+    "tests/test_deploy.py::test_two_processes": "browser",
+    "tests/test_bench.py::": "bench",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in tests/browser/ is a browser test, even if its file forgets `pytestmark`."""
+    for item in items:
+        if BROWSER_TESTS in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def one_worker_group(test_id: str) -> str:
+    """The unit of work of a test for the scheduler: its group, or the test alone."""
+    return next((group for start, group in ONE_WORKER_GROUPS.items() if test_id.startswith(start)), test_id)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return one_worker_group(nodeid)
+
+    return GroupsOnOneWorker(config, log)
+
+
 @pytest.fixture(autouse=True)
 def pinned_today() -> Iterator[date]:
     """Tests see a fixed today, so results do not depend on the day they run."""
@@ -373,19 +409,25 @@ def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
 
 
 def as_the_live_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest forgets at every run that app.py uses st.navigation, so with a pages/ folder it would
-    run a page's file directly on reruns (Streamlit's old multipage mode), skipping app.py. The live
-    server forgets nothing (and issue_core.ui.gate.through_entry_script covers its first run): make
-    AppTest run app.py every time, like the server."""
+    """AppTest runs app.py at every run, as the live server does (issue_core.ui.bench_pages says why), for the test."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    original = PagesManager.__init__
+    from issue_core.ui.bench_pages import running_app_py_every_time
 
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
+    monkeypatch.setattr(PagesManager, "__init__", running_app_py_every_time(PagesManager.__init__))
 
-    monkeypatch.setattr(PagesManager, "__init__", init)
+
+def elements(node) -> Iterator:  # noqa: ANN001 (a node of AppTest's element tree)
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from elements(child)
+
+
+def sent_to_browser(app) -> bytes:  # noqa: ANN001 (an AppTest)
+    """Every element of the page as Streamlit serialises it for the browser (labels, help texts, captions;
+    tables and charts as Arrow, whose strings stay readable)."""
+    protos = (getattr(node, "proto", None) for node in elements(app._tree))
+    return b"\n".join(proto.SerializeToString() for proto in protos if proto is not None)
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_overview_links_to_the_pages_in_the_navigation(demo_url, monkeypatch, ac
     assert not app.exception
     links = [link.proto.label for link in app.get("page_link")]
     assert "Sites" in links  # linked: the page is in the navigation, under its navigation name
-    assert "Page : Occupation" in texts(app)  # named: it is not
+    assert "Page : Liste d'attente" in texts(app)  # named: it is not (the vacant-unit alert)
 
 
 def test_overview_shows_references_to_their_organisation_only(open_page, demo_engine, partner_of_reference,

@@ -13,15 +13,15 @@ from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.services import sites as site_services
 from tests.conftest import APP, PASSWORDS, page_titles, sign_in, signed_in, use_database
 
-DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites", "report"}
+DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites", "site", "report"}
 ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference", "data_export"}
 EVERYONE = {"meeting", "account"}
-PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "households", "placements", "payments",
-                                               "data_import", *sorted(ADMIN_ONLY), *sorted(EVERYONE))}
+PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "households", "waiting_list", "placements",
+                                               "payments", "data_import", *sorted(ADMIN_ONLY), *sorted(EVERYONE))}
 ALLOWED = {
     "admin": set(PAGES),
-    "coord.samusocial": DASHBOARDS | EVERYONE | {"households", "placements", "payments", "data_import"},
-    "dir.diogenes": DASHBOARDS | EVERYONE | {"households"},
+    "coord.samusocial": DASHBOARDS | EVERYONE | {"households", "waiting_list", "placements", "payments", "data_import"},
+    "dir.diogenes": DASHBOARDS | EVERYONE | {"households", "waiting_list"},
     "ecran": EVERYONE,  # DOMAIN.md: the meeting screen only
 }
 
@@ -120,7 +120,7 @@ def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
 
 def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
     signed_in(app, "dir.diogenes")
-    app.selectbox(key="language_choice").set_value("nl").run()
+    app.selectbox(key="language_choice_fr").set_value("nl").run()
     assert not app.exception
     assert page_titles(app) == ["Overzicht"]
     app.switch_page("pages/sites.py").run()

@@ -13,6 +13,7 @@ import pytest
 
 from issue_core import policy
 from issue_core.db import PROJECT_ROOT
+from tests.conftest import sent_to_browser
 
 POLICY_FILE = PROJECT_ROOT / "issue_core" / "policy.py"
 NAMES = frozenset(name for name in vars(policy) if name.isupper())
@@ -66,16 +67,6 @@ def test_each_policy_value_is_used():
     assert sorted(NAMES - used - derived) == []
 
 
-def browser_text(app) -> str:  # noqa: ANN001 (an AppTest)
-    """Every element of the page as Streamlit sends it to the browser (labels, help texts, captions)."""
-    def nodes(node) -> Iterator:  # noqa: ANN001
-        yield node
-        for child in getattr(node, "children", {}).values():
-            yield from nodes(child)
-    protos = (getattr(node, "proto", None) for node in nodes(app._tree))
-    return "\n".join(proto.SerializeToString().decode("utf-8", "ignore") for proto in protos if proto is not None)
-
-
 # A page, policy values other than today's, and the French words that must then say them.
 STATED = [
     ("pages/overview.py", {"UTILISATION_DAYS": 91, "FLOW_DAYS": 29, "ARREARS_THRESHOLD": Decimal("77.00")},
@@ -94,5 +85,5 @@ STATED = [
 def test_the_pages_state_the_policy_in_force(open_page, monkeypatch, page, values, words):
     for name, value in values.items():
         monkeypatch.setattr(policy, name, value)
-    shown = browser_text(open_page(page))
+    shown = sent_to_browser(open_page(page)).decode("utf-8", "ignore")
     assert [word for word in words if word not in shown] == []

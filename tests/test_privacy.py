@@ -28,7 +28,7 @@ from issue_core.queries.screens.occupancy_board import unit_board
 from issue_core.queries.screens.timeline import unit_periods
 from issue_core.queries.sql.filters import NO_FILTERS
 from issue_core.visibility import EVERY_HOUSEHOLD
-from tests.conftest import TODAY, run_page, use_database
+from tests.conftest import TODAY, run_page, sent_to_browser, use_database
 
 PAGES = sorted((PROJECT_ROOT / "pages").glob("*.py"))
 REFERENCE = re.compile(rb"ISS-\d{4}-\d+")
@@ -89,19 +89,6 @@ def downloads(monkeypatch) -> list:
     monkeypatch.setattr(MediaFileManager, "add", record)
     monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     return given
-
-
-def elements(node) -> Iterator:  # node: of AppTest's element tree
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from elements(child)
-
-
-def sent_to_browser(app: AppTest) -> bytes:
-    """Every element of the page as Streamlit serialises it for the browser (tables and charts as
-    Arrow, whose strings stay readable)."""
-    protos = (getattr(node, "proto", None) for node in elements(app._tree))
-    return b"\n".join(proto.SerializeToString() for proto in protos if proto is not None)
 
 
 def downloaded(given: list) -> bytes:

@@ -28,7 +28,7 @@ def due_vs_paid(monthly: pd.DataFrame, t: Translator) -> alt.TopLevelMixin:
     )
     long["month"] = pd.to_datetime(long["month"])
     long["month_label"] = long["month"].map(month_label)
-    long["amount_label"] = long["amount"].map(t.money)
+    long["amount_label"] = t.money_each(long["amount"])
     chart = alt.Chart(long).mark_bar().encode(
         x=alt.X("month_label:O", sort=list(dict.fromkeys(long["month_label"])), title=None, axis=MONTH_AXIS),
         xOffset=alt.XOffset("kind:N", sort=[due, paid]),
@@ -66,7 +66,7 @@ def arrears_per_partner(frame: pd.DataFrame, t: Translator) -> alt.TopLevelMixin
     """frame: arrears_by_partner. One bar per partner (its households' arrears above the threshold),
     with the number of households in arrears written after it."""
     data = frame.copy()
-    data["arrears_label"] = data["arrears"].map(t.money)
+    data["arrears_label"] = t.money_each(data["arrears"])
     data["households_label"] = [t("contributions.households_count", count=n) for n in data["households_in_arrears"]]
     base = alt.Chart(data).encode(
         y=alt.Y("partner:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=FONT_SIZE)),

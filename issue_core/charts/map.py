@@ -166,12 +166,15 @@ def site_map(
     tiles: Tiles | None = None, description: str = "",
 ) -> alt.LayerChart:
     """The region, then the sites of `frame` with coordinates (columns: site, latitude, longitude, units,
-    status_label — a label of status_labels — and those of `tooltips`, column → translated title).
+    status_label — a label of status_labels — and those of `tooltips`, column → translated title; an
+    optional href: the address a click on the dot opens).
     status_labels: status → label, every status the legend lists, in its order."""
     points = map_points(frame)
     view = view_for(region, points)
     points["label_lat"] = label_latitudes(points, view)
-    points = points[list(dict.fromkeys(["site", "lon", "lat", "label_lat", "size", "status_label", *tooltips]))]
+    links = ["href"] if "href" in points.columns else []  # a click on a dot opens the site's page
+    points = points[list(dict.fromkeys(["site", "lon", "lat", "label_lat", "size", "status_label", *links,
+                                        *tooltips]))]
     dots = alt.Chart(points).mark_circle(opacity=1, stroke="white", strokeWidth=2, clip=True).encode(
         longitude="lon:Q",
         latitude="lat:Q",
@@ -185,6 +188,8 @@ def site_map(
         ),
         tooltip=[alt.Tooltip(f"{column}:N", title=title) for column, title in tooltips.items()],
     )
+    if links:
+        dots = dots.encode(href="href:N")
     # the name twice: a white halo (text stroke) under the plain text, readable on tiles too
     text = {"baseline": "top", "fontSize": FONT_SIZE + 1, "fontWeight": 600, "color": LABEL_COLOUR, "clip": True}
     halos = alt.Chart(points).mark_text(**text, stroke="white", strokeWidth=3, strokeOpacity=0.85).encode(

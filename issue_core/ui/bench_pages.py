@@ -35,6 +35,17 @@ class PageTiming:
     error: str = ""
 
 
+def running_app_py_every_time(original: Callable) -> Callable:
+    """PagesManager.__init__ made to forget the pages/ folder (see as_the_live_server)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    def init(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    return init
+
+
 @contextmanager
 def as_the_live_server() -> Iterator[None]:
     """AppTest forgets at every run that app.py uses st.navigation, so with a pages/ folder it would run a page
@@ -42,12 +53,7 @@ def as_the_live_server() -> Iterator[None]:
     from streamlit.runtime.pages_manager import PagesManager
 
     original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
+    PagesManager.__init__ = running_app_py_every_time(original)
     try:
         yield
     finally:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+
+# Streamlit's own conversion of an Altair chart (the spec, its data as Arrow): what st.altair_chart sends.
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from issue_core import clock
 from issue_core.export import CSV_LAYOUTS, to_csv
@@ -76,8 +82,30 @@ def numbers(t: Translator, frame: pd.DataFrame, name: str, data: pd.DataFrame | 
             )
 
 
+# A builder given the translator gets the same chart for the same language.
+@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600, hash_funcs={Translator: lambda t: t.language})
+def _chart_spec(module: str, name: str, args: tuple, kwargs: tuple) -> dict:
+    builder = getattr(importlib.import_module(module), name)
+    return _convert_altair_to_vega_lite_spec(builder(*args, **dict(kwargs)))
+
+
+def cached_chart(builder: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> dict:
+    """The Vega-Lite spec of `builder(*args, **kwargs)` (a builder of issue_core.charts), built once per
+    arguments: building an Altair chart and validating its spec take most of a dashboard's rerun, and the
+    same data gives the same chart. Draw it with draw_chart or chart_with_numbers."""
+    return _chart_spec(builder.__module__, builder.__qualname__, args, tuple(sorted(kwargs.items())))
+
+
+def draw_chart(chart: alt.TopLevelMixin | dict) -> None:
+    """st.altair_chart, for an Altair chart or the spec of cached_chart (the same element in the page)."""
+    if isinstance(chart, dict):
+        st.vega_lite_chart(chart, width="stretch")
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
 def chart_with_numbers(
-    t: Translator, chart: alt.TopLevelMixin, frame: pd.DataFrame, name: str, data: pd.DataFrame | None = None
+    t: Translator, chart: alt.TopLevelMixin | dict, frame: pd.DataFrame, name: str, data: pd.DataFrame | None = None
 ) -> None:
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart)
     numbers(t, frame, name, data)

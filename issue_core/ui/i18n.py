@@ -19,18 +19,23 @@ def translator() -> Translator:
 
 
 def language_switch() -> None:
-    """A language choice in the sidebar, kept in the user's account once signed in."""
+    """A language choice in the sidebar, kept in the user's account once signed in.
+
+    The widget's key names the language in force: once the language changes (a choice, or the sign-in
+    taking the account's language), the widget is a new one, so a rerun the browser asked for while it
+    still showed the old language cannot report the old value as a new choice and switch back."""
     from issue_core.ui.outage import in_callback  # which needs this module's translator
 
-    st.session_state["language_choice"] = current_language()  # before the widget exists: allowed
+    language = current_language()
+    key = f"language_choice_{language}"
     st.sidebar.selectbox(
-        SWITCH_LABEL, LANGUAGES, key="language_choice", format_func=LANGUAGE_NAMES.__getitem__,
-        on_change=in_callback(_language_chosen),
+        SWITCH_LABEL, LANGUAGES, index=LANGUAGES.index(language), key=key,
+        format_func=LANGUAGE_NAMES.__getitem__, on_change=in_callback(_language_chosen), args=(key,),
     )
 
 
-def _language_chosen() -> None:
-    chosen = normalise_language(st.session_state.get("language_choice"))
+def _language_chosen(key: str) -> None:
+    chosen = normalise_language(st.session_state.get(key))
     st.session_state["language"] = chosen
     actor = st.session_state.get("issue_actor")
     if actor is not None:

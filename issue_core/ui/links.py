@@ -51,3 +51,9 @@ def placement_form_link(t: Translator, unit_id: int) -> None:
     if "pages/placements.py" in available_pages():
         link_to_page(t, "pages/placements.py", t("placements.link"), ":material/person_add:",
                      query_params={"unit": int(unit_id)})
+
+
+def waiting_list_link(t: Translator, unit_id: int) -> None:
+    """A vacant unit's tile links to the waiting list, opened on that unit's best candidates (?unit=<id>)."""
+    link_to_page(t, "pages/waiting_list.py", t("waiting.candidates_link"), ":material/hourglass_top:",
+                 query_params={"unit": int(unit_id)})

@@ -22,14 +22,6 @@ from tests.conftest import CHROMIUM_FLAGS, chromium_path, in_ci  # noqa: F401 (t
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder is a browser test, marked so even if its file forgets `pytestmark`."""
-    folder = Path(__file__).parent
-    for item in items:
-        if folder in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.browser)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -87,11 +79,25 @@ def own_app_url(tmp_path_factory, chromium, demo_sqlite_template) -> Iterator[st
         yield url
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keeps each phase's report on the test, so that the page fixture knows whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request: pytest.FixtureRequest):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-BE")
     page = context.new_page()
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # what the browser showed, for the failure's diagnosis
+        try:
+            print(f"screenshot of the failure: {screenshot(page, 'failed-' + request.node.name)}")
+        except Exception as problem:  # noqa: BLE001 (a diagnosis must not hide the failure)
+            print(f"no screenshot of the failure: {problem}")
     context.close()
 
 

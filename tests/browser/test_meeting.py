@@ -13,9 +13,11 @@ from tests.browser.test_sign_in import sign_in
 pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
-SLIDES = 5
 INDICATOR = ".meeting-indicator"
-TITLES = ["Chiffres clés", "Conventions qui se terminent", "Occupation des logements", "Depuis le", "Suivis par axe"]
+TITLES = ["Chiffres clés", "Conventions qui se terminent", "Occupation des logements (1/2)",
+          "Occupation des logements (2/2)", "Depuis le", "Suivis par axe (1/2)", "Suivis par axe (2/2)",
+          "Décisions de la semaine (1/3)", "Décisions de la semaine (2/3)", "Décisions de la semaine (3/3)"]
+SLIDES = len(TITLES)  # the demo's board and caseloads take two slides each, the decisions three
 
 
 def shown_slide(page) -> int:

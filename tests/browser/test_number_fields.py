@@ -5,6 +5,7 @@ before anything reaches the app (AppTest cannot see that check: it runs in the b
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_sign_in import sign_in
@@ -17,7 +18,7 @@ def test_the_arrears_threshold_is_typed_the_french_way(page, app_url):
     page.goto(f"{app_url}/contributions")
     wait_for_app(page)
     field = page.get_by_label("Seuil d'arriérés par ménage (€)")
-    assert field.input_value() == "50,00"
+    expect(field).to_have_value("50,00")  # waits for the field as the run draws it
 
     field.fill("beaucoup")
     field.press("Enter")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_sign_in import sign_in
@@ -39,14 +40,24 @@ def column_index(grid, header: str) -> int:
     return int(cell.get_attribute("aria-colindex")) - 1
 
 
-def walk_to(page, grid, column: int) -> None:
-    """Select the first row's cell in `column`, from its first cell, one step at a time."""
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 10, box["y"] + 52)  # below the header row (35 px): the first cell
-    page.wait_for_function("document.activeElement.dataset.testid === 'glide-cell-0-0'")
-    for step in range(1, column + 1):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"document.activeElement.dataset.testid === 'glide-cell-{step}-0'")
+def walk_to(page, grid, column: int, attempts: int = 3) -> None:
+    """Select the first row's cell in `column`, from its first cell, one step at a time. A rerun of the
+    page while walking (a late cookie or fragment run on a busy machine) redraws the grid and drops the
+    selection: the walk then starts again from the first cell."""
+    for attempt in range(attempts):
+        try:
+            wait_for_app(page)
+            box = grid.bounding_box()
+            page.mouse.click(box["x"] + 10, box["y"] + 52)  # below the header row (35 px): the first cell
+            page.wait_for_function("document.activeElement.dataset.testid === 'glide-cell-0-0'", timeout=10_000)
+            for step in range(1, column + 1):
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(f"document.activeElement.dataset.testid === 'glide-cell-{step}-0'",
+                                       timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
     page.wait_for_timeout(300)  # a sideways scroll, if any, is over
 
 

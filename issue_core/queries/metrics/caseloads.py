@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, literal, select
 
 from issue_core.models import Household, Organisation, Placement
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.intervals import Window, common_days, day_window, month_windows, sum_of_parts, windows_table
@@ -47,6 +48,7 @@ def household_days_query(windows: list[Window], filters: Filters, *, by_partner:
     return sum_of_parts([followed, placed], [column.name for column in keys], ["followed", "placed"])
 
 
+@reads("sites", "stays", "reference")
 def caseload_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Households followed on `day`, per axis × referent partner.
 
@@ -74,6 +76,7 @@ def households_followed_on(engine: Engine, day: date, filters: Filters = NO_FILT
     return {axis: int(found.get(axis, 0)) for axis in filters.axes}
 
 
+@reads("sites", "stays", "reference")
 def caseload_monthly(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per month of [start, end) and axis, the *average* caseload over the month's days inside the
     period (household-days ÷ days, as monthly_occupancy does): followed, placed, waiting.

@@ -19,12 +19,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Float, and_, cast, exists, func, or_, select
 
 from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-from issue_core.queries.sql.frames import cents, money_sum, read_frame, typed
+from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed
 from issue_core.queries.sql.functions import date_param
 from issue_core.queries.sql.intervals import ONE_DAY, common_days, common_months, month_windows, windows_table
 from issue_core.rules import covers, overlaps, placement_range
@@ -96,6 +98,7 @@ def _balances(as_of: date, filters: Filters):  # noqa: ANN202
     )
 
 
+@reads("sites", "stays", "money", "reference")
 def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per household with something due or paid: due (placed days up to and including `as_of`,
     to the cent), paid (payments made on or before `as_of`), arrears = due − paid (negative: paid
@@ -107,20 +110,20 @@ def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.Da
     frame = read_frame(
         engine, _balances(as_of, filters), ints=["household_id", "axis_id", "partner_id"], money=["due", "paid"]
     )
-    frame["arrears"] = pd.Series(
-        [float(cents(due) - cents(paid)) for due, paid in zip(frame["due"], frame["paid"], strict=True)],
-        index=frame.index, dtype="float64",
-    )
+    # float(cents(due) - cents(paid)) for each row: a whole number of cents, exact whatever the float error
+    difference = (cents_column(frame["due"]) - cents_column(frame["paid"])) * 100
+    frame["arrears"] = pd.Series(np.round(difference) / 100, index=frame.index, dtype="float64")
     return frame.sort_values(["arrears", "reference"], ascending=[False, True], ignore_index=True)
 
 
 def owing_more_than(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
     """The rows of `arrears` whose balance is above `threshold` (0: every household owing a cent or
     more; policy.ARREARS_THRESHOLD: the households "in arrears")."""
-    limit = cents(threshold)
-    return frame[pd.Series([cents(value) > limit for value in frame["arrears"]], index=frame.index, dtype=bool)]
+    limit = float(cents(threshold))  # amounts to the cent compare as floats as they do as decimals
+    return frame[pd.Series(cents_column(frame["arrears"]) > limit, index=frame.index, dtype=bool)]
 
 
+@reads("sites", "stays", "money", "reference")
 def arrears_by_partner(
     engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = NO_THRESHOLD
 ) -> pd.DataFrame:
@@ -129,7 +132,11 @@ def arrears_by_partner(
     The default threshold counts any balance of a cent or more. Sums of the rows of `arrears`.
 
     columns: partner_id, partner, due, paid, arrears, households_in_arrears."""
-    frame = arrears(engine, as_of, filters)
+    return partner_arrears(arrears(engine, as_of, filters), threshold)
+
+
+def partner_arrears(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
+    """arrears_by_partner from the rows of `arrears` (a page that has them needs not compute them again)."""
     owing = owing_more_than(frame, threshold)
     rows = []
     for (partner_id, partner), group in frame.groupby(["partner_id", "partner"], sort=False):
@@ -151,6 +158,7 @@ def total_arrears(
     return money_sum(owing_more_than(arrears(engine, as_of, filters), threshold)["arrears"])
 
 
+@reads("sites", "stays", "money", "reference")
 def contributions_monthly(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per calendar month meeting [start, end), whole months (a payment covers a whole month, and an
     open placement is expected to run to the month's end): due, paid (payments for that

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from issue_core.db import read_connection
 from issue_core.models import Convention, Organisation, Site, Unit
 from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.functions import days_between, months_to_nearest_half
 from issue_core.rules import convention_end_sql, convention_status_sql, days_to_end_sql
 
@@ -21,6 +22,7 @@ def duration_months_sql():  # noqa: ANN201
     return months_to_nearest_half(days_between(Convention.start_date, convention_end_sql()) + 1)
 
 
+@reads("sites", "stays", "reference")
 def sites_overview(engine: Engine, today: date, warning_days: int = DEFAULT_WARNING_DAYS) -> pd.DataFrame:
     """One row per site with its latest convention: operator, units, period, duration, status."""
     operator = aliased(Organisation)

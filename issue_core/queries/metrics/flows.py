@@ -14,7 +14,8 @@ from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core import clock
-from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement
+from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement, Unit
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
@@ -46,6 +47,7 @@ def _placement_filters(filters: Filters, placement=Placement) -> list:  # noqa: 
     return [*filters.of_households(placement.household_id), *filters.of_units(placement.unit_id)]
 
 
+@reads("sites", "stays", "reference")
 def entries_exits(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per month of [start, end): placements starting (entries) and ending (exits) in it, transfers
     apart — transfers_in (placements starting as a transfer), transfers_out (placements ending with
@@ -67,33 +69,7 @@ def flows_per_window(engine: Engine, windows: list[Window], filters: Filters) ->
     """Entries, exits and transfers per window (columns key + FLOW_COLUMNS, zeros included)."""
     if not windows:
         return pd.DataFrame(columns=["key", *FLOW_COLUMNS])
-    w = windows_table(windows)
-    previous, continues = transferred_from(Placement)
-    transfer_in = previous.id.is_not(None)
-    starts = (
-        select(
-            w.c.key,
-            func.sum(case((transfer_in, 0), else_=1)).label("entries"),
-            func.sum(case((transfer_in, 1), else_=0)).label("transfers_in"),
-        )
-        .select_from(w)
-        .join(Placement, and_(Placement.start_date >= w.c.start, Placement.start_date < w.c.end))
-        .outerjoin(previous, continues)
-        .where(*_placement_filters(filters))
-        .group_by(w.c.key)
-    )
-    transfer_out = Placement.exit_destination == TRANSFER
-    ends = (
-        select(
-            w.c.key,
-            func.sum(case((transfer_out, 0), else_=1)).label("exits"),
-            func.sum(case((transfer_out, 1), else_=0)).label("transfers_out"),
-        )
-        .select_from(w)
-        .join(Placement, and_(Placement.end_date >= w.c.start, Placement.end_date < w.c.end))
-        .where(*_placement_filters(filters))
-        .group_by(w.c.key)
-    )
+    starts, ends = _flow_queries(windows_table(windows), filters)
     frame = pd.DataFrame({"key": [window.key for window in windows]})
     for query, columns in ((starts, ["entries", "transfers_in"]), (ends, ["exits", "transfers_out"])):
         frame = frame.merge(read_frame(engine, query, dates=["key"], ints=columns), on="key", how="left")
@@ -102,11 +78,74 @@ def flows_per_window(engine: Engine, windows: list[Window], filters: Filters) ->
     return frame[["key", *FLOW_COLUMNS]]
 
 
-def stays_query(filters: Filters = NO_FILTERS):  # noqa: ANN201
+@reads("sites", "stays", "reference")
+def flows_by_site_and_axis(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """entries_exits_between per site (of the placement's unit) × axis (of its household), with the
+    durable exits of durable_exit_share, in two grouped queries. Both filter kinds apply. Summing
+    rows gives the figures of a set of sites or axes: each placement counts in one row.
+
+    columns: site_id, axis_id, entries, exits, transfers_in, transfers_out, durable_exits (only the
+    site × axis pairs with a flow)."""
+    columns = [*FLOW_COLUMNS, "durable_exits"]
+    keys = ["site_id", "axis_id"]
+    if start >= end:
+        return pd.DataFrame(columns=[*keys, *columns])
+    starts, ends = _flow_queries(windows_table(period_window(start, end)), filters, by_site_and_axis=True)
+    started = read_frame(engine, starts, ints=[*keys, "entries", "transfers_in"]).drop(columns="key")
+    ended = read_frame(engine, ends, ints=[*keys, "exits", "transfers_out", "durable_exits"]).drop(columns="key")
+    frame = started.merge(ended, on=keys, how="outer")
+    for column in [*keys, *columns]:
+        frame[column] = frame[column].fillna(0).astype("int64")
+    return frame[[*keys, *columns]].sort_values(keys).reset_index(drop=True)
+
+
+def _flow_queries(w, filters: Filters, *, by_site_and_axis: bool = False):
+    """(starts, ends): placements starting / ending in each window of `w`, grouped by window (and
+    site × axis, where `ends` also counts the durable exits)."""
+    previous, continues = transferred_from(Placement)
+    transfer_in = previous.id.is_not(None)
+    transfer_out = Placement.exit_destination == TRANSFER
+    keys = [w.c.key]
+    if by_site_and_axis:
+        keys += [Unit.site_id.label("site_id"), Household.axis_id.label("axis_id")]
+
+    def grouped(query):
+        if by_site_and_axis:
+            query = query.join(Unit, Unit.id == Placement.unit_id)
+            query = query.join(Household, Household.id == Placement.household_id)
+        return query.where(*_placement_filters(filters)).group_by(*keys)
+
+    starts = grouped(
+        select(
+            *keys,
+            func.sum(case((transfer_in, 0), else_=1)).label("entries"),
+            func.sum(case((transfer_in, 1), else_=0)).label("transfers_in"),
+        )
+        .select_from(w)
+        .join(Placement, and_(Placement.start_date >= w.c.start, Placement.start_date < w.c.end))
+        .outerjoin(previous, continues)
+    )
+    durable = [func.sum(case((Placement.exit_destination.in_(DURABLE), 1), else_=0)).label("durable_exits")]
+    ends = grouped(
+        select(
+            *keys,
+            func.sum(case((transfer_out, 0), else_=1)).label("exits"),
+            func.sum(case((transfer_out, 1), else_=0)).label("transfers_out"),
+            *(durable if by_site_and_axis else []),
+        )
+        .select_from(w)
+        .join(Placement, and_(Placement.end_date >= w.c.start, Placement.end_date < w.c.end))
+    )
+    return starts, ends
+
+
+def stays_query(filters: Filters = NO_FILTERS, meeting: tuple[date, date] | None = None):  # noqa: ANN201
     """One row per stay: a household's placements chained across transfers.
 
     A placement starts a new stay unless the household's previous placement ended that same day
-    as a transfer ("gaps and islands" with window functions; stays numbered per household)."""
+    as a transfer ("gaps and islands" with window functions; stays numbered per household).
+    With `meeting` (a period), only the households with a placement meeting it are read (all their
+    placements): a stay meeting the period holds such a placement, its placements being contiguous."""
     by_household = {"partition_by": Placement.household_id, "order_by": Placement.start_date}
     ordered = select(
         Placement.household_id,
@@ -114,7 +153,12 @@ def stays_query(filters: Filters = NO_FILTERS):  # noqa: ANN201
         Placement.end_date,
         func.lag(Placement.end_date).over(**by_household).label("previous_end"),
         func.lag(Placement.exit_destination).over(**by_household).label("previous_exit"),
-    ).where(*filters.of_households(Placement.household_id)).subquery("ordered")
+    ).where(*filters.of_households(Placement.household_id))
+    if meeting is not None:
+        placed = aliased(Placement)
+        ordered = ordered.where(Placement.household_id.in_(
+            select(placed.household_id).where(overlaps(placed.start_date, placed.end_date, *meeting))))
+    ordered = ordered.subquery("ordered")
     continues = and_(ordered.c.previous_exit == TRANSFER, ordered.c.previous_end == ordered.c.start_date)
     flagged = select(ordered, case((continues, 0), else_=1).label("new_stay")).subquery("flagged")
     numbered = select(
@@ -135,6 +179,7 @@ def stays_query(filters: Filters = NO_FILTERS):  # noqa: ANN201
     )
 
 
+@reads("sites", "stays", "reference")
 def length_of_stay(
     engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None,
     *, in_filtered_units: bool = False,
@@ -147,26 +192,8 @@ def length_of_stay(
     filtered units meets [start, end) (the whole stay is measured, transfers included).
 
     columns: axis_id, partner_id, start_date, end_date, days, placements (in the stay), ongoing."""
-    today = today or clock.today()
-    stays = stays_query(filters).subquery("stays")
-    day = date_param(today)
-    ongoing = (stays.c.end_date.is_(None)) | (stays.c.end_date > day)
-    measured_to = case((ongoing, day), else_=stays.c.end_date)
-    query = (
-        select(
-            Household.axis_id,
-            Household.referent_organisation_id.label("partner_id"),
-            stays.c.start_date,
-            stays.c.end_date,
-            days_between(stays.c.start_date, measured_to).label("days"),
-            stays.c.placements,
-            case((ongoing, 1), else_=0).label("ongoing"),
-        )
-        .join(Household, Household.id == stays.c.household_id)
-        .where(overlaps(stays.c.start_date, stays.c.end_date, start, end), stays.c.start_date <= day)
-        .where(*filters.household_conditions())
-        .order_by(Household.axis_id, stays.c.start_date)
-    )
+    stays, query = _stays_meeting(start, end, filters, today or clock.today())
+    query = query.order_by(Household.axis_id, stays.c.start_date)
     if in_filtered_units and filters.filters_units:
         query = query.where(_has_placement_in_units(stays, start, end, filters))
     frame = read_frame(
@@ -176,6 +203,7 @@ def length_of_stay(
     return frame
 
 
+@reads("sites", "stays", "reference")
 def length_of_stay_by_axis(
     engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None
 ) -> pd.DataFrame:
@@ -193,16 +221,73 @@ def length_of_stay_by_axis(
     return pd.DataFrame(rows, columns=["axis_id", "stays", "ongoing", "mean_days", "median_days"])
 
 
-def _has_placement_in_units(stays, start: date, end: date, filters: Filters):  # noqa: ANN001, ANN202
-    """The stay holds a placement in the filtered units that meets [start, end)."""
+@reads("sites", "stays", "reference")
+def stays_by_site(
+    engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None,
+) -> pd.DataFrame:
+    """The stays of length_of_stay(..., in_filtered_units=True) per site, in one query: a row per
+    stay × site where the stay holds a placement (in the filtered units) meeting [start, end). A
+    stay that moved between sites has a row in each; (household_id, start_date) names the stay.
+
+    columns: household_id, start_date, site_id, axis_id, days, ongoing."""
+    stays, query = _stays_meeting(start, end, filters, today or clock.today(), households_placed=True)
     inside = aliased(Placement)
-    return exists().where(
+    query = (
+        query.with_only_columns(
+            stays.c.household_id, stays.c.start_date, Unit.site_id, Household.axis_id,
+            *(column for column in query.selected_columns if column.name in ("days", "ongoing")),
+        )
+        .join(inside, and_(*_placement_in_stay(inside, stays, start, end, filters)))
+        .join(Unit, Unit.id == inside.unit_id)
+        .distinct()
+        .order_by(Unit.site_id, stays.c.household_id, stays.c.start_date)
+    )
+    frame = read_frame(engine, query, dates=["start_date"], ints=["household_id", "site_id", "axis_id", "days"])
+    frame["ongoing"] = frame["ongoing"].astype(bool)
+    return frame
+
+
+def _stays_meeting(start: date, end: date, filters: Filters, today: date, *, households_placed: bool = False):
+    """(stays subquery, query): the stays meeting [start, end) and begun by today, with their
+    household's axis and partner, days (measured to today when ongoing), placements, ongoing.
+    Household filters apply. households_placed: chain only the placements of the households placed
+    in the period (the same stays, read faster)."""
+    stays = stays_query(filters, (start, end) if households_placed else None).subquery("stays")
+    day = date_param(today)
+    ongoing = (stays.c.end_date.is_(None)) | (stays.c.end_date > day)
+    measured_to = case((ongoing, day), else_=stays.c.end_date)
+    query = (
+        select(
+            Household.axis_id,
+            Household.referent_organisation_id.label("partner_id"),
+            stays.c.start_date,
+            stays.c.end_date,
+            days_between(stays.c.start_date, measured_to).label("days"),
+            stays.c.placements,
+            case((ongoing, 1), else_=0).label("ongoing"),
+        )
+        .join(Household, Household.id == stays.c.household_id)
+        .where(overlaps(stays.c.start_date, stays.c.end_date, start, end), stays.c.start_date <= day)
+        .where(*filters.household_conditions())
+    )
+    return stays, query
+
+
+def _placement_in_stay(inside, stays, start: date, end: date, filters: Filters) -> list:
+    """Conditions: `inside` is a placement of the stay, in the filtered units, meeting [start, end)."""
+    return [
         inside.household_id == stays.c.household_id,
         inside.start_date >= stays.c.start_date,
         (stays.c.end_date.is_(None)) | (inside.start_date < stays.c.end_date),
         overlaps(inside.start_date, inside.end_date, start, end),
         *filters.of_units(inside.unit_id),
-    )
+    ]
+
+
+def _has_placement_in_units(stays, start: date, end: date, filters: Filters):  # noqa: ANN001, ANN202
+    """The stay holds a placement in the filtered units that meets [start, end)."""
+    inside = aliased(Placement)
+    return exists().where(*_placement_in_stay(inside, stays, start, end, filters))
 
 
 def _exits_query(start: date, end: date, filters: Filters):  # noqa: ANN202
@@ -217,6 +302,7 @@ def _exits_query(start: date, end: date, filters: Filters):  # noqa: ANN202
     )
 
 
+@reads("sites", "stays", "reference")
 def exit_destinations(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Exits (placements ending in [start, end), transfers excluded) per axis × destination.
     An ended placement without a recorded destination counts as `unknown`. Both filter kinds apply.
@@ -227,6 +313,7 @@ def exit_destinations(engine: Engine, start: date, end: date, filters: Filters =
     return frame.sort_values(["axis_id", "exits", "destination"], ascending=[True, False, True]).reset_index(drop=True)
 
 
+@reads("sites", "stays", "reference")
 def durable_exit_share(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Exits to durable housing % per axis = exits to durable_social_housing, durable_private_housing
     or housing_first ÷ exits (transfers excluded), over [start, end).

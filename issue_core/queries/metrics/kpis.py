@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 
 from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import households_followed_on
 from issue_core.queries.metrics.contributions import (
     total_arrears,
@@ -80,6 +81,7 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict
     }
 
 
+@reads("sites", "stays", "money", "reference")
 def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
     """The overview: sites with an active convention; units available, occupied, vacant today;
     occupancy today; utilisation over the last 90 days; households followed (total and per axis);

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.db import read_connection
 from issue_core.models import Convention, Household, Placement, Site, Unit, UnitUnavailability
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
@@ -226,6 +227,32 @@ def utilisation(engine: Engine, start: date, end: date, filters: Filters = NO_FI
     )
 
 
+@reads("sites", "stays", "reference")
+def unit_figures_by_site(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """utilisation's unit-days over [start, end) per site, with the units available on at least one
+    day, in two grouped queries (the same filters apply: household filters narrow the occupied
+    days). Summing rows gives the figures of a set of sites.
+
+    columns: site_id, units_available, available_unit_days, occupied_unit_days (only the sites with
+    a convention meeting the period)."""
+    columns = ["site_id", "units_available", "available_unit_days", "occupied_unit_days"]
+    if start >= end:
+        return pd.DataFrame(columns=columns)
+    window = _period(start, end)
+    units = read_frame(engine, unit_days_query(window, filters, by_site=True, by_unit=True),
+                       ints=["site_id", "convention_days", "unavailable_days"])
+    units["available_unit_days"] = units["convention_days"] - units["unavailable_days"]
+    units["units_available"] = (units["available_unit_days"] > 0).astype("int64")
+    per_site = units.groupby("site_id", as_index=False)[["units_available", "available_unit_days"]].sum()
+    occupied = read_frame(engine, occupied_days_query(window, filters, by_site=True), ints=["site_id", "occupied_days"])
+    per_site = per_site.merge(occupied[["site_id", "occupied_days"]], on="site_id", how="outer")
+    per_site = per_site.rename(columns={"occupied_days": "occupied_unit_days"})
+    for column in columns:
+        per_site[column] = per_site[column].fillna(0).astype("int64")
+    return per_site[columns]
+
+
+@reads("sites", "stays", "reference")
 def monthly_occupancy(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per month of [start, end) and per axis, the *average* number of units over the month's days
     inside the period (unit-days ÷ days — rather than a reference day, so that every day counts
@@ -259,6 +286,7 @@ def monthly_occupancy(engine: Engine, start: date, end: date, filters: Filters =
     return grid[["month", "axis_id", "available_units", "occupied_units", "days"]]
 
 
+@reads("sites", "stays", "reference")
 def vacant_days_by_site(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Vacant unit-days lost per site over [start, end) = available unit-days − occupied unit-days.
 
@@ -284,6 +312,7 @@ def vacant_days_by_site(engine: Engine, start: date, end: date, filters: Filters
     return frame[columns].sort_values(["vacant_unit_days", "site"], ascending=[False, True]).reset_index(drop=True)
 
 
+@reads("sites", "stays", "reference")
 def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Gaps between consecutive placements of a unit whose next placement starts in [start, end):
     gap_days = next start − previous end (DOMAIN.md; the raw calendar gap, whether or not the unit

@@ -10,8 +10,10 @@ from sqlalchemy import Engine, select
 from issue_core.db import read_connection
 from issue_core.models import AppUser, AuditEvent, Organisation
 from issue_core.policy import AUDIT_PAGE_SIZE
+from issue_core.queries.areas import reads
 
 
+@reads("users", "reference")
 def accounts(engine: Engine) -> pd.DataFrame:
     """Every account with its organisation (never the password hash)."""
     query = (
@@ -28,6 +30,7 @@ def accounts(engine: Engine) -> pd.DataFrame:
         return pd.read_sql(query, connection)
 
 
+@reads("audit")
 def audit_choices(engine: Engine) -> dict[str, list[str]]:
     """The users, entities and actions present in the audit trail (for the filters)."""
     with read_connection(engine) as connection:
@@ -37,6 +40,7 @@ def audit_choices(engine: Engine) -> dict[str, list[str]]:
         }
 
 
+@reads("audit")
 def audit_events(
     engine: Engine,
     *,

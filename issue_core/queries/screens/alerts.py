@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
 from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.rules import ConventionStatus, convention_status_sql, covers, days_to_end_sql, site_takes_stay
@@ -28,6 +29,7 @@ def occupied_units_of_site(site_id, today: date):  # noqa: ANN001, ANN201
     )
 
 
+@reads("sites", "stays", "reference")
 def conventions_ending(
     engine: Engine, today: date, warning_days: int = DEFAULT_WARNING_DAYS, filters: Filters = NO_FILTERS
 ) -> pd.DataFrame:

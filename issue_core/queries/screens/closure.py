@@ -16,10 +16,12 @@ from sqlalchemy import Engine, and_, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.frames import read_frame
 from issue_core.rules import convention_open_on, leaving_day, site_takes_stay, stays_past, unit_available, unit_free
 
 
+@reads("sites", "stays", "reference")
 def closable_sites(engine: Engine, day: date) -> pd.DataFrame:
     """Sites with an open convention started on or before `day`.
     columns: site_id, site, convention_id, convention_start, planned_end_date."""
@@ -34,6 +36,7 @@ def closable_sites(engine: Engine, day: date) -> pd.DataFrame:
     return read_frame(engine, query, dates=["convention_start", "planned_end_date"], ints=["site_id", "convention_id"])
 
 
+@reads("sites", "stays", "reference")
 def occupants_on(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
     """Placements of the site that run past `day`, the closing day: started by then, still running on
     the leaving day. columns: placement_id, household_id, reference, partner_id, partner, unit_id, unit, start_date,
@@ -54,6 +57,7 @@ def occupants_on(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
                       ints=["placement_id", "household_id", "partner_id", "unit_id"])
 
 
+@reads("sites", "stays", "reference")
 def relocation_units(engine: Engine, day: date, excluded_site_id: int) -> pd.DataFrame:
     """Units free from the leaving day on (the day after `day`, the closing day), on sites other than
     `excluded_site_id` with an open convention started by then.

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from issue_core.policy import ARREARS_THRESHOLD
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.contributions import arrears, contributions_monthly, owing_more_than
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import money_sum
@@ -29,10 +30,15 @@ class Collection:
         return self.paid / self.due if self.due else None
 
 
+@reads("sites", "stays", "money", "reference")
 def collection(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> Collection:
     """The collection rate for [start, end): Σ paid ÷ Σ due over the months of contributions_monthly
     (whole months, payments counted by the month they cover)."""
-    monthly = contributions_monthly(engine, start, end, filters)
+    return collection_of(contributions_monthly(engine, start, end, filters))
+
+
+def collection_of(monthly: pd.DataFrame) -> Collection:
+    """collection from the rows of contributions_monthly (a page that has them needs not compute them again)."""
     return Collection(due=round(float(monthly["due"].sum()), 2), paid=round(float(monthly["paid"].sum()), 2))
 
 
@@ -45,6 +51,7 @@ class ArrearsSplit:
     hidden: pd.DataFrame
 
 
+@reads("sites", "stays", "money", "reference")
 def households_in_arrears(
     engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD,
     scope: Scope = NOBODY,

@@ -29,6 +29,7 @@ from issue_core.models import (
     Site,
     Unit,
 )
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param
 from issue_core.rules import (
@@ -52,6 +53,7 @@ def _in_scope(scope: Scope) -> list:
 
 # --- the households list and one household --------------------------------------------------------
 
+NEWEST_REFERRAL_FIRST = (Household.referred_on.desc(), Household.reference.desc())
 HOUSEHOLD_COLUMNS = [
     "household_id", "reference", "axis_id", "partner_id", "partner", "adults", "children",
     "administrative_status", "referred_on", "follow_up_ended_on", "version", "state",
@@ -59,6 +61,7 @@ HOUSEHOLD_COLUMNS = [
 ]
 
 
+@reads("sites", "stays", "reference")
 def households(
     engine: Engine,
     scope: Scope,
@@ -67,33 +70,26 @@ def households(
     partner_ids: tuple[int, ...] = (),
     states: tuple[str, ...] = (),
     reference: str = "",
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """The households of the scope, newest referral first, with their state on `day`:
     'ended' (follow-up ended on or before day), 'placed' (a placement covers day), else 'waiting';
     for a placed household the placement, site, unit and start; first_start (its first placement's
     start), last_end (its latest placement end) and open_placements (how many have no end), which
     bound the dates an edit may choose. Filters: axes, partners, states,
-    part of the reference (case-insensitive).
+    part of the reference (case-insensitive). `limit` and `offset`: one page of the list
+    (households_count counts them all).
 
     columns: HOUSEHOLD_COLUMNS (placement_id 0 when not placed)."""
-    d = date_param(day)
-    current = (
-        select(Placement.id, Placement.household_id, Placement.start_date, Unit.label, Site.name)
-        .join(Unit, Unit.id == Placement.unit_id)
-        .join(Site, Site.id == Unit.site_id)
-        .where(covers(Placement.start_date, Placement.end_date, day))
-        .subquery()
-    )
+    current = _current_placements(day)
+    state = _household_state(current, day)
     stays = aliased(Placement)
 
-    def of_household(column):  # noqa: ANN001, ANN202
+    def of_household(column):
         return select(column).where(stays.household_id == Household.id).correlate(Household).scalar_subquery()
 
-    state = case(
-        (and_(Household.follow_up_ended_on.is_not(None), Household.follow_up_ended_on <= d), literal("ended")),
-        (current.c.id.is_not(None), literal("placed")),
-        else_=literal("waiting"),
-    )
     query = (
         select(
             Household.id.label("household_id"), Household.reference, Household.axis_id,
@@ -108,17 +104,16 @@ def households(
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
         .outerjoin(current, current.c.household_id == Household.id)
-        .where(*_in_scope(scope))
-        .order_by(Household.referred_on.desc(), Household.reference.desc())
+        .order_by(*NEWEST_REFERRAL_FIRST)
     )
-    if axis_ids:
-        query = query.where(Household.axis_id.in_(axis_ids))
-    if partner_ids:
-        query = query.where(Household.referent_organisation_id.in_(partner_ids))
-    if states:
-        query = query.where(state.in_(states))
-    if reference.strip():
-        query = query.where(func.lower(Household.reference).contains(reference.strip().lower(), autoescape=True))
+    filters = _household_filters(scope, state, axis_ids, partner_ids, states, reference)
+    if limit is None:
+        query = query.where(*filters)
+    else:  # the page's ids first: the columns above are computed for its rows only, not for every household
+        page = select(Household.id).where(*filters).order_by(*NEWEST_REFERRAL_FIRST).limit(limit).offset(offset or None)
+        if states:
+            page = page.outerjoin(current, current.c.household_id == Household.id)
+        query = query.where(Household.id.in_(page.scalar_subquery()))
     return read_frame(
         engine, query, dates=["referred_on", "follow_up_ended_on", "placed_since", "first_start", "last_end"],
         ints=["household_id", "axis_id", "partner_id", "adults", "children", "version", "placement_id",
@@ -126,6 +121,75 @@ def households(
     )
 
 
+@reads("sites", "stays", "reference")
+def households_count(
+    engine: Engine,
+    scope: Scope,
+    day: date,
+    axis_ids: tuple[int, ...] = (),
+    partner_ids: tuple[int, ...] = (),
+    states: tuple[str, ...] = (),
+    reference: str = "",
+) -> int:
+    """How many households `households` lists with these filters, every page together."""
+    query = select(Household.id)
+    if states:  # the state needs the placement covering the day; the other filters do not
+        current = _current_placements(day)
+        query = query.outerjoin(current, current.c.household_id == Household.id)
+        state = _household_state(current, day)
+    else:
+        state = None
+    return count_rows(engine, query.where(*_household_filters(scope, state, axis_ids, partner_ids, states, reference)))
+
+
+def _current_placements(day: date):
+    """The placements covering `day`, with their unit and site (a subquery)."""
+    return (
+        select(Placement.id, Placement.household_id, Placement.start_date, Unit.label, Site.name)
+        .join(Unit, Unit.id == Placement.unit_id)
+        .join(Site, Site.id == Unit.site_id)
+        .where(covers(Placement.start_date, Placement.end_date, day))
+        .subquery()
+    )
+
+
+def _household_state(current, day: date):
+    """'ended', 'placed' or 'waiting' on `day` (current: _current_placements outer-joined)."""
+    d = date_param(day)
+    return case(
+        (and_(Household.follow_up_ended_on.is_not(None), Household.follow_up_ended_on <= d), literal("ended")),
+        (current.c.id.is_not(None), literal("placed")),
+        else_=literal("waiting"),
+    )
+
+
+def _household_filters(scope: Scope, state, axis_ids: tuple[int, ...], partner_ids: tuple[int, ...],
+                       states: tuple[str, ...], reference: str) -> list:
+    conditions = [*_in_scope(scope)]
+    if axis_ids:
+        conditions.append(Household.axis_id.in_(axis_ids))
+    if partner_ids:
+        conditions.append(Household.referent_organisation_id.in_(partner_ids))
+    if states:
+        conditions.append(state.in_(states))
+    return conditions + reference_matches(Household.reference, reference)
+
+
+def reference_matches(column, typed: str) -> list:
+    """The condition "the reference holds what was typed" (case-insensitive, any part of it: a prefix
+    too; % and _ are plain characters); none when nothing was typed."""
+    text = (typed or "").strip().lower()
+    return [func.lower(column).contains(text, autoescape=True)] if text else []
+
+
+def count_rows(engine: Engine, query) -> int:
+    """The number of rows `query` (a select) returns, counted in SQL."""
+    with read_connection(engine) as connection:
+        return int(connection.execute(
+            select(func.count()).select_from(query.order_by(None).limit(None).offset(None).subquery())).scalar_one())
+
+
+@reads("sites", "stays", "reference")
 def household_placements(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """A household's placements, oldest first (empty outside the scope).
 
@@ -144,6 +208,7 @@ def household_placements(engine: Engine, scope: Scope, household_id: int) -> pd.
     return read_frame(engine, query, dates=["start_date", "end_date"], ints=["placement_id"], keys=["exit_destination"])
 
 
+@reads("sites", "stays", "money", "reference")
 def household_contribution_statuses(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """The dated income statuses and monthly amounts, oldest first.
 
@@ -162,6 +227,7 @@ def household_contribution_statuses(engine: Engine, scope: Scope, household_id: 
     return frame
 
 
+@reads("sites", "stays", "money", "reference")
 def household_payments(engine: Engine, scope: Scope, household_id: int) -> pd.DataFrame:
     """The payments, newest first. columns: paid_on, period_month, amount, method, notes."""
     query = (
@@ -176,6 +242,7 @@ def household_payments(engine: Engine, scope: Scope, household_id: int) -> pd.Da
 # --- choices of the forms -------------------------------------------------------------------------
 
 
+@reads("reference")
 def axis_partners(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The (axis, partner) pairs a household may have (table axis_operator), within the scope.
 
@@ -189,10 +256,21 @@ def axis_partners(engine: Engine, scope: Scope) -> pd.DataFrame:
     return read_frame(engine, query.where(*in_scope(scope, AxisOperator.organisation_id)), ints=["axis_id", "partner_id"])
 
 
-def placeable_households(engine: Engine, scope: Scope, start: date, end: date | None = None) -> pd.DataFrame:
+@reads("sites", "stays", "reference")
+def placeable_households(
+    engine: Engine,
+    scope: Scope,
+    start: date,
+    end: date | None = None,
+    search: str = "",
+    *,
+    limit: int | None = None,
+    household_id: int | None = None,
+) -> pd.DataFrame:
     """Households of the scope that can be placed over [start, end): follow-up not ended, referred on
     or before start, and in no unit during that range (rules.household_placeable_from and
-    household_free, invariant 2).
+    household_free, invariant 2). `search`: part of the reference (reference_matches); `limit`: the
+    first ones only (placeable_households_count counts them all); `household_id`: that one only.
 
     columns: household_id, reference, axis_id, partner_id, partner, adults, children, referred_on."""
     query = (
@@ -202,19 +280,35 @@ def placeable_households(engine: Engine, scope: Scope, start: date, end: date | 
             Household.adults, Household.children, Household.referred_on,
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
-        .where(household_placeable_from(start), household_free(Household.id, start, end), *_in_scope(scope))
+        .where(*_placeable(scope, start, end, search))
         .order_by(Household.referred_on, Household.reference)
+        .limit(limit)
     )
+    if household_id is not None:
+        query = query.where(Household.id == household_id)
     return read_frame(
         engine, query, dates=["referred_on"],
         ints=["household_id", "axis_id", "partner_id", "adults", "children"],
     )
 
 
+@reads("sites", "stays", "reference")
+def placeable_households_count(engine: Engine, scope: Scope, start: date, end: date | None = None,
+                               search: str = "") -> int:
+    """How many households placeable_households finds without a limit."""
+    return count_rows(engine, select(Household.id).where(*_placeable(scope, start, end, search)))
+
+
+def _placeable(scope: Scope, start: date, end: date | None, search: str) -> list:
+    return [household_placeable_from(start), household_free(Household.id, start, end), *_in_scope(scope),
+            *reference_matches(Household.reference, search)]
+
+
 UNIT_COLUMNS = ["unit_id", "site_id", "site", "unit", "bedrooms", "capacity", "reserved_for_id", "reserved_for",
                 "free_until"]
 
 
+@reads("sites", "stays", "reference")
 def placeable_units(
     engine: Engine,
     start: date,
@@ -268,6 +362,7 @@ def placeable_units(
     )
 
 
+@reads("sites", "stays", "reference")
 def unit_name(engine: Engine, unit_id: int) -> str | None:
     """"Site · unit" of a unit (None when there is no such unit)."""
     with read_connection(engine) as connection:
@@ -281,19 +376,34 @@ OPEN_PLACEMENT_COLUMNS = ["placement_id", "version", "household_id", "reference"
                           "unit", "start_date", "end_date"]
 
 
-def open_placements(engine: Engine, scope: Scope, day: date | None = None) -> pd.DataFrame:
+@reads("sites", "stays", "reference")
+def open_placements(engine: Engine, scope: Scope, day: date | None = None, search: str = "", *,
+                    limit: int | None = None) -> pd.DataFrame:
     """The placements that can be ended or transferred, by reference: those without an end and, with
     `day`, those only planned to end (an end date, no exit destination yet) on or after `day`, which
-    may be brought forward (services.placements._check_exit).
+    may be brought forward (services.placements._check_exit). `search`: part of the household's
+    reference or of the site's name (case-insensitive); `limit`: the first ones only
+    (open_placements_count counts them all).
 
     columns: OPEN_PLACEMENT_COLUMNS (end_date: the planned end, None when open)."""
+    return _placements(engine, scope, _still_running(day), search, limit)
+
+
+@reads("sites", "stays", "reference")
+def open_placements_count(engine: Engine, scope: Scope, day: date | None = None, search: str = "") -> int:
+    """How many placements open_placements finds without a limit."""
+    return count_rows(engine, _placements_query(scope, _still_running(day), search))
+
+
+def _still_running(day: date | None):
     still_running = Placement.end_date.is_(None)
     if day is not None:
         planned = and_(Placement.exit_destination.is_(None), Placement.end_date >= date_param(day))
         still_running = or_(still_running, planned)
-    return _placements(engine, scope, still_running)
+    return still_running
 
 
+@reads("sites", "stays", "reference")
 def cancellable_placements(engine: Engine, scope: Scope, day: date) -> pd.DataFrame:
     """The stays that may be cancelled on `day`: recorded that day, not left for another ISSUE unit
     (services.placements.cancellable, the rule cancel_placement applies).
@@ -302,7 +412,15 @@ def cancellable_placements(engine: Engine, scope: Scope, day: date) -> pd.DataFr
     return _placements(engine, scope, cancellable(day))
 
 
-def _placements(engine: Engine, scope: Scope, condition) -> pd.DataFrame:  # noqa: ANN001
+def _placements(engine: Engine, scope: Scope, condition, search: str = "",
+                limit: int | None = None) -> pd.DataFrame:
+    return read_frame(
+        engine, _placements_query(scope, condition, search).limit(limit), dates=["start_date", "end_date"],
+        ints=["placement_id", "version", "household_id", "partner_id", "unit_id"],
+    )
+
+
+def _placements_query(scope: Scope, condition, search: str):
     query = (
         select(
             Placement.id.label("placement_id"), Placement.version, Household.id.label("household_id"),
@@ -315,7 +433,5 @@ def _placements(engine: Engine, scope: Scope, condition) -> pd.DataFrame:  # noq
         .where(condition, *_in_scope(scope))
         .order_by(Household.reference, Placement.start_date)
     )
-    return read_frame(
-        engine, query, dates=["start_date", "end_date"],
-        ints=["placement_id", "version", "household_id", "partner_id", "unit_id"],
-    )
+    household_or_site = reference_matches(Household.reference, search) + reference_matches(Site.name, search)
+    return query.where(or_(*household_or_site)) if household_or_site else query

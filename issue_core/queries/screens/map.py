@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Organisation, Site, Unit
 from issue_core.policy import DEFAULT_WARNING_DAYS
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.conventions import duration_months_sql
 from issue_core.queries.metrics.occupancy import occupied_days_query
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
@@ -18,6 +19,7 @@ from issue_core.queries.sql.intervals import day_window
 from issue_core.rules import convention_status_sql
 
 
+@reads("sites", "stays", "reference")
 def sites_on_map(
     engine: Engine, today: date, filters: Filters = NO_FILTERS, warning_days: int = DEFAULT_WARNING_DAYS
 ) -> pd.DataFrame:

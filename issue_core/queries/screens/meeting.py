@@ -23,6 +23,7 @@ from sqlalchemy import Engine, and_, case, func, select
 from issue_core.db import read_connection
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, ContributionStatus, Convention
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import caseload_on
 from issue_core.queries.metrics.flows import entries_exits_between, exit_destinations
 from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
@@ -63,6 +64,7 @@ def start_of_day_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, BRUSSELS).astimezone(UTC)
 
 
+@reads("sites", "stays", "money", "reference")
 def changes_since(engine: Engine, since: date, today: date) -> Changes:
     """What changed from `since` to `today` included, as counts (see the module docstring)."""
     end = max(since, today + timedelta(days=1))  # a day after today: an empty period
@@ -94,6 +96,7 @@ def changes_since(engine: Engine, since: date, today: date) -> Changes:
     )
 
 
+@reads("sites", "stays", "reference")
 def occupancy_tiles(engine: Engine, day: date) -> pd.DataFrame:
     """The units of every site under convention on `day` (overdue ones included), as on the
     occupancy page's board, without anything about the household but its axis.
@@ -113,6 +116,7 @@ def occupancy_tiles(engine: Engine, day: date) -> pd.DataFrame:
     return pd.concat(boards, ignore_index=True)
 
 
+@reads("sites", "stays", "reference")
 def caseload_by_axis(engine: Engine, day: date) -> pd.DataFrame:
     """Households followed on `day` per axis (every axis, zeros included): followed, placed, waiting.
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.occupancy import vacant_since_sql
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
@@ -33,6 +34,7 @@ BOARD_COLUMNS = [
 ]
 
 
+@reads("sites", "stays", "reference")
 def sites_with_active_convention(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Sites with a convention active on `day` (the overdue ones included, as in the metrics), with
     their number of units. Unit filters apply; household filters do not.
@@ -50,6 +52,7 @@ def sites_with_active_convention(engine: Engine, day: date, filters: Filters = N
     return read_frame(engine, query, ints=["site_id", "units"])
 
 
+@reads("sites", "stays", "reference")
 def unit_board(engine: Engine, site_id: int, day: date, scope: Scope = NOBODY) -> pd.DataFrame:
     """One row per unit of the site on `day`, in one query:
 

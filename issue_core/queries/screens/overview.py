@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from issue_core.policy import ARREARS_THRESHOLD, VACANT_ALERT_DAYS
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.contributions import arrears, households_without_contribution, owing_more_than
 from issue_core.queries.metrics.occupancy import vacant_units
 from issue_core.queries.screens.alerts import placements_outside_convention
@@ -21,6 +22,7 @@ from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.visibility import NOBODY, Scope, blank_references
 
 
+@reads("sites", "stays", "reference")
 def long_vacant_units(
     engine: Engine, today: date, filters: Filters = NO_FILTERS, days: int = VACANT_ALERT_DAYS
 ) -> pd.DataFrame:
@@ -30,6 +32,7 @@ def long_vacant_units(
     return frame[frame["days_vacant"] > days].reset_index(drop=True)
 
 
+@reads("sites", "stays", "money", "reference")
 def arrears_above(
     engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = ARREARS_THRESHOLD,
     scope: Scope = NOBODY,
@@ -37,9 +40,17 @@ def arrears_above(
     """Households "in arrears" on `as_of`: owing more than `threshold` (contributions.arrears: same
     columns, largest first). The same households as the contributions page's at the same threshold.
     Household filters apply."""
-    return blank_references(owing_more_than(arrears(engine, as_of, filters), threshold).reset_index(drop=True), scope)
+    return owing_above(arrears(engine, as_of, filters), threshold, scope)
 
 
+def owing_above(
+    frame: pd.DataFrame, threshold: Decimal | float = ARREARS_THRESHOLD, scope: Scope = NOBODY
+) -> pd.DataFrame:
+    """arrears_above from the rows of contributions.arrears (a page that has them needs not compute them again)."""
+    return blank_references(owing_more_than(frame, threshold).reset_index(drop=True), scope)
+
+
+@reads("sites", "stays", "reference")
 def running_outside_convention(
     engine: Engine, today: date, filters: Filters = NO_FILTERS, scope: Scope = NOBODY
 ) -> pd.DataFrame:
@@ -49,6 +60,7 @@ def running_outside_convention(
     return blank_references(frame[frame["running_today"]].reset_index(drop=True), scope)
 
 
+@reads("sites", "stays", "money", "reference")
 def placed_without_contribution(
     engine: Engine, today: date, filters: Filters = NO_FILTERS, scope: Scope = NOBODY
 ) -> pd.DataFrame:

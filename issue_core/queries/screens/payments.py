@@ -12,10 +12,12 @@ from sqlalchemy import Engine, or_, select
 
 from issue_core.db import read_session
 from issue_core.errors import InvalidInput
-from issue_core.models import ContributionStatus, Household, Organisation, Payment
-from issue_core.queries.metrics.contributions import arrears
+from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement
+from issue_core.queries.areas import reads
+from issue_core.queries.metrics.contributions import due_by_household_query, paid_by_household_query
+from issue_core.queries.screens.households import count_rows, reference_matches
 from issue_core.queries.sql.filters import NO_FILTERS
-from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.frames import cents, read_frame
 from issue_core.queries.sql.functions import date_param
 from issue_core.services.contributions import amount_from_scale, contribution_records_version, scale_in_force
 
@@ -26,12 +28,20 @@ def file_closed(follow_up_ended_on: date | None, day: date) -> bool:
     return follow_up_ended_on is not None and not pd.isna(follow_up_ended_on) and follow_up_ended_on <= day
 
 
+@reads("sites", "stays", "reference")
 def editable_households(
-    engine: Engine, organisation_id: int | None, every_organisation: bool, active_on: date | None = None
+    engine: Engine,
+    organisation_id: int | None,
+    every_organisation: bool,
+    active_on: date | None = None,
+    search: str = "",
+    *,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Households whose contributions the user may change: those of `organisation_id` (a
     coordinator), or all of them (`every_organisation`, an admin). With `active_on`, only the files
-    still open that day (file_closed); without, closed files too.
+    still open that day (file_closed); without, closed files too. `search`: part of the reference
+    (case-insensitive); `limit`: the first ones by reference only (editable_households_count counts them all).
 
     columns: household_id, reference, axis_id, partner_id, partner, referred_on, follow_up_ended_on."""
     query = (
@@ -45,29 +55,48 @@ def editable_households(
             Household.follow_up_ended_on,
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        .where(*_editable(organisation_id, every_organisation, active_on, search))
         .order_by(Household.reference)
+        .limit(limit)
     )
-    if not every_organisation:
-        query = query.where(Household.referent_organisation_id == (organisation_id or 0))
-    if active_on is not None:
-        day = date_param(active_on)
-        query = query.where(or_(Household.follow_up_ended_on.is_(None), Household.follow_up_ended_on > day))
     return read_frame(
         engine, query, dates=["referred_on", "follow_up_ended_on"], ints=["household_id", "axis_id", "partner_id"]
     )
 
 
+@reads("sites", "stays", "reference")
+def editable_households_count(engine: Engine, organisation_id: int | None, every_organisation: bool,
+                              active_on: date | None = None, search: str = "") -> int:
+    """How many households editable_households finds without a limit."""
+    return count_rows(engine, select(Household.id).where(*_editable(organisation_id, every_organisation, active_on,
+                                                                       search)))
+
+
+def _editable(organisation_id: int | None, every_organisation: bool, active_on: date | None, search: str) -> list:
+    conditions = reference_matches(Household.reference, search)
+    if not every_organisation:
+        conditions.append(Household.referent_organisation_id == (organisation_id or 0))
+    if active_on is not None:
+        day = date_param(active_on)
+        conditions.append(or_(Household.follow_up_ended_on.is_(None), Household.follow_up_ended_on > day))
+    return conditions
+
+
+@reads("sites", "stays", "money", "reference")
 def household_balance(engine: Engine, household_id: int, as_of: date) -> dict[str, float]:
     """Due (placed days up to and including `as_of`), paid (payments made by then) and arrears =
-    due − paid, as contributions.arrears defines them; zeros when nothing is due or paid."""
-    frame = arrears(engine, as_of, NO_FILTERS)
-    row = frame[frame["household_id"] == household_id]
-    if row.empty:
-        return {"due": 0.0, "paid": 0.0, "arrears": 0.0}
-    first = row.iloc[0]
-    return {"due": float(first["due"]), "paid": float(first["paid"]), "arrears": float(first["arrears"])}
+    due − paid, as contributions.arrears defines them (its per-household queries, for this household
+    only); zeros when nothing is due or paid."""
+    due = read_frame(engine, due_by_household_query(as_of, NO_FILTERS).where(Placement.household_id == household_id),
+                     money=["due"])
+    paid = read_frame(engine, paid_by_household_query(as_of, NO_FILTERS).where(Payment.household_id == household_id),
+                      money=["paid"])
+    due_total = cents(due["due"].iloc[0]) if not due.empty else cents(0)
+    paid_total = cents(paid["paid"].iloc[0]) if not paid.empty else cents(0)
+    return {"due": float(due_total), "paid": float(paid_total), "arrears": float(due_total - paid_total)}
 
 
+@reads("sites", "stays", "money", "reference")
 def contribution_history(engine: Engine, household_id: int) -> pd.DataFrame:
     """The household's income statuses, latest first.
 
@@ -88,6 +117,7 @@ def contribution_history(engine: Engine, household_id: int) -> pd.DataFrame:
     return frame
 
 
+@reads("sites", "stays", "money", "reference")
 def payment_history(engine: Engine, household_id: int) -> pd.DataFrame:
     """The household's payments, latest first. columns: paid_on, period_month, amount, method, notes."""
     query = (
@@ -98,6 +128,7 @@ def payment_history(engine: Engine, household_id: int) -> pd.DataFrame:
     return read_frame(engine, query, dates=["paid_on", "period_month"], money=["amount"])
 
 
+@reads("money")
 def scale_preview(engine: Engine, income_status: str, day: date, monthly_income: float | None) -> dict:
     """What set_income_status would compute for this status, day and income:
     {"amount": Decimal, "label": str, "rule": str} when the scale gives an amount,
@@ -115,6 +146,7 @@ def scale_preview(engine: Engine, income_status: str, day: date, monthly_income:
         return {"amount": amount, "label": entry.label, "rule": entry.rule}
 
 
+@reads("sites", "stays", "money", "reference")
 def contribution_version(engine: Engine, household_id: int) -> str:
     """The version of the household's contribution records the forms send back (drawn_from), so that
     the services refuse a change made from a screen older than them."""

@@ -10,10 +10,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 
 from issue_core.models import ContributionScale, Convention, Organisation, Site, Unit, UnitUnavailability
+from issue_core.queries.areas import reads
 from issue_core.queries.sql.frames import read_frame
 from issue_core.rules import convention_status_sql
 
 
+@reads("sites", "reference")
 def sites_admin(engine: Engine) -> pd.DataFrame:
     """Every site. columns: site_id, name, address, commune, latitude, longitude,
     location_approximate, housing_operator_id, housing_operator, manager_id (0: none), manager, notes, version."""
@@ -34,6 +36,7 @@ def sites_admin(engine: Engine) -> pd.DataFrame:
     return frame
 
 
+@reads("sites", "reference")
 def site_conventions(engine: Engine, site_id: int, today: date) -> pd.DataFrame:
     """The site's conventions, latest first, with their derived status on `today`.
     columns: convention_id, operator, start_date, planned_end_date, actual_end_date, units_planned,
@@ -53,6 +56,7 @@ def site_conventions(engine: Engine, site_id: int, today: date) -> pd.DataFrame:
                       ints=["convention_id", "units_planned", "version"])
 
 
+@reads("sites", "reference")
 def site_units_admin(engine: Engine, site_id: int) -> pd.DataFrame:
     """The site's units. columns: unit_id, label, bedrooms, capacity, reserved_for_id (0: none),
     reserved_for, version."""
@@ -70,6 +74,7 @@ def site_units_admin(engine: Engine, site_id: int) -> pd.DataFrame:
     return read_frame(engine, query, ints=["unit_id", "bedrooms", "capacity", "reserved_for_id", "version"])
 
 
+@reads("sites")
 def site_unavailability(engine: Engine, site_id: int) -> pd.DataFrame:
     """Unavailability periods of the site's units, latest first.
     columns: unavailability_id, unit_id, unit, start_date, end_date (None: open), reason, version."""
@@ -86,6 +91,7 @@ def site_unavailability(engine: Engine, site_id: int) -> pd.DataFrame:
     return read_frame(engine, query, dates=["start_date", "end_date"], ints=["unavailability_id", "unit_id", "version"])
 
 
+@reads("money")
 def scale_entries(engine: Engine) -> pd.DataFrame:
     """The contribution scale, per income status, latest first. columns: scale_id, income_status,
     label, rule, amount, percent, minimum, maximum (NaN when not set), effective_from."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit, UnitUnavailability
 from issue_core.policy import DEFAULT_WARNING_DAYS, TIMELINE_SINCE
+from issue_core.queries.areas import reads
 from issue_core.queries.metrics.conventions import duration_months_sql
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
@@ -19,6 +20,7 @@ from issue_core.rules import convention_end_sql, convention_status_sql
 from issue_core.visibility import NOBODY, Scope, blank_references
 
 
+@reads("sites", "stays", "reference")
 def conventions_timeline(
     engine: Engine,
     today: date,
@@ -63,6 +65,7 @@ def conventions_timeline(
     )
 
 
+@reads("sites", "stays", "reference")
 def site_units(engine: Engine, site_id: int) -> pd.DataFrame:
     """The units of a site, one lane each. columns: unit_id, unit, reserved_for (short name or None)."""
     reserved = aliased(Organisation)
@@ -75,6 +78,7 @@ def site_units(engine: Engine, site_id: int) -> pd.DataFrame:
     return read_frame(engine, query, ints=["unit_id"])
 
 
+@reads("sites", "stays", "reference")
 def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS, scope: Scope = NOBODY) -> pd.DataFrame:
     """The placements (household filters apply) and unavailability periods of a site's units, as
     half-open [start_date, end_date) ranges; end_date None = still running.

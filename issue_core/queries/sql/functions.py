@@ -1,13 +1,13 @@
-"""SQL building blocks that differ between SQLite and PostgreSQL, and the data version."""
+"""SQL building blocks that differ between SQLite and PostgreSQL, and the data versions."""
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Engine, Float, Integer, func, select
+from sqlalchemy import Date, Engine, Float, Integer, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from issue_core.db import read_connection
-from issue_core.models import AuditEvent
+from issue_core.queries.areas import area_versions
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -44,7 +44,23 @@ def date_param(value):  # noqa: ANN001, ANN201
     return literal(value, Date)
 
 
-def data_version(engine: Engine) -> int:
-    """The id of the latest write: cached reads stay valid until it changes (any user, any process)."""
+# The latest audit id of each entity, found by walking the index (entity, id) of migration 0004: one probe for the
+# next entity, one for its latest id (a "skip scan", same SQL on both engines), so the cost grows with the number
+# of entities (~15), not of audit rows. `GROUP BY entity` would read the whole index on both engines.
+_LATEST_PER_ENTITY = text("""
+WITH RECURSIVE entities(entity) AS (
+    SELECT min(entity) FROM audit_event
+    UNION ALL
+    SELECT (SELECT min(later.entity) FROM audit_event AS later WHERE later.entity > entities.entity)
+    FROM entities WHERE entities.entity IS NOT NULL
+)
+SELECT entity, (SELECT max(latest.id) FROM audit_event AS latest WHERE latest.entity = entities.entity)
+FROM entities WHERE entity IS NOT NULL
+""")
+
+
+def data_versions(engine: Engine) -> dict[str, int]:
+    """The version of each data area (issue_core.queries.areas): the latest audit id of the entities written
+    into it. One cheap query; the database holds the truth, so every app process sees every write."""
     with read_connection(engine) as connection:
-        return connection.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one()
+        return area_versions((entity, int(latest)) for entity, latest in connection.execute(_LATEST_PER_ENTITY))

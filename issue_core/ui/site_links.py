@@ -1,0 +1,42 @@
+"""Links to a site's own page (pages/site.py, bookmarkable as site?name=<site name>) from the pages that
+name sites: the sites list, the map, the timeline, the alerts. Never on the meeting screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote
+
+import streamlit as st
+
+from issue_core.i18n import Translator, escape_markdown
+from issue_core.ui.links import available_pages, link_to_page
+
+SITE_PAGE = "pages/site.py"
+SITE_ICON = ":material/apartment:"
+LINKS_PER_ROW = 4
+
+
+def site_address(name: str) -> str:
+    """The site page's address, relative to the app's pages (all at its root, as site?name=…): for a
+    table's link column or a chart's href. The name is percent-encoded."""
+    return "site?name=" + quote(str(name), safe="")
+
+
+def may_open_site_page() -> bool:
+    return SITE_PAGE in available_pages()
+
+
+def site_link(t: Translator, name: str, label: str | None = None) -> None:
+    """A link to the site's page (its name as the label unless `label`); plain text without the page."""
+    link_to_page(t, SITE_PAGE, label or escape_markdown(name), SITE_ICON, query_params={"name": str(name)})
+
+
+def site_links(t: Translator, names: Iterable[str], per_row: int = LINKS_PER_ROW) -> None:
+    """A link per site, `per_row` a row; nothing for a user without the site page."""
+    if not may_open_site_page():
+        return
+    names = list(dict.fromkeys(str(name) for name in names))
+    for first in range(0, len(names), per_row):
+        for column, name in zip(st.columns(per_row), names[first:first + per_row], strict=False):
+            with column:
+                site_link(t, name)
