@@ -192,9 +192,8 @@ def test_a_page_reads_the_versions_once_per_run(app_on_world, monkeypatch):
     assert asked["versions"] == 2
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # PostgreSQL's plan: see the migration 0004's notes
 def test_the_index_serves_the_version_query_on_sqlite(world):
-    if world.engine.dialect.name != "sqlite":
-        pytest.skip("the plan of SQLite (PostgreSQL's: see the migration 0004's notes)")
     from issue_core.queries.sql.functions import _LATEST_PER_ENTITY
 
     with read_connection(world.engine) as connection:
