@@ -32,6 +32,9 @@ EVERYONE = tuple(Role)
 PEOPLE = (Role.ADMIN, Role.COORDINATOR, Role.DIRECTOR)  # the meeting screen sees only its page (DOMAIN.md)
 EDITORS = (Role.ADMIN, Role.COORDINATOR)
 PAGES = [  # (section, file, title key, icon, url, roles); the first one the user may see is the default
+    # Coordinators and directors land on their organisation's page; admins (no organisation) on the overview.
+    ("nav.section.dashboards", "pages/my_organisation.py", "nav.my_organisation", ":material/corporate_fare:",
+     "my-organisation", (Role.COORDINATOR, Role.DIRECTOR)),
     ("nav.section.dashboards", "pages/overview.py", "nav.overview", ":material/dashboard:", "overview", PEOPLE),
     ("nav.section.dashboards", "pages/map.py", "nav.map", ":material/map:", "map", PEOPLE),
     ("nav.section.dashboards", "pages/timeline.py", "nav.timeline", ":material/view_timeline:", "timeline", PEOPLE),
@@ -50,6 +53,8 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
     ("nav.section.editing", "pages/placements.py", "nav.placements", ":material/key:", "placements", EDITORS),
     ("nav.section.editing", "pages/payments.py", "nav.payments", ":material/payments:", "payments", EDITORS),
     ("nav.section.data", "pages/report.py", "nav.report", ":material/summarize:", "report", PEOPLE),
+    ("nav.section.data", "pages/data_quality.py", "nav.data_quality", ":material/fact_check:", "data-quality",
+     EDITORS),
     ("nav.section.data", "pages/data_import.py", "nav.import", ":material/upload_file:", "import", EDITORS),
     ("nav.section.data", "pages/data_export.py", "nav.export", ":material/download:", "export", (Role.ADMIN,)),
     ("nav.section.admin", "pages/admin_sites.py", "nav.admin_sites", ":material/domain:", "admin-sites", (Role.ADMIN,)),

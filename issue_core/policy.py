@@ -17,10 +17,18 @@ DUPLICATE_PAYMENT_WINDOW = timedelta(minutes=10)  # the same payment again this 
 
 # Occupancy alerts
 VACANT_ALERT_DAYS = 30  # a unit vacant longer than this is an alert (overview, board, meeting screen)
+BOARD_SITES_PER_PAGE = 20  # sites on one page of the occupancy board: ~20 units a site (10,000 units over
+# 500 sites at sector scale) keeps a page to a few hundred tiles, drawn at once; a page number reaches the rest
 
 # Waiting list and matching (pages/waiting_list.py)
 MATCHING_HORIZON_DAYS = 30  # a unit whose stay ends within this many days is matched already, as a vacant one
 CANDIDATES_PER_UNIT = 5  # the best-fitting waiting households listed per unit: enough to choose, short to read
+WAITING_UNITS_PER_PAGE = 20  # units drawn at once with their candidates; a page number reaches the others
+
+# Data quality (pages/data_quality.py, queries/metrics/data_quality.py)
+DATA_QUALITY_INACTIVE_MONTHS = 6  # a household waiting this long without any activity is a file to review
+DATA_QUALITY_LIST_LIMIT = 20  # problems listed per check (all are counted): a day's work, short to read
+DATA_QUALITY_SCORE_MONTHS = 12  # the score per partner over the month ends of the last year
 
 # Conventions
 DEFAULT_WARNING_DAYS = 180  # a convention ending within 6 months is "ending soon": time to renegotiate
@@ -35,6 +43,7 @@ TIMELINE_SINCE = date(2020, 1, 1)  # the timeline starts with the programme (its
 AUDIT_DEFAULT_DAYS = 30  # the audit log opens on the last month
 AUDIT_PAGE_SIZE = 500  # audit rows shown at once: the filters narrow the rest down
 ALERT_MAX_REFERENCES = 10  # household references listed in one alert before "and N more"
+ORGANISATION_LIST_ROWS = 20  # rows of each list on "My organisation" before "and N more": the rest on its page
 
 # Meeting screen
 MEETING_DEFAULT_SECONDS = 15  # each slide shows this long, unless changed in the sidebar
@@ -73,6 +82,12 @@ IMPORT_MAX_CSV_COLUMNS = 100  # the widest template has far fewer
 IMPORT_MAX_CELL_CHARS = MAX_NOTES  # no field takes a longer text
 SMALL_COUNT_LIMIT = 5  # counts from 1 to below this are hidden ("<5") in a report shared outside
 REPORT_MAX_YEARS = 20  # a command-line report period at most: the page's date picker reaches today ± 10 years
+
+# Cache warming (issue_core/ui/data.py): after a write, the reads viewers made recently are computed again in the
+# background, so the next viewer of a dashboard finds it warm instead of waiting for its slowest metrics.
+WARM_READS_KEPT = 64  # the most recent distinct reads kept to warm again (the dashboards' reads at their defaults)
+WARM_READS_MAX_AGE = timedelta(hours=2)  # a read nobody made for this long is not warmed any more
+WARM_CHECK_SECONDS = 5.0  # how often a server process looks for a write (of any process) to warm after
 
 # Database time limits
 READ_TIME_LIMIT_SECONDS = 20.0  # a page's read is stopped after this long (tests lower it)

@@ -25,6 +25,7 @@ from issue_core.models import Role
 from issue_core.palette import AXIS_COLOURS, STATUS_COLOURS
 from issue_core.policy import (
     CANDIDATES_PER_UNIT,
+    COMPARISON_DAYS,
     DEFAULT_WARNING_DAYS,
     FLOW_DAYS,
     MATCHING_HORIZON_DAYS,
@@ -37,12 +38,14 @@ from issue_core.policy import (
 )
 from issue_core.queries.metrics import kpis
 from issue_core.queries.metrics.caseloads import caseload_on
-from issue_core.queries.metrics.contributions import arrears_by_partner
+from issue_core.queries.metrics.contributions import arrears, partner_arrears
+from issue_core.queries.metrics.kpis import with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.screens.waiting import candidates, units_to_fill
 from issue_core.rules import ConventionStatus
 from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
+from issue_core.ui.board import size_label
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import attempt
@@ -169,7 +172,8 @@ def slide_to_show(now: float, count: int) -> int:
 
 
 def figures_slide(today: date) -> None:
-    figures = read(kpis, today)
+    figures = with_arrears(read(kpis, today, arrears=False), read(arrears, today),  # arrears read once (decisions)
+                           read(arrears, today - timedelta(days=COMPARISON_DAYS)))
     row = st.columns(5)
     kpi_card(row[0], t, t("overview.kpi.active_sites"), figures.active_sites)
     kpi_card(row[1], t, t("overview.kpi.available_units"), figures.available_units)
@@ -331,10 +335,6 @@ def caseloads_slides(today: date) -> list[Callable[[], None]]:
 # --- this week's decisions: units to fill, conventions to renegotiate, arrears (counts only) ---------------
 
 
-def bedrooms_label(bedrooms: int) -> str:
-    return t("meeting.decisions.studio") if bedrooms == 0 else t("meeting.decisions.bedrooms", count=bedrooms)
-
-
 def candidates_by_partner(of_unit: pd.DataFrame) -> str:
     """"Samusocial 2 · Smes 1": how many of the unit's best candidates each partner follows (no one named)."""
     counts = of_unit.groupby("partner", sort=False).size()
@@ -351,7 +351,7 @@ def units_to_fill_table(units: pd.DataFrame, ranked: pd.DataFrame) -> None:
     st.table(pd.DataFrame({
         t("meeting.col.site"): [escape_markdown(site) for site in units["site"]],
         t("meeting.col.unit"): [escape_markdown(unit) for unit in units["unit"]],
-        t("meeting.col.size"): [bedrooms_label(int(bedrooms)) for bedrooms in units["bedrooms"]],
+        t("meeting.col.size"): [size_label(t, bedrooms) for bedrooms in units["bedrooms"]],
         t("meeting.col.free_from"): [t("meeting.decisions.free_now") if state == "vacant" else t.date(day)
                                      for state, day in zip(units["state"], units["free_from"], strict=True)],
         t("meeting.col.candidates"): [str(len(of_unit.get(unit_id, empty))) for unit_id in units["unit_id"]],
@@ -387,12 +387,12 @@ def decisions_slides(today: date) -> list[Callable[[], None]]:
     arrears per partner: each list on its own slides."""
     units, ranked = read(units_to_fill, today), read(candidates, today)  # candidates: no reference (NOBODY)
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    arrears = read(arrears_by_partner, today)
-    arrears = arrears[arrears["arrears"] > 0].sort_values("arrears", ascending=False)
+    owed = partner_arrears(read(arrears, today))
+    owed = owed[owed["arrears"] > 0].sort_values("arrears", ascending=False)
     return [
         *[lambda piece=piece: units_to_fill_table(piece, ranked) for piece in table_pages(units, TABLE_ROWS)],
         *[lambda piece=piece: renegotiate_table(piece) for piece in table_pages(conventions, TABLE_ROWS)],
-        *[lambda piece=piece: arrears_table(piece) for piece in table_pages(arrears, TABLE_ROWS)],
+        *[lambda piece=piece: arrears_table(piece) for piece in table_pages(owed, TABLE_ROWS)],
     ]
 
 

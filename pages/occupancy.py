@@ -1,48 +1,81 @@
-"""Unit occupancy: a board per site (one tile per unit), units available vs occupied per month,
-vacancy per site."""
+"""Unit occupancy: the board of every site's units today (compact tiles, filtered, a page of sites at a
+time; a site's detailed tiles on demand), units available vs occupied per month, vacancy per site."""
 
+import hashlib
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from issue_core import clock
-from issue_core.charts import month_label
 from issue_core.charts import occupancy as charts
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
-from issue_core.policy import VACANT_ALERT_DAYS
+from issue_core.policy import BOARD_SITES_PER_PAGE, VACANT_ALERT_DAYS
 from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
-from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
+from issue_core.queries.screens.occupancy_board import (
+    BOARD_STATES,
+    BoardFilter,
+    board_sites,
+    unit_board,
+    units_board,
+)
+from issue_core.queries.screens.reference import organisations
+from issue_core.ui.board import STYLE, legend_html, page_bounds, page_count, site_html, size_label
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
-from issue_core.ui.links import placement_form_link, waiting_list_link
+from issue_core.ui.links import available_pages, placement_form_link, waiting_list_link
+from issue_core.ui.pickers import count_text
+from issue_core.ui.site_links import site_link
 from issue_core.visibility import scope_of
 
-TILES_PER_ROW = 5
+TILES_PER_ROW = 4  # the detailed tiles of one site: their links fit a quarter of the page at 1440 px
+STATE_KEYS = {"occupied": "board.state.occupied", "vacant": "board.state.vacant",
+              "long_vacant": "board.state.long_vacant", "unavailable": "board.state.unavailable",
+              "reserved": "board.state.reserved"}
 
 actor = require_role(*Role)
 t = translator()
 today = clock.today()
+scope = scope_of(actor)
 filters, start, end = dashboard_filters(t)
 last_day = end - timedelta(days=1)
 
 st.title(t("nav.occupancy"))
 st.caption(t("occupancy.caption", today=today, start=start, end=last_day))
 
-# --- the board ---------------------------------------------------------------------------------------
+# --- the board: every site's units, filtered, a page of sites at a time ------------------------------
 
 st.header(t("occupancy.board.title"))
-sites = read(sites_with_active_convention, today, filters)
+st.caption(t("board.caption"))
+partner_rows = read(organisations, kinds=("partner",))
+operator_rows = read(organisations, kinds=("housing_operator",))
+by_partner, by_operator, by_state, by_site = st.columns(4)
+chosen_partners = by_partner.multiselect(
+    t("board.filter.partners"), partner_rows["id"].tolist(), key="occ_partners", placeholder=t("common.all"),
+    help=t("board.filter.partners_help"),
+    format_func=dict(zip(partner_rows["id"], partner_rows["short_name"], strict=True)).get)
+chosen_operators = by_operator.multiselect(
+    t("board.filter.operators"), operator_rows["id"].tolist(), key="occ_operators", placeholder=t("common.all"),
+    format_func=dict(zip(operator_rows["id"], operator_rows["short_name"], strict=True)).get)
+chosen_states = by_state.multiselect(
+    t("board.filter.states"), list(BOARD_STATES), key="occ_states", placeholder=t("common.all"),
+    format_func=lambda state: t(STATE_KEYS[state], days=VACANT_ALERT_DAYS))
+board = BoardFilter(partner_ids=tuple(chosen_partners), operator_ids=tuple(chosen_operators),
+                    states=tuple(chosen_states))
+sites = read(board_sites, today, filters, board)
+names = dict(zip(sites["site_id"], sites["site"], strict=True))
+site_id = by_site.selectbox(t("board.filter.site"), list(names), format_func=names.get, index=None,
+                       placeholder=t("board.filter.all_sites"), key="occ_site")
 
 
-def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
+def tile(unit) -> None:  # a row of unit_board
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(unit.unit)}**")
-        st.caption(t("occupancy.tile.size", bedrooms=unit.bedrooms, capacity=unit.capacity))
+        st.caption(size_label(t, unit.bedrooms, unit.capacity))
         if unit.state == "occupied":
             st.badge(axis_label(t, unit.axis_id), color=charts.AXIS_BADGE_COLOURS.get(unit.axis_id, "gray"),
                      icon=":material/person:")
@@ -73,24 +106,58 @@ def tile(unit) -> None:  # noqa: ANN001 (a row of unit_board)
                      help=t.md("occupancy.tile.reserved", partner=unit.reserved_for))
 
 
-if sites.empty:
-    st.info(t("occupancy.board.no_site"))
-else:
-    names = dict(zip(sites["site_id"], sites["site"], strict=True))
-    site_id = st.selectbox(t("occupancy.board.site"), list(names), format_func=names.get, key="occ_site")
-    board = read(unit_board, site_id, today, scope_of(actor))
-    states = board["state"].value_counts()
+def site_detail(site_id: int) -> None:
+    """One site's units today, at full size (the board before it showed every site)."""
+    site_link(t, names[site_id])
+    units = read(unit_board, site_id, today, scope)
+    states = units["state"].value_counts()
     columns = st.columns(4)
-    columns[0].metric(t("occupancy.board.units"), len(board), border=True)
+    columns[0].metric(t("occupancy.board.units"), len(units), border=True)
     columns[1].metric(t("occupancy.state.occupied"), int(states.get("occupied", 0)), border=True)
     columns[2].metric(t("occupancy.state.vacant"), int(states.get("vacant", 0)), border=True)
     columns[3].metric(t("occupancy.state.unavailable"), int(states.get("unavailable", 0)), border=True)
     st.caption(t("occupancy.board.legend", days=VACANT_ALERT_DAYS))
-    units = list(board.itertuples())
-    for first in range(0, len(units), TILES_PER_ROW):
-        for column, unit in zip(st.columns(TILES_PER_ROW), units[first:first + TILES_PER_ROW], strict=False):
+    rows = list(units.itertuples())
+    for first in range(0, len(rows), TILES_PER_ROW):
+        for column, unit in zip(st.columns(TILES_PER_ROW), rows[first:first + TILES_PER_ROW], strict=False):
             with column:
                 tile(unit)
+
+
+def all_sites() -> None:
+    """Every site kept by the filters, a page of BOARD_SITES_PER_PAGE sites at a time, one HTML block a site."""
+    totals = sites[["units", "occupied", "vacant", "long_vacant", "unavailable", "reserved"]].sum()
+    figures = st.columns(6)
+    for column, label, value in zip(figures, (
+        t("occupancy.board.units"), t("occupancy.state.occupied"), t("occupancy.state.vacant"),
+        t("board.count.long_vacant", days=VACANT_ALERT_DAYS), t("occupancy.state.unavailable"),
+        t("board.count.reserved"),
+    ), (totals["units"], totals["occupied"], totals["vacant"] + totals["long_vacant"], totals["long_vacant"],
+        totals["unavailable"], totals["reserved"]), strict=True):
+        column.metric(label, count_text(t, int(value)), border=True)
+    st.html(STYLE + legend_html(t))
+    total = len(sites)
+    page = 1
+    if page_count(total, BOARD_SITES_PER_PAGE) > 1:  # other filters start again from the first page
+        signature = hashlib.sha1(repr((filters, board)).encode(), usedforsecurity=False).hexdigest()[:16]
+        page = st.number_input(t("board.page"), min_value=1, max_value=page_count(total, BOARD_SITES_PER_PAGE),
+                               value=1, step=1, key=f"occ_page_{signature}", width=160)
+    first, last = page_bounds(total, page, BOARD_SITES_PER_PAGE)
+    st.caption(t("board.pages", first=count_text(t, first + 1), last=count_text(t, last), total=count_text(t, total)))
+    shown = sites.iloc[first:last]
+    units = read(units_board, today, tuple(int(site) for site in shown["site_id"]), board, scope)
+    of_site = dict(tuple(units.groupby("site_id", sort=False)))
+    pages = available_pages()
+    for site in shown.itertuples():
+        st.html(site_html(t, site, of_site.get(site.site_id, units.iloc[0:0]), pages))
+
+
+if sites.empty:
+    st.info(t("board.no_match") if board.narrows_units else t("occupancy.board.no_site"))
+elif site_id is not None:
+    site_detail(site_id)
+else:
+    all_sites()
 
 # --- units available vs occupied per month ------------------------------------------------------------
 
@@ -101,14 +168,7 @@ monthly = read(monthly_occupancy, start, end, filters)
 if monthly.empty:
     st.info(t("occupancy.no_data"))
 else:
-    shown = pd.DataFrame({
-        "month": [month_label(month) for month in monthly["month"]],
-        "axis": monthly["axis_id"].map(axis_labels),
-        "occupied": monthly["occupied_units"].round(1),
-        "available": monthly["available_units"].round(1),
-    })
-    titles = {"month": t("occupancy.col.month"), "units": t("occupancy.col.units"), "axis": t("occupancy.col.axis"),
-              "available": t("occupancy.col.available")}
+    shown, titles = charts.monthly_table(monthly, axis_labels, t)
     table = shown.rename(columns={"month": titles["month"], "axis": titles["axis"],
                                   "occupied": t("occupancy.col.occupied"), "available": titles["available"]})
     chart_with_numbers(t, cached_chart(charts.monthly_units, shown, axis_labels, titles), table, "occupancy-monthly")

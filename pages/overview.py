@@ -9,7 +9,6 @@ from issue_core import clock
 from issue_core.errors import Money
 from issue_core.models import Role
 from issue_core.policy import (
-    ALERT_MAX_REFERENCES,
     ARREARS_THRESHOLD,
     COMPARISON_DAYS,
     DEFAULT_WARNING_DAYS,
@@ -18,6 +17,7 @@ from issue_core.policy import (
     VACANT_ALERT_DAYS,
 )
 from issue_core.queries.metrics import arrears, kpis
+from issue_core.queries.metrics.kpis import with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import (
     long_vacant_units,
@@ -27,13 +27,12 @@ from issue_core.queries.screens.overview import (
 )
 from issue_core.queries.sql.frames import money_sum
 from issue_core.rules import ConventionStatus
+from issue_core.ui.alerts import alert_card, references_line
 from issue_core.ui.components import axis_label, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
-from issue_core.ui.links import link_to_page
-from issue_core.ui.site_links import site_links
 from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
@@ -45,7 +44,9 @@ filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relat
 st.title(t("nav.overview"))
 st.caption(t("overview.caption", today=today, compared=today - timedelta(days=COMPARISON_DAYS)))
 
-figures = read(kpis, today, filters)
+balances = read(arrears, today, filters)  # once: the arrears key figure, the alert and the contributions page
+figures = with_arrears(read(kpis, today, filters, arrears=False), balances,
+                       read(arrears, today - timedelta(days=COMPARISON_DAYS), filters))
 
 st.subheader(t("overview.section.units"))
 columns = st.columns(4)
@@ -85,32 +86,12 @@ kpi_card(columns[0], t, t("overview.kpi.arrears"), figures.arrears, kind="money"
 
 
 def your_households(rows: pd.DataFrame) -> list[str]:
-    """A line naming the households of `rows` whose reference the read model gave (the viewer's own
-    organisation's, "your households"; all of them for an admin; none for the meeting screen) —
-    empty when there are none."""
-    mine = [reference for reference in rows["reference"] if pd.notna(reference)]
-    if not mine:
-        return []
-    listed = ", ".join(mine[:ALERT_MAX_REFERENCES])
-    if len(mine) > ALERT_MAX_REFERENCES:
-        listed = t("alert.and_more", references=listed, count=len(mine) - ALERT_MAX_REFERENCES)
-    return [t.md("alert.households" if actor.is_admin else "alert.your_households", references=listed)]
+    return references_line(t, rows, everyone=actor.is_admin)
 
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str,
           sites: pd.Series | None = None) -> None:
-    """One alert: what is wrong, the cases, what to do and where (and the pages of the `sites` concerned)."""
-    with st.container(border=True):
-        badge_colour, badge_key = ("red", "alert.severity.urgent") if severity == "urgent" else (
-            "orange", "alert.severity.to_do")
-        st.badge(t(badge_key), color=badge_colour, icon=":material/priority_high:")
-        st.markdown(f"**{title}**")
-        if lines:
-            st.markdown("\n".join(f"- {line}" for line in lines))
-        st.markdown(t("alert.action", action=action))
-        link_to_page(t, page, page_label, icon)
-        if sites is not None:
-            site_links(t, sites)
+    alert_card(t, severity, title, lines, action, (page, page_label, icon), sites)
 
 
 st.header(t("alert.title"))
@@ -181,7 +162,7 @@ if not uncovered.empty:
         ":material/euro:",
     )
 
-in_arrears = owing_above(read(arrears, today, filters), ARREARS_THRESHOLD, scope)  # the contributions page's read
+in_arrears = owing_above(balances, ARREARS_THRESHOLD, scope)
 if not in_arrears.empty:
     shown += 1
     per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", money_sum))

@@ -30,6 +30,7 @@ from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input
+from issue_core.ui.links import query_id
 from issue_core.ui.pickers import say_if_cut, say_nothing_found, search_input
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn
@@ -50,6 +51,10 @@ search = search_input(t, "payments_search")
 which = (actor.organisation_id, actor.is_admin, None if show_closed else today, search)
 households = read(editable_households, *which, limit=SEARCH_LIMIT)
 say_if_cut(t, len(households), read(editable_households_count, *which))
+wanted = query_id("household")  # ?household=<id>: the links of "My organisation" and of the data quality page
+if wanted is not None:  # chosen first, its file closed or not, when the user may change its contributions
+    requested = read(editable_households, actor.organisation_id, actor.is_admin, household_id=wanted)
+    households = pd.concat([requested, households[households["household_id"] != wanted]], ignore_index=True)
 if households.empty:
     say_nothing_found(t, search, t("payments.no_household" if show_closed else "payments.no_open_household"))
     st.stop()

@@ -202,14 +202,7 @@ if monthly.empty:
     st.info(t("site.monthly.none"))
 else:
     axis_labels = {axis: axis_label(t, axis) for axis in sorted(monthly["axis_id"].unique())}
-    chart_frame = pd.DataFrame({
-        "month": [month_label(month) for month in monthly["month"]],
-        "axis": monthly["axis_id"].map(axis_labels),
-        "occupied": monthly["occupied_units"].round(1),
-        "available": monthly["available_units"].round(1),
-    })
-    titles = {"month": t("occupancy.col.month"), "units": t("occupancy.col.units"), "axis": t("occupancy.col.axis"),
-              "available": t("occupancy.col.available")}
+    chart_frame, titles = charts.monthly_table(monthly, axis_labels, t)
     per_month = monthly.groupby("month", sort=True).agg(
         available=("available_units", "first"), occupied=("occupied_units", "sum"), rate=("utilisation", "first"),
     ).reset_index()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from issue_core import clock
 from issue_core.models import Role
-from issue_core.policy import CANDIDATES_PER_UNIT, MATCHING_HORIZON_DAYS
+from issue_core.policy import CANDIDATES_PER_UNIT, HOUSEHOLD_PAGE_SIZE, MATCHING_HORIZON_DAYS, WAITING_UNITS_PER_PAGE
 from issue_core.queries.screens.waiting import candidates, units_to_fill, waiting_counts, waiting_households
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import read
@@ -15,6 +15,7 @@ from issue_core.ui.figures import badge_label
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import available_pages, link_to_page, query_id
+from issue_core.ui.pickers import page_offset
 from issue_core.visibility import scope_of
 
 PLACEMENTS_PAGE = "pages/placements.py"
@@ -125,7 +126,11 @@ else:
         chosen = st.multiselect(t("waiting.units.sites"), site_names, key="waiting_sites",
                                 placeholder=t("common.all"))
         shown_units = units[units["site"].isin(chosen)] if chosen else units
-    by_unit = {unit_id: rows for unit_id, rows in ranked.groupby("unit_id")}
+    # A sector has hundreds of units to fill: a page of them at a time (the page resets with the sites chosen).
+    first = page_offset(t, f"waiting_units_page_{len(shown_units)}", len(shown_units), WAITING_UNITS_PER_PAGE)
+    shown_units = shown_units.iloc[first:first + WAITING_UNITS_PER_PAGE]
+    of_shown = ranked[ranked["unit_id"].isin(shown_units["unit_id"])]
+    by_unit = {unit_id: rows for unit_id, rows in of_shown.groupby("unit_id")}
     for unit in shown_units.itertuples():
         unit_card(unit, by_unit.get(unit.unit_id, ranked.iloc[0:0]))
 
@@ -137,6 +142,8 @@ if actor.role != Role.ADMIN:
 if visible.empty:
     st.info(t("waiting.list.none"))
 else:
+    first = page_offset(t, "waiting_households_page", len(visible), HOUSEHOLD_PAGE_SIZE)
+    visible = visible.iloc[first:first + HOUSEHOLD_PAGE_SIZE]
     st.dataframe(
         pd.DataFrame({
             t("waiting.col.reference"): visible["reference"],

@@ -37,6 +37,28 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def tool_path(path_or_name: str | tuple[str, ...]) -> str | None:
+    """The first of `path_or_name` this machine has: a name is looked up on PATH, a path (with a /)
+    must be an executable file. None when there is none."""
+    for candidate in (path_or_name,) if isinstance(path_or_name, str) else path_or_name:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def required_tool(path_or_name: str | tuple[str, ...], install_hint: str) -> str:
+    """The path of a program some tests need (tool_path). Missing: those tests are skipped with
+    `install_hint` (what is missing and how to install it on a laptop); under CI=true they fail, as a
+    CI run may not skip them."""
+    path = tool_path(path_or_name)
+    if path is None:
+        if in_ci():
+            pytest.fail(f"{install_hint} (CI=true: these tests may not be skipped)")
+        pytest.skip(install_hint)
+    return path
+
+
 BROWSER_TESTS = Path(__file__).parent / "browser"
 # Tests that start servers and browsers run one after the other on one worker of pytest-xdist (their waits are
 # timed for one app at a time; test_bench builds its mid-scale database once), beside the others on the other
@@ -319,6 +341,31 @@ def actors(organisation_ids: dict[str, int]) -> dict[str, Actor]:
             for account in DEMO_ACCOUNTS}
 
 
+def run_through_navigation(monkeypatch: pytest.MonkeyPatch, engine: Engine, actor: Actor, pages: list[str], *,
+                           language: str = "en", query: dict[str, str] | None = None):
+    """pages[0] run through st.navigation, as app.py runs a page, with `pages` registered and reachable (so
+    that its links to them resolve), as `actor`, on `engine`'s database; it must run without an exception."""
+    from textwrap import dedent
+
+    from streamlit.testing.v1 import AppTest
+
+    use_database(monkeypatch, engine.url.render_as_string(hide_password=False))
+    registered = ", ".join(f'st.Page("{PROJECT_ROOT}/{page}")' for page in pages)
+    script = dedent(f"""
+        import streamlit as st
+        st.session_state["issue_pages"] = {set(pages)!r}
+        st.navigation([{registered}]).run()
+    """)
+    app = AppTest.from_string(script, default_timeout=60)
+    app.session_state[ACTOR_KEY] = actor
+    app.session_state["language"] = language
+    for name, value in (query or {}).items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 ADMIN = Actor("admin", Role.ADMIN)
 
 
@@ -481,23 +528,17 @@ CHROMIUM_FLAGS = [
 ]
 
 
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
 def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    return tool_path(CHROMIUM_NAMES)
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    path = chromium_path()
-    if path is None:
-        message = "no Chromium on this machine: `apt-get install -y chromium` to run the browser tests"
-        if in_ci():
-            pytest.fail(message + " (CI=true: browser tests may not be skipped)")
-        pytest.skip(message)
-    return path
+    return required_tool(CHROMIUM_NAMES,
+                         "no Chromium on this machine: `apt-get install -y chromium` to run the browser tests")
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,16 @@ def test_bench_pages_times_each_page_cold_and_warm_against_the_empty_page(mid, t
         assert row["cold_ratio"] == pytest.approx(row["cold_ms"] / results["empty_page_ms"], rel=0.05)
 
 
+def test_bench_pages_reports_a_page_the_user_may_not_open(mid, tmp_path):
+    url, _ = mid
+    out = tmp_path / "pages.json"
+    arguments = ["--database-url", url, "bench", "pages", "--repeat", "1", "--json", str(out)]
+    assert main([*arguments, "--page", "pages/my_organisation.py", "--page", "pages/sites.py"]) == 0  # as an admin
+    rows = {row["page"]: row for row in json.loads(out.read_text())["pages"]}
+    assert rows["pages/my_organisation.py"]["error"] == "not in this user's navigation"
+    assert rows["pages/sites.py"]["error"] == "" and rows["pages/sites.py"]["warm_ms"] > 0
+
+
 @pytest.fixture
 def server(mid, tmp_path) -> Iterator[str]:
     url, _ = mid

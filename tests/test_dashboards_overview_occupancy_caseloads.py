@@ -226,13 +226,20 @@ def test_the_board_lists_every_unit_of_the_active_sites(open_page, demo_engine):
     for board in boards.values():
         for row in board[board["state"] == "vacant"].itertuples():
             assert row.days_vacant == vacant[row.unit_id]
-    app = open_page("occupancy")
+    app = open_page("occupancy")  # every site at once (issue 14): the counts of all, a tile per unit
     shown = metrics(app)
-    first = boards[app.selectbox(key="occ_site").value]
-    assert shown["Logements"] == str(len(first))
-    assert shown["Occupés"] == str(int((first["state"] == "occupied").sum()))
+    assert shown["Logements"] == str(sum(len(board) for board in boards.values()))
+    assert shown["Occupés"] == str(occupancy.occupied) and shown["Vides"] == str(occupancy.vacant)
+    shown_html = "".join(element.proto.body for element in app.get("html"))
+    assert len(re.findall(r'class="ub-tile[ "]', shown_html)) == sum(len(board) for board in boards.values())
+    assert all(f"<b>{unit}</b>" in shown_html for board in boards.values() for unit in board["unit"])
+    first = next(iter(boards))
+    app.selectbox(key="occ_site").set_value(first).run()  # one site: its detailed tiles, as before
+    shown = metrics(app)
+    assert shown["Logements"] == str(len(boards[first]))
+    assert shown["Occupés"] == str(int((boards[first]["state"] == "occupied").sum()))
     shown_text = texts(app)
-    assert all(f"**{unit}**" in shown_text for unit in first["unit"])
+    assert all(f"**{unit}**" in shown_text for unit in boards[first]["unit"])
 
 
 @pytest.mark.parametrize("username", ["admin", "coord.samusocial", "dir.diogenes", "ecran"])

@@ -38,7 +38,7 @@ from issue_core.services.users import create_user
 from tests.browser.conftest import free_port, wait_healthy
 from tests.browser.test_editing import overview_occupied, place_a_waiting_household
 from tests.browser.test_sign_in import sees_sign_in_form, settle, sign_in
-from tests.conftest import in_ci, table_rows, write_rows
+from tests.conftest import required_tool, table_rows, write_rows
 
 DEPLOY = PROJECT_ROOT / "deploy"
 SITE = DEPLOY / "nginx" / "issue-dashboard.conf"
@@ -48,13 +48,8 @@ UPSTREAM_HEADER = "X-Issue-Upstream"  # added by the test only: which process an
 
 @pytest.fixture(scope="module")
 def nginx() -> str:
-    path = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if path is None:
-        message = "no nginx on this machine: `apt-get install -y nginx` to run the deployment test"
-        if in_ci():
-            pytest.fail(message + " (CI=true: it may not be skipped)")
-        pytest.skip(message)
-    return path
+    return required_tool(("nginx", "/usr/sbin/nginx"),
+                         "no nginx on this machine: `apt-get install -y nginx` to run the deployment test")
 
 
 # --- nginx from the shipped files ----------------------------------------------------------------------

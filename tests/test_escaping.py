@@ -232,7 +232,7 @@ def dataframe_cells(app: AppTest) -> set[str]:
 
 @pytest.mark.parametrize(("page", "username", "state"), [
     ("overview", "admin", {}),
-    ("occupancy", "admin", {}),
+    ("occupancy", "admin", {"occ_site": 3}),  # one site's detailed tiles (Markdown); every site's: HTML (test_units_board)
     ("contributions", "coord.samusocial", {}),  # other partners' arrears: one line each, with their name
     ("report", "admin", {}),
     ("close_site", "admin", {}),

@@ -17,11 +17,14 @@ DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contribu
 ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference", "data_export"}
 EVERYONE = {"meeting", "account"}
 PAGES = {name: f"pages/{name}.py" for name in (*sorted(DASHBOARDS), "households", "waiting_list", "placements",
-                                               "payments", "data_import", *sorted(ADMIN_ONLY), *sorted(EVERYONE))}
+                                               "payments", "data_import", "data_quality", "my_organisation",
+                                               *sorted(ADMIN_ONLY),
+                                               *sorted(EVERYONE))}
 ALLOWED = {
-    "admin": set(PAGES),
-    "coord.samusocial": DASHBOARDS | EVERYONE | {"households", "waiting_list", "placements", "payments", "data_import"},
-    "dir.diogenes": DASHBOARDS | EVERYONE | {"households", "waiting_list"},
+    "admin": set(PAGES) - {"my_organisation"},  # an admin has no organisation: the overview is its landing page
+    "coord.samusocial": DASHBOARDS | EVERYONE | {"households", "waiting_list", "placements", "payments", "data_import",
+                                                 "data_quality", "my_organisation"},
+    "dir.diogenes": DASHBOARDS | EVERYONE | {"households", "waiting_list", "my_organisation"},
     "ecran": EVERYONE,  # DOMAIN.md: the meeting screen only
 }
 
@@ -85,11 +88,18 @@ def test_page_by_role(app, username, page):
 
 
 @pytest.mark.parametrize("username", ["dir.diogenes", "coord.samusocial"])
-def test_signed_in_users_land_on_the_overview(app, username):
+def test_coordinators_and_directors_land_on_their_organisation(app, username):
     sign_in(app, username)
     assert not app.error
-    assert page_titles(app) == ["Vue d'ensemble"]
+    assert page_titles(app) == ["Mon organisation"]
     assert app.session_state["issue_pages"] == {PAGES[page] for page in ALLOWED[username]}
+
+
+def test_admins_land_on_the_overview(app):
+    sign_in(app, "admin")
+    assert not app.error
+    assert page_titles(app) == ["Vue d'ensemble"]
+    assert app.session_state["issue_pages"] == {PAGES[page] for page in ALLOWED["admin"]}
 
 
 def test_the_screen_signs_in_to_the_meeting_only(app):
@@ -122,7 +132,7 @@ def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
     signed_in(app, "dir.diogenes")
     app.selectbox(key="language_choice_fr").set_value("nl").run()
     assert not app.exception
-    assert page_titles(app) == ["Overzicht"]
+    assert page_titles(app) == ["Mijn organisatie"]
     app.switch_page("pages/sites.py").run()
     assert page_titles(app) == ["Sites"]
     assert table_of(app).set_index("Site").loc["Peterbos", "Statuut"] == "Afgesloten"

@@ -212,3 +212,22 @@ def test_the_balance_of_one_household_is_its_row_of_the_arrears(sector):
     nothing = set(views.households(sector, None, TODAY)["household_id"]) - set(expected.index)
     for household_id in list(nothing)[:3]:
         assert payment_views.household_balance(sector, household_id, TODAY) == {"due": 0.0, "paid": 0.0, "arrears": 0.0}
+
+
+def test_an_address_chooses_the_household_of_the_payments_page(demo_engine, open_page, actors):
+    """?household=<id> (the data quality page's and "My organisation"'s links) chooses that household first,
+    even a closed file the list hides by default; a household of another organisation is not offered."""
+    from sqlalchemy import text
+
+    with demo_engine.connect() as connection:
+        closed = connection.execute(text(
+            "SELECT id, referent_organisation_id FROM household WHERE follow_up_ended_on IS NOT NULL "
+            "ORDER BY reference DESC LIMIT 1")).one()
+        with_open_files = {row[0] for row in connection.execute(text(
+            "SELECT DISTINCT referent_organisation_id FROM household WHERE follow_up_ended_on IS NULL"))}
+    app = open_page("pages/payments.py", actors["admin"], query={"household": str(closed.id)})
+    assert app.selectbox(key="payments_household").value == closed.id
+    other = next(actor for actor in actors.values() if actor.role.value == "coordinator"
+                 and actor.organisation_id in with_open_files - {closed.referent_organisation_id})
+    app = open_page("pages/payments.py", other, query={"household": str(closed.id)})
+    assert closed.id not in app.selectbox(key="payments_household").options

@@ -48,7 +48,7 @@ def test_a_reload_after_thirty_idle_minutes_shows_the_sign_in_form(new_browser_s
     # 10 minutes later, a reload: the cookie signs in without the form.
     monkeypatch.setattr(security, "now_utc", lambda: real_now() + timedelta(minutes=10))
     reload = new_browser_session().run()
-    assert not reload.exception and page_titles(reload) == ["Vue d'ensemble"]
+    assert not reload.exception and page_titles(reload) == ["Mon organisation"]  # a director's landing page
     assert [field.label for field in reload.text_input] == []
 
     # Then 31 idle minutes, and a reload: the sign-in form, and the session is over for good.

@@ -35,7 +35,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from textwrap import dedent
 
 import pytest
 from sqlalchemy import Engine
@@ -48,7 +47,7 @@ from issue_core.queries.screens.waiting import candidates, units_to_fill, waitin
 from issue_core.rules import bedrooms_needed
 from issue_core.services import households, organisations, placements, sites
 from issue_core.visibility import EVERY_HOUSEHOLD, NOBODY
-from tests.conftest import TODAY, world_from
+from tests.conftest import TODAY, run_through_navigation, world_from
 
 PAGE = "pages/waiting_list.py"
 
@@ -207,28 +206,10 @@ def place_links(app) -> list[str]:
 def run_in_navigation(world: Matching, actor: Actor, monkeypatch, first: str = PAGE, query: dict | None = None):
     """`first` run through st.navigation, as app.py does, with the pages the actor may reach (the placement
     form for an editor, so that "Place" links resolve); on the world's database, in English."""
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ACTOR_KEY, use_database
-
-    use_database(monkeypatch, world.engine.url.render_as_string(hide_password=False))
     pages = [first, *[page for page in (PAGE, "pages/occupancy.py", "pages/overview.py") if page != first]]
     if actor.role in (Role.ADMIN, Role.COORDINATOR):
         pages.append("pages/placements.py")
-    registered = ", ".join(f'st.Page("{PROJECT_ROOT}/{page}")' for page in pages)
-    script = dedent(f"""
-        import streamlit as st
-        st.session_state["issue_pages"] = {set(pages)!r}
-        st.navigation([{registered}]).run()
-    """)
-    app = AppTest.from_string(script, default_timeout=60)
-    app.session_state[ACTOR_KEY] = actor
-    app.session_state["language"] = "en"
-    for name, value in (query or {}).items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return run_through_navigation(monkeypatch, world.engine, actor, pages, query=query)
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "director"])
@@ -263,8 +244,8 @@ def test_a_vacant_tile_opens_the_candidates_of_its_unit(matching, monkeypatch):
     admin = Actor("admin", Role.ADMIN)
     n1, n3 = matching.units["N1"], matching.units["N3"]
     board = run_in_navigation(matching, admin, monkeypatch, first="pages/occupancy.py")
-    tile_links = [link.proto.query_string for link in board.get("page_link") if link.proto.label == "Candidates"]
-    assert f"unit={n1}" in tile_links  # North's board, first site: N1 and N2 are vacant
+    tiles = "".join(element.proto.body for element in board.get("html"))  # every site's tiles (issue 14): <a> links
+    assert f'<a href="waiting-list?unit={n1}" target="_self">Candidates</a>' in tiles  # N1 and N2 are vacant
     focused = run_in_navigation(matching, admin, monkeypatch, query={"unit": str(n3)})
     cards = [text for text in (element.value for element in focused.markdown) if text.startswith("**North")]
     assert cards == ["**North · N3** · studio · 1 pers."]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from issue_core.charts import axis_scale, readable
+from issue_core.charts import axis_scale, month_label, readable
+from issue_core.i18n import Translator
 
 # st.badge colours closest to palette.AXIS_COLOURS (blue, orange, violet), for the unit tiles.
 AXIS_BADGE_COLOURS = {1: "blue", 2: "orange", 3: "violet"}
@@ -18,6 +19,23 @@ AXIS_ROOM = 70
 AVAILABLE_COLOUR = "#30343b"
 VACANT_COLOUR = "#d64545"
 GAP_COLOUR = "#8a8f98"
+
+
+def monthly_table(monthly: pd.DataFrame, axis_labels: dict[int, str], t: Translator
+                  ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame and titles monthly_units draws, from a monthly occupancy read (month, axis_id,
+    occupied_units, available_units: metrics.monthly_occupancy, site_page.monthly_site_occupancy):
+    month (label), axis (label), occupied and available (units, to a tenth); titles: month, units, axis,
+    available (translated). The occupancy page and the site page draw the same chart from it."""
+    frame = pd.DataFrame({
+        "month": [month_label(month) for month in monthly["month"]],
+        "axis": monthly["axis_id"].map(axis_labels),
+        "occupied": monthly["occupied_units"].round(1),
+        "available": monthly["available_units"].round(1),
+    })
+    titles = {"month": t("occupancy.col.month"), "units": t("occupancy.col.units"), "axis": t("occupancy.col.axis"),
+              "available": t("occupancy.col.available")}
+    return frame, titles
 
 
 def monthly_units(frame: pd.DataFrame, axis_labels: dict[int, str], titles: dict[str, str]) -> alt.TopLevelMixin:

@@ -95,7 +95,10 @@ def time_page(app, page: str, repeat: int, empty_ms: float) -> PageTiming:  # no
     import streamlit as st
 
     st.cache_data.clear()
-    app.switch_page(page)
+    try:
+        app.switch_page(page)
+    except ValueError:  # not in this user's navigation (a page of other roles): nothing to time
+        return PageTiming(page, 0, 0, 0, 0, error="not in this user's navigation")
     cold = _timed(app.run)
     if app.exception:
         return PageTiming(page, cold, 0, cold / empty_ms, 0, error=str(app.exception[0].value)[:200])

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine, event
+from streamlit import runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from issue_core import policy
 from issue_core.db import get_engine, prepare_database
 from issue_core.errors import ReadTooSlow
 from issue_core.queries.areas import areas_of
@@ -34,6 +40,8 @@ def engine():
     prepare_database(database)
     if not event.contains(database, "commit", _note_commit):
         event.listen(database, "commit", _note_commit)
+    if runtime.exists():  # a real server (not AppTest, not a command): keep the dashboards warm
+        start_warming(database)
     return database
 
 
@@ -64,15 +72,94 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     A read stopped by the time limit ends the page with a message (the filters above stay usable)."""
     database = engine()
     try:
-        versions = current_versions(database)
-        return _cached_read(
-            database.url.render_as_string(hide_password=True),
-            query.__module__,
-            query.__name__,
-            tuple((area, versions[area]) for area in areas_of(query)),
-            args,
-            tuple(sorted(kwargs.items())),
-        )
+        result = _read_through_cache(database, current_versions(database), query, args, kwargs)
     except ReadTooSlow as stopped:
         st.error(stopped.message(translator().language), icon=":material/hourglass_disabled:")
         st.stop()
+    _recent_reads.remember(query, args, kwargs)
+    return result
+
+
+def _read_through_cache(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,
+                        kwargs: dict) -> Any:
+    return _cached_read(
+        database.url.render_as_string(hide_password=True),
+        query.__module__,
+        query.__name__,
+        tuple((area, versions[area]) for area in areas_of(query)),
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+# --- keeping the dashboards warm -------------------------------------------------------------------------
+
+
+class RecentReads:
+    """The last policy.WARM_READS_KEPT distinct reads the pages made (query, arguments), with when."""
+
+    def __init__(self) -> None:
+        self._reads: OrderedDict[tuple, tuple[Callable[..., Any], tuple, dict, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, query: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        key = (query.__module__, query.__name__, args, tuple(sorted(kwargs.items())))
+        with self._lock:
+            self._reads[key] = (query, args, kwargs, time.monotonic())
+            self._reads.move_to_end(key)
+            while len(self._reads) > policy.WARM_READS_KEPT:
+                self._reads.popitem(last=False)
+
+    def to_warm(self) -> list[tuple[Callable[..., Any], tuple, dict]]:
+        """The reads made within policy.WARM_READS_MAX_AGE, the most recent first."""
+        oldest = time.monotonic() - policy.WARM_READS_MAX_AGE.total_seconds()
+        with self._lock:
+            kept = list(self._reads.values())
+        return [(query, args, kwargs) for query, args, kwargs, used in reversed(kept) if used >= oldest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._reads.clear()
+
+
+_recent_reads = RecentReads()
+_warmed_versions: dict[str, dict[str, int]] = {}  # database → the versions its recent reads were last warmed at
+_warmers_started: set[str] = set()
+_warmers_lock = threading.Lock()
+
+
+def warm_recent_reads(database: Engine) -> int:
+    """Compute again, into the cache, the recent reads whose data changed since they were last warmed (a
+    write by this process or another); the others are cache hits. Returns how many reads it went through."""
+    key = database.url.render_as_string(hide_password=True)
+    versions = data_versions(database)
+    if _warmed_versions.get(key) == versions:
+        return 0
+    reads = _recent_reads.to_warm()
+    for query, args, kwargs in reads:
+        try:
+            _read_through_cache(database, versions, query, args, kwargs)
+        except Exception:  # noqa: BLE001 (a read too slow, the database away: the page will say so itself)
+            logging.getLogger("issue").info("warming %s skipped", query.__name__, exc_info=True)
+    _warmed_versions[key] = versions
+    return len(reads)
+
+
+def _keep_warm(database: Engine) -> None:
+    while True:
+        time.sleep(policy.WARM_CHECK_SECONDS)
+        try:
+            warm_recent_reads(database)
+        except Exception:  # noqa: BLE001 (the database away for a while: try again at the next check)
+            logging.getLogger("issue").info("cache warming paused", exc_info=True)
+
+
+def start_warming(database: Engine) -> None:
+    """One daemon thread per server process and database: every WARM_CHECK_SECONDS, after any write, the
+    recent reads are computed again in the background, so the next viewer of a dashboard finds it warm."""
+    key = database.url.render_as_string(hide_password=True)
+    with _warmers_lock:
+        if key in _warmers_started:
+            return
+        _warmers_started.add(key)
+    threading.Thread(target=_keep_warm, args=(database,), name="issue-cache-warmer", daemon=True).start()

@@ -155,7 +155,12 @@ def total_arrears(
     engine: Engine, as_of: date, filters: Filters = NO_FILTERS, threshold: Decimal | float = NO_THRESHOLD
 ) -> Decimal:
     """Σ of the households' balances above `threshold` on `as_of` (as arrears_by_partner), exact."""
-    return money_sum(owing_more_than(arrears(engine, as_of, filters), threshold)["arrears"])
+    return total_owed(arrears(engine, as_of, filters), threshold)
+
+
+def total_owed(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> Decimal:
+    """total_arrears from the rows of `arrears` (a page that has them needs not compute them again)."""
+    return money_sum(owing_more_than(frame, threshold)["arrears"])
 
 
 @reads("sites", "stays", "money", "reference")

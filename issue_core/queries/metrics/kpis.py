@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import households_followed_on
 from issue_core.queries.metrics.contributions import (
-    total_arrears,
+    arrears as household_balances,
+)
+from issue_core.queries.metrics.contributions import (
+    total_owed,
 )
 from issue_core.queries.metrics.flows import (
     entries_exits_between,
@@ -61,8 +65,8 @@ class Kpis:
     arrears: Kpi
 
 
-def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict:
-    """The overview figures on one day (see kpis)."""
+def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS, with_arrears: bool = True) -> dict:
+    """The overview figures on one day (see kpis); arrears None when not `with_arrears`."""
     occupancy = occupancy_on(engine, day, filters)
     followed = households_followed_on(engine, day, filters)
     flows = entries_exits_between(engine, *last_days(day, FLOW_DAYS), filters)
@@ -77,18 +81,26 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict
         "households_followed_by_axis": followed,
         "entries_30_days": flows["entries"],
         "exits_30_days": flows["exits"],
-        "arrears": total_arrears(engine, day, filters),
+        "arrears": total_owed(household_balances(engine, day, filters)) if with_arrears else None,
     }
 
 
+def with_arrears(figures: Kpis, balances_now: pd.DataFrame, balances_then: pd.DataFrame) -> Kpis:
+    """`figures` (kpis without arrears) with the arrears key figure taken from the rows of
+    contributions.arrears on its two days — the rows a page reads anyway for its alerts and tables, so
+    the most expensive metric is not computed once more inside kpis."""
+    return replace(figures, arrears=Kpi(total_owed(balances_now), total_owed(balances_then)))
+
+
 @reads("sites", "stays", "money", "reference")
-def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
+def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS, arrears: bool = True) -> Kpis:
     """The overview: sites with an active convention; units available, occupied, vacant today;
     occupancy today; utilisation over the last 90 days; households followed (total and per axis);
     entries and exits (transfers apart) over the last 30 days; total arrears (Σ of positive
-    balances) — each with its value 30 days earlier, for the "change over 30 days"."""
+    balances) — each with its value 30 days earlier, for the "change over 30 days".
+    `arrears=False` leaves arrears None (a page adds it with with_arrears from the rows it reads anyway)."""
     earlier = today - timedelta(days=COMPARISON_DAYS)
-    now, then = figures_on(engine, today, filters), figures_on(engine, earlier, filters)
+    now, then = figures_on(engine, today, filters, arrears), figures_on(engine, earlier, filters, arrears)
     by_axis = {
         axis: Kpi(count, then["households_followed_by_axis"].get(axis))
         for axis, count in now["households_followed_by_axis"].items()

@@ -13,10 +13,10 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, and_, select
-from sqlalchemy.orm import aliased
 
 from issue_core.models import Convention, Household, Organisation, Placement, Site, Unit
 from issue_core.queries.areas import reads
+from issue_core.queries.sql.columns import UNIT_INTS, join_unit_columns, unit_columns
 from issue_core.queries.sql.frames import read_frame
 from issue_core.rules import convention_open_on, leaving_day, site_takes_stay, stays_past, unit_available, unit_free
 
@@ -61,20 +61,14 @@ def occupants_on(engine: Engine, site_id: int, day: date) -> pd.DataFrame:
 def relocation_units(engine: Engine, day: date, excluded_site_id: int) -> pd.DataFrame:
     """Units free from the leaving day on (the day after `day`, the closing day), on sites other than
     `excluded_site_id` with an open convention started by then.
-    columns: unit_id, unit, site_id, site, bedrooms, capacity, reserved_for_id (0: none), reserved_for."""
+    columns: unit_id, site_id, site, unit, bedrooms, capacity, reserved_for_id (0: none), reserved_for
+    (sql.columns.unit_columns)."""
     leave = leaving_day(day)
-    reserved = aliased(Organisation)
     query = (
-        select(
-            Unit.id.label("unit_id"), Unit.label.label("unit"), Site.id.label("site_id"), Site.name.label("site"),
-            Unit.bedrooms, Unit.capacity, Unit.reserved_for_organisation_id.label("reserved_for_id"),
-            reserved.short_name.label("reserved_for"),
-        )
-        .join(Site, Site.id == Unit.site_id)
-        .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
+        join_unit_columns(select(*unit_columns()))
         .where(Site.id != excluded_site_id)
         .where(site_takes_stay(Site.id, leave, None))
         .where(unit_available(Unit.id, leave, None), unit_free(Unit.id, leave, None))
         .order_by(Site.name, Unit.label)
     )
-    return read_frame(engine, query, ints=["unit_id", "site_id", "bedrooms", "capacity", "reserved_for_id"])
+    return read_frame(engine, query, ints=UNIT_INTS)

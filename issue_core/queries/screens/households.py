@@ -30,6 +30,13 @@ from issue_core.models import (
     Unit,
 )
 from issue_core.queries.areas import reads
+from issue_core.queries.sql.columns import (
+    UNIT_INTS,
+    household_columns,
+    join_household_columns,
+    join_unit_columns,
+    unit_columns,
+)
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param
 from issue_core.rules import (
@@ -91,9 +98,8 @@ def households(
         return select(column).where(stays.household_id == Household.id).correlate(Household).scalar_subquery()
 
     query = (
-        select(
-            Household.id.label("household_id"), Household.reference, Household.axis_id,
-            Household.referent_organisation_id.label("partner_id"), Organisation.short_name.label("partner"),
+        join_household_columns(select(
+            *household_columns(),
             Household.adults, Household.children, Household.administrative_status, Household.referred_on,
             Household.follow_up_ended_on, Household.version, state.label("state"),
             current.c.id.label("placement_id"), current.c.name.label("site"), current.c.label.label("unit"),
@@ -101,19 +107,14 @@ def households(
             of_household(func.min(stays.start_date)).label("first_start"),
             of_household(func.max(stays.end_date)).label("last_end"),
             of_household(func.count(stays.id) - func.count(stays.end_date)).label("open_placements"),
-        )
-        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        ))
         .outerjoin(current, current.c.household_id == Household.id)
         .order_by(*NEWEST_REFERRAL_FIRST)
     )
-    filters = _household_filters(scope, state, axis_ids, partner_ids, states, reference)
-    if limit is None:
-        query = query.where(*filters)
-    else:  # the page's ids first: the columns above are computed for its rows only, not for every household
-        page = select(Household.id).where(*filters).order_by(*NEWEST_REFERRAL_FIRST).limit(limit).offset(offset or None)
-        if states:
-            page = page.outerjoin(current, current.c.household_id == Household.id)
-        query = query.where(Household.id.in_(page.scalar_subquery()))
+    listed = _listed(scope, day, axis_ids, partner_ids, states, reference)
+    if limit is not None:  # the page's ids first: the columns above are computed for its rows only
+        listed = listed.order_by(*NEWEST_REFERRAL_FIRST).limit(limit).offset(offset or None)
+    query = query.where(Household.id.in_(listed.scalar_subquery()))
     return read_frame(
         engine, query, dates=["referred_on", "follow_up_ended_on", "placed_since", "first_start", "last_end"],
         ints=["household_id", "axis_id", "partner_id", "adults", "children", "version", "placement_id",
@@ -132,14 +133,7 @@ def households_count(
     reference: str = "",
 ) -> int:
     """How many households `households` lists with these filters, every page together."""
-    query = select(Household.id)
-    if states:  # the state needs the placement covering the day; the other filters do not
-        current = _current_placements(day)
-        query = query.outerjoin(current, current.c.household_id == Household.id)
-        state = _household_state(current, day)
-    else:
-        state = None
-    return count_rows(engine, query.where(*_household_filters(scope, state, axis_ids, partner_ids, states, reference)))
+    return count_rows(engine, _listed(scope, day, axis_ids, partner_ids, states, reference))
 
 
 def _current_placements(day: date):
@@ -163,16 +157,20 @@ def _household_state(current, day: date):
     )
 
 
-def _household_filters(scope: Scope, state, axis_ids: tuple[int, ...], partner_ids: tuple[int, ...],
-                       states: tuple[str, ...], reference: str) -> list:
-    conditions = [*_in_scope(scope)]
+def _listed(scope: Scope, day: date, axis_ids: tuple[int, ...], partner_ids: tuple[int, ...],
+            states: tuple[str, ...], reference: str):
+    """The ids of the households `households` lists with these filters (a select, unordered): the one
+    place its filters are written, so that households_count counts what households lists."""
+    query = select(Household.id).where(*_in_scope(scope), *reference_matches(Household.reference, reference))
     if axis_ids:
-        conditions.append(Household.axis_id.in_(axis_ids))
+        query = query.where(Household.axis_id.in_(axis_ids))
     if partner_ids:
-        conditions.append(Household.referent_organisation_id.in_(partner_ids))
-    if states:
-        conditions.append(state.in_(states))
-    return conditions + reference_matches(Household.reference, reference)
+        query = query.where(Household.referent_organisation_id.in_(partner_ids))
+    if states:  # the state needs the placement covering the day; the other filters do not
+        current = _current_placements(day)
+        query = query.outerjoin(current, current.c.household_id == Household.id)
+        query = query.where(_household_state(current, day).in_(states))
+    return query
 
 
 def reference_matches(column, typed: str) -> list:
@@ -274,12 +272,8 @@ def placeable_households(
 
     columns: household_id, reference, axis_id, partner_id, partner, adults, children, referred_on."""
     query = (
-        select(
-            Household.id.label("household_id"), Household.reference, Household.axis_id,
-            Household.referent_organisation_id.label("partner_id"), Organisation.short_name.label("partner"),
-            Household.adults, Household.children, Household.referred_on,
-        )
-        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        join_household_columns(select(*household_columns(), Household.adults, Household.children,
+                                      Household.referred_on))
         .where(*_placeable(scope, start, end, search))
         .order_by(Household.referred_on, Household.reference)
         .limit(limit)
@@ -336,30 +330,20 @@ def placeable_units(
 
     columns: UNIT_COLUMNS (reserved_for_id 0 when not reserved)."""
     s = date_param(start)
-    reserved = aliased(Organisation)
     next_start = (
         select(func.min(Placement.start_date))
         .where(Placement.unit_id == Unit.id, Placement.start_date > s)
         .correlate(Unit).scalar_subquery()
     )
     query = (
-        select(
-            Unit.id.label("unit_id"), Site.id.label("site_id"), Site.name.label("site"), Unit.label.label("unit"),
-            Unit.bedrooms, Unit.capacity, Unit.reserved_for_organisation_id.label("reserved_for_id"),
-            reserved.short_name.label("reserved_for"), next_start.label("free_until"),
-        )
-        .join(Site, Site.id == Unit.site_id)
-        .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
+        join_unit_columns(select(*unit_columns(), next_start.label("free_until")))
         .where(site_takes_stay(Unit.site_id, start, end), unit_available(Unit.id, start, end),
                unit_free(Unit.id, start, end), Unit.id != except_unit_id)
         .order_by(Site.name, Unit.label)
     )
     if not other_reservations:
         query = query.where(reservation_allows(organisation_id))
-    return read_frame(
-        engine, query, dates=["free_until"],
-        ints=["unit_id", "site_id", "bedrooms", "capacity", "reserved_for_id"],
-    )
+    return read_frame(engine, query, dates=["free_until"], ints=UNIT_INTS)
 
 
 @reads("sites", "stays", "reference")

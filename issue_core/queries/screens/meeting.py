@@ -26,7 +26,7 @@ from issue_core.models import AuditEvent, ContributionStatus, Convention
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import caseload_on
 from issue_core.queries.metrics.flows import entries_exits_between, exit_destinations
-from issue_core.queries.screens.occupancy_board import sites_with_active_convention, unit_board
+from issue_core.queries.screens.occupancy_board import sites_with_active_convention, units_board
 from issue_core.queries.sql.filters import ALL_AXES
 from issue_core.queries.sql.functions import date_param
 
@@ -105,15 +105,7 @@ def occupancy_tiles(engine: Engine, day: date) -> pd.DataFrame:
     axis_id (0 unless occupied), days_vacant (<NA> unless vacant), reserved_for (partner short name
     or None). Sorted by site, then unit."""
     sites = sites_with_active_convention(engine, day)
-    boards = []
-    for site in sites.itertuples():
-        board = unit_board(engine, site.site_id, day)
-        board.insert(0, "site_id", site.site_id)
-        board.insert(1, "site", site.site)
-        boards.append(board[TILE_COLUMNS])
-    if not boards:
-        return pd.DataFrame(columns=TILE_COLUMNS)
-    return pd.concat(boards, ignore_index=True)
+    return units_board(engine, day, sites["site_id"])[TILE_COLUMNS]  # one query for every site's units
 
 
 @reads("sites", "stays", "reference")

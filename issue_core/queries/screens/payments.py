@@ -12,10 +12,11 @@ from sqlalchemy import Engine, or_, select
 
 from issue_core.db import read_session
 from issue_core.errors import InvalidInput
-from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement
+from issue_core.models import ContributionStatus, Household, Payment, Placement
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.contributions import due_by_household_query, paid_by_household_query
 from issue_core.queries.screens.households import count_rows, reference_matches
+from issue_core.queries.sql.columns import household_columns, join_household_columns
 from issue_core.queries.sql.filters import NO_FILTERS
 from issue_core.queries.sql.frames import cents, read_frame
 from issue_core.queries.sql.functions import date_param
@@ -37,25 +38,19 @@ def editable_households(
     search: str = "",
     *,
     limit: int | None = None,
+    household_id: int | None = None,
 ) -> pd.DataFrame:
     """Households whose contributions the user may change: those of `organisation_id` (a
     coordinator), or all of them (`every_organisation`, an admin). With `active_on`, only the files
     still open that day (file_closed); without, closed files too. `search`: part of the reference
-    (case-insensitive); `limit`: the first ones by reference only (editable_households_count counts them all).
+    (case-insensitive); `limit`: the first ones by reference only (editable_households_count counts them all);
+    `household_id`: that household only, if the user may change its contributions (an address's ?household=).
 
     columns: household_id, reference, axis_id, partner_id, partner, referred_on, follow_up_ended_on."""
     query = (
-        select(
-            Household.id.label("household_id"),
-            Household.reference,
-            Household.axis_id,
-            Household.referent_organisation_id.label("partner_id"),
-            Organisation.short_name.label("partner"),
-            Household.referred_on,
-            Household.follow_up_ended_on,
-        )
-        .join(Organisation, Organisation.id == Household.referent_organisation_id)
+        join_household_columns(select(*household_columns(), Household.referred_on, Household.follow_up_ended_on))
         .where(*_editable(organisation_id, every_organisation, active_on, search))
+        .where(*([Household.id == household_id] if household_id is not None else []))
         .order_by(Household.reference)
         .limit(limit)
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.models import ContributionScale, Convention, Organisation, Site, Unit, UnitUnavailability
 from issue_core.queries.areas import reads
+from issue_core.queries.sql.columns import join_site_columns, site_columns
 from issue_core.queries.sql.frames import read_frame
 from issue_core.rules import convention_status_sql
 
@@ -19,17 +20,10 @@ from issue_core.rules import convention_status_sql
 def sites_admin(engine: Engine) -> pd.DataFrame:
     """Every site. columns: site_id, name, address, commune, latitude, longitude,
     location_approximate, housing_operator_id, housing_operator, manager_id (0: none), manager, notes, version."""
-    operator, manager = aliased(Organisation), aliased(Organisation)
-    query = (
-        select(
-            Site.id.label("site_id"), Site.name, Site.address, Site.commune, Site.latitude, Site.longitude,
-            Site.location_approximate, Site.housing_operator_id, operator.short_name.label("housing_operator"),
-            Site.manager_id, manager.short_name.label("manager"), Site.notes, Site.version,
-        )
-        .join(operator, operator.id == Site.housing_operator_id)
-        .outerjoin(manager, manager.id == Site.manager_id)
-        .order_by(Site.name)
-    )
+    query = join_site_columns(select(
+        *site_columns(), Site.latitude, Site.longitude, Site.housing_operator_id, Site.manager_id, Site.notes,
+        Site.version,
+    )).order_by(Site.name)
     frame = read_frame(engine, query, ints=["site_id", "housing_operator_id", "manager_id", "version"],
                        floats=["latitude", "longitude"])
     frame["location_approximate"] = frame["location_approximate"].astype(bool)

@@ -24,6 +24,7 @@ from issue_core.queries.metrics.conventions import duration_months_sql
 from issue_core.queries.metrics.occupancy import Occupancy, Utilisation, monthly_occupancy, occupancy_on, utilisation
 from issue_core.queries.screens.closure import relocation_units
 from issue_core.queries.screens.occupancy_board import unit_board
+from issue_core.queries.sql.columns import household_columns, join_household_columns, join_site_columns, site_columns
 from issue_core.queries.sql.filters import Filters
 from issue_core.queries.sql.frames import as_date, read_frame
 from issue_core.queries.sql.intervals import first_of_month
@@ -47,16 +48,7 @@ def find_site(engine: Engine, *, name: str | None = None, site_id: int | None = 
     """The site named `name` (exactly, else ignoring case and surrounding spaces) or with id `site_id`;
     None when there is none. keys: site_id, name, address, commune, housing_operator, manager,
     location_approximate."""
-    operator, manager = aliased(Organisation), aliased(Organisation)
-    query = (
-        select(
-            Site.id.label("site_id"), Site.name, Site.address, Site.commune,
-            operator.short_name.label("housing_operator"), manager.short_name.label("manager"),
-            Site.location_approximate,
-        )
-        .join(operator, operator.id == Site.housing_operator_id)
-        .outerjoin(manager, manager.id == Site.manager_id)
-    )
+    query = join_site_columns(select(*site_columns()))
     if site_id is not None:
         frame = read_frame(engine, query.where(Site.id == int(site_id)), ints=["site_id"])
     elif name is not None and 0 < len(name.strip()) <= MAX_NAME:
@@ -222,14 +214,12 @@ def households_at_risk(engine: Engine, site_id: int, today: date, scope: Scope =
     if convention is None:
         return pd.DataFrame(columns=columns)
     query = (
-        select(
-            Placement.id.label("placement_id"), Household.id.label("household_id"), Household.reference,
-            Household.referent_organisation_id.label("partner_id"), Organisation.short_name.label("partner"),
-            Household.axis_id, Unit.label.label("unit"), Placement.start_date, Placement.end_date,
+        join_household_columns(
+            select(Placement.id.label("placement_id"), *household_columns(), Unit.label.label("unit"),
+                   Placement.start_date, Placement.end_date)
+            .join(Unit, Unit.id == Placement.unit_id)
+            .join(Household, Household.id == Placement.household_id)
         )
-        .join(Unit, Unit.id == Placement.unit_id)
-        .join(Household, Household.id == Placement.household_id)
-        .join(Organisation, Organisation.id == Household.referent_organisation_id)
         .where(Unit.site_id == site_id, stays_past(risk_day(convention["planned_end_date"], today)))
         .order_by(Organisation.short_name, Unit.label, Placement.id)
     )

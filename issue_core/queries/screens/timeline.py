@@ -13,6 +13,7 @@ from issue_core.models import Convention, Household, Organisation, Placement, Si
 from issue_core.policy import DEFAULT_WARNING_DAYS, TIMELINE_SINCE
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.conventions import duration_months_sql
+from issue_core.queries.sql.columns import household_columns, join_household_columns
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param
@@ -91,23 +92,20 @@ def unit_periods(engine: Engine, site_id: int, filters: Filters = NO_FILTERS, sc
     columns: kind, unit_id, unit, start_date, end_date, household_id, reference, axis_id,
     partner_id, partner, exit_destination, reason — by unit, then start."""
     placements = (
-        select(
-            literal("placement", String).label("kind"),
-            Unit.id.label("unit_id"),
-            Unit.label.label("unit"),
-            Placement.start_date,
-            Placement.end_date,
-            Household.id.label("household_id"),
-            Household.reference,
-            Household.axis_id,
-            Household.referent_organisation_id.label("partner_id"),
-            Organisation.short_name.label("partner"),
-            Placement.exit_destination,
-            cast(null(), String).label("reason"),
+        join_household_columns(
+            select(
+                literal("placement", String).label("kind"),
+                Unit.id.label("unit_id"),
+                Unit.label.label("unit"),
+                Placement.start_date,
+                Placement.end_date,
+                *household_columns(),
+                Placement.exit_destination,
+                cast(null(), String).label("reason"),
+            )
+            .join(Unit, Unit.id == Placement.unit_id)
+            .join(Household, Household.id == Placement.household_id)
         )
-        .join(Unit, Unit.id == Placement.unit_id)
-        .join(Household, Household.id == Placement.household_id)
-        .join(Organisation, Organisation.id == Household.referent_organisation_id)
         .where(Unit.site_id == site_id, *filters.household_conditions())
     )
     unavailable = (

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from issue_core.models import Household, Organisation, Placement, Site, Unit
 from issue_core.policy import CANDIDATES_PER_UNIT, MATCHING_HORIZON_DAYS
+from issue_core.queries.sql.columns import UNIT_INTS, join_unit_columns, unit_columns
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.queries.sql.intervals import greatest
@@ -142,22 +143,13 @@ def units_to_fill(engine: Engine, today: date) -> pd.DataFrame:
 
     columns: UNIT_COLUMNS (reserved_for_id 0 when not reserved; state 'vacant' or 'ending')."""
     free = _free_units(today)
-    reserved = aliased(Organisation)
     d = date_param(today)
-    query = (
-        select(
-            Unit.id.label("unit_id"), Site.id.label("site_id"), Site.name.label("site"), Unit.label.label("unit"),
-            Unit.bedrooms, Unit.capacity, Unit.reserved_for_organisation_id.label("reserved_for_id"),
-            reserved.short_name.label("reserved_for"), free.c.free_from,
-            case((free.c.free_from <= d, literal("vacant")), else_=literal("ending")).label("state"),
-        )
-        .join(Unit, Unit.id == free.c.unit_id)
-        .join(Site, Site.id == Unit.site_id)
-        .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
-        .order_by(free.c.free_from, Site.name, Unit.label)
-    )
-    return read_frame(engine, query, dates=["free_from"],
-                      ints=["unit_id", "site_id", "bedrooms", "capacity", "reserved_for_id"])
+    query = select(
+        *unit_columns(), free.c.free_from,
+        case((free.c.free_from <= d, literal("vacant")), else_=literal("ending")).label("state"),
+    ).join(Unit, Unit.id == free.c.unit_id)
+    query = join_unit_columns(query).order_by(free.c.free_from, Site.name, Unit.label)
+    return read_frame(engine, query, dates=["free_from"], ints=UNIT_INTS)
 
 
 CANDIDATE_COLUMNS = ["unit_id", "rank", "household_id", "reference", "partner_id", "partner", "axis_id", "adults",
@@ -165,12 +157,18 @@ CANDIDATE_COLUMNS = ["unit_id", "rank", "household_id", "reference", "partner_id
                      "partner_on_site", "spare_bedrooms"]
 
 
-def _partner_on_site(today: date, site_id, partner_id):
-    """SQL: the partner follows a household housed on the site today (its team already works there)."""
+def _partners_on_sites(today: date):
+    """Subquery (site_id, partner_id): the partner follows a household housed on the site today (its team
+    already works there). One grouped read, joined to the unit × household pairs (a correlated EXISTS per
+    pair re-read the site's stays hundreds of thousands of times at sector scale)."""
     stay, home, housed = aliased(Placement), aliased(Unit), aliased(Household)
-    return exists().where(
-        stay.unit_id == home.id, home.site_id == site_id, stay.household_id == housed.id,
-        housed.referent_organisation_id == partner_id, covers(stay.start_date, stay.end_date, today),
+    return (
+        select(home.site_id, housed.referent_organisation_id.label("partner_id"))
+        .join(stay, stay.unit_id == home.id)
+        .join(housed, housed.id == stay.household_id)
+        .where(covers(stay.start_date, stay.end_date, today))
+        .group_by(home.site_id, housed.referent_organisation_id)
+        .subquery("partners_on_sites")
     )
 
 
@@ -193,14 +191,17 @@ def candidates(engine: Engine, today: date, scope: Scope = NOBODY) -> pd.DataFra
         order_by=(waiting.c.waiting_since, waiting.c.household_id),
     )
     best_of_class = select(waiting, in_class.label("class_rank")).subquery("best_of_class")
-    best = select(best_of_class).where(best_of_class.c.class_rank <= CANDIDATES_PER_UNIT).subquery("best")
-
-    free = _free_units(today)
+    # Both sides are computed once before they meet (MATERIALIZED, on SQLite and PostgreSQL alike): left to
+    # itself, SQLite's planner paired every unit with every waiting household and only then filtered.
+    best = select(best_of_class).where(best_of_class.c.class_rank <= CANDIDATES_PER_UNIT)
+    best = best.cte("best").prefix_with("MATERIALIZED")
+    free_units = _free_units(today)
+    free = select(free_units).cte("free").prefix_with("MATERIALIZED")
     needs_override = and_(Unit.reserved_for_organisation_id.is_not(None),
                           Unit.reserved_for_organisation_id != best.c.partner_id)
     override_key = case((needs_override, literal(1)), else_=literal(0))
-    on_site = _partner_on_site(today, Unit.site_id, best.c.partner_id)
-    on_site_key = case((on_site, literal(0)), else_=literal(1))
+    on_site = _partners_on_sites(today)
+    on_site_key = case((on_site.c.site_id.is_not(None), literal(0)), else_=literal(1))
     spare_bedrooms = Unit.bedrooms - best.c.bedrooms_needed
     rank = func.row_number().over(
         partition_by=Unit.id,
@@ -217,6 +218,7 @@ def candidates(engine: Engine, today: date, scope: Scope = NOBODY) -> pd.DataFra
         .select_from(free)
         .join(Unit, Unit.id == free.c.unit_id)
         .join(best, and_(best.c.persons <= Unit.capacity, best.c.bedrooms_needed <= Unit.bedrooms))
+        .outerjoin(on_site, and_(on_site.c.site_id == Unit.site_id, on_site.c.partner_id == best.c.partner_id))
         .subquery("pairs")
     )
     query = (

@@ -1,0 +1,101 @@
+"""Read models of the data quality page (pages/data_quality.py): today's problems, per check.
+
+The checks are the score's definition (queries/metrics/data_quality.py, docs/RULES.md "Data quality"):
+- problem_counts: how many problems each check finds per partner today (counts are for everyone);
+- problems: for each check, how many problems the viewer's scope holds and the DATA_QUALITY_LIST_LIMIT
+  oldest, with what the page needs to name and fix them — one query for the five checks (a window per
+  check), whatever the number of households.
+
+A coordinator sees its organisation's problems only (visibility.in_scope), an admin every partner's;
+references are blanked outside the scope all the same (visibility.blank_references).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, func, literal, select, union_all
+
+from issue_core.models import Household, Organisation, Site, Unit
+from issue_core.policy import DATA_QUALITY_LIST_LIMIT
+from issue_core.queries.areas import reads
+from issue_core.queries.metrics.data_quality import CHECK_QUERIES, CHECKS, calendar
+from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.visibility import NOBODY, Scope, blank_references, in_scope
+
+PROBLEM_COLUMNS = ["check", "total", "rank", "household_id", "reference", "partner_id", "partner", "site_id",
+                   "site", "unit_id", "unit", "since", "days", "payments", "amount"]
+
+
+def _problems(today: date, *, details: bool):
+    """Subquery: every problem found today, each row marked with its check."""
+    cal = calendar([today])
+    parts = []
+    for check, build in CHECK_QUERIES.items():
+        part = build(cal, details=details).subquery(f"check_{check}")
+        parts.append(select(literal(check).label("check"), *part.c))
+    return union_all(*parts).subquery("problems")
+
+
+@reads("sites", "stays", "money", "reference")
+def problem_counts(engine: Engine, today: date) -> pd.DataFrame:
+    """How many problems each check finds today, per partner (a stay for checks 1, 3 and 5, a household
+    for 2 and 4). For everyone: counts name no household.
+
+    columns: partner_id, partner, check, problems. Partners without problems are not listed."""
+    found = _problems(today, details=False)
+    query = (
+        select(found.c.partner_id, Organisation.short_name.label("partner"), found.c.check,
+               func.count().label("problems"))
+        .join(Organisation, Organisation.id == found.c.partner_id)
+        .group_by(found.c.partner_id, Organisation.short_name, found.c.check)
+        .order_by(Organisation.short_name, found.c.check)
+    )
+    return read_frame(engine, query, ints=["partner_id", "problems"], keys=["check"])
+
+
+@reads("sites", "stays", "money", "reference")
+def problems(engine: Engine, today: date, scope: Scope = NOBODY, limit: int = DATA_QUALITY_LIST_LIMIT) -> pd.DataFrame:
+    """Today's problems of the scope's households: for each check its total and its `limit` oldest (the
+    earliest `since` first, then the reference).
+
+    columns: PROBLEM_COLUMNS — total: the check's problems in the scope; since: the day the problem
+    began (the stay's end; the last activity; the stay's start; the first payment after closing; the
+    day after the convention's end), days: today − since; site_id and unit_id 0 (site, unit None) where
+    no stay is concerned; payments and amount: the payments after closing (check 4), else 0."""
+    found = _problems(today, details=True)
+    ranked = (
+        select(
+            found,
+            func.count().over(partition_by=found.c.check).label("total"),
+            func.row_number().over(partition_by=found.c.check,
+                                   order_by=(found.c.since, found.c.household_id, found.c.unit_id)).label("rank"),
+        )
+        .where(*in_scope(scope, found.c.partner_id))
+        .subquery("ranked")
+    )
+    query = (
+        select(
+            ranked.c.check, ranked.c.total, ranked.c.rank, ranked.c.household_id, Household.reference,
+            ranked.c.partner_id, Organisation.short_name.label("partner"), ranked.c.site_id,
+            Site.name.label("site"), ranked.c.unit_id, Unit.label.label("unit"), ranked.c.since,
+            days_between(ranked.c.since, date_param(today)).label("days"), ranked.c.payments, ranked.c.amount,
+        )
+        .join(Household, Household.id == ranked.c.household_id)
+        .join(Organisation, Organisation.id == ranked.c.partner_id)
+        .outerjoin(Unit, Unit.id == ranked.c.unit_id)
+        .outerjoin(Site, Site.id == ranked.c.site_id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.check, ranked.c.rank)
+    )
+    frame = read_frame(engine, query, dates=["since"],
+                       ints=["total", "rank", "household_id", "partner_id", "site_id", "unit_id", "days", "payments"],
+                       money=["amount"], keys=["check", "site", "unit"])
+    frame = blank_references(frame, scope)
+    # The id of a household the viewer may not see is not given either (a fix link would name it).
+    frame["household_id"] = frame["household_id"].where(frame["reference"].notna(), 0)
+    order = {check: index for index, check in enumerate(CHECKS)}
+    return frame.sort_values(["check", "rank"], key=lambda c: c.map(order) if c.name == "check" else c,
+                             ignore_index=True)[PROBLEM_COLUMNS]

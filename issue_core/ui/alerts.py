@@ -1,0 +1,43 @@
+"""The alert card of the overview and of "My organisation": what is wrong, the cases, what to do and where."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from issue_core.i18n import Translator
+from issue_core.policy import ALERT_MAX_REFERENCES
+from issue_core.ui.links import link_to_page
+from issue_core.ui.site_links import site_links
+
+
+def references_line(t: Translator, rows: pd.DataFrame, *, everyone: bool = False) -> list[str]:
+    """A line naming the households of `rows` whose reference the read model gave (the viewer's own
+    organisation's, "your households"; every household for an admin, `everyone`), the first
+    ALERT_MAX_REFERENCES then "and N more" — empty when there are none."""
+    shown = [reference for reference in rows["reference"] if pd.notna(reference)]
+    if not shown:
+        return []
+    listed = ", ".join(shown[:ALERT_MAX_REFERENCES])
+    if len(shown) > ALERT_MAX_REFERENCES:
+        listed = t("alert.and_more", references=listed, count=len(shown) - ALERT_MAX_REFERENCES)
+    return [t.md("alert.households" if everyone else "alert.your_households", references=listed)]
+
+
+def alert_card(t: Translator, severity: str, title: str, lines: list[str], action: str, link: tuple[str, str, str],
+               sites: pd.Series | None = None, max_lines: int | None = None) -> None:
+    """One alert: its badge ("urgent" or to do), title, the cases (the first `max_lines`, then how many
+    more), what to do, the page (path, label, icon) to do it on, and the pages of the `sites` concerned."""
+    with st.container(border=True):
+        urgent = severity == "urgent"
+        st.badge(t("alert.severity.urgent" if urgent else "alert.severity.to_do"), color="red" if urgent else "orange",
+                 icon=":material/priority_high:")
+        st.markdown(f"**{title}**")
+        if lines:
+            st.markdown("\n".join(f"- {line}" for line in lines[:max_lines]))
+            if max_lines is not None and len(lines) > max_lines:
+                st.caption(t("my_organisation.more", count=len(lines) - max_lines))
+        st.markdown(t("alert.action", action=action))
+        link_to_page(t, *link)
+        if sites is not None:
+            site_links(t, sites if max_lines is None else sites.head(max_lines))
