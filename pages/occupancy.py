@@ -21,14 +21,14 @@ from issue_core.queries.screens.occupancy_board import (
     units_board,
 )
 from issue_core.queries.screens.reference import organisations
-from issue_core.ui.board import STYLE, legend_html, page_bounds, page_count, site_html, size_label
+from issue_core.ui.board import STYLE, legend_html, site_html, size_label
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import available_pages, placement_form_link, waiting_list_link
-from issue_core.ui.pickers import count_text
+from issue_core.ui.pickers import count_text, page_offset
 from issue_core.ui.site_links import site_link
 from issue_core.visibility import scope_of
 
@@ -136,15 +136,11 @@ def all_sites() -> None:
         totals["unavailable"], totals["reserved"]), strict=True):
         column.metric(label, count_text(t, int(value)), border=True)
     st.html(STYLE + legend_html(t))
-    total = len(sites)
-    page = 1
-    if page_count(total, BOARD_SITES_PER_PAGE) > 1:  # other filters start again from the first page
-        signature = hashlib.sha1(repr((filters, board)).encode(), usedforsecurity=False).hexdigest()[:16]
-        page = st.number_input(t("board.page"), min_value=1, max_value=page_count(total, BOARD_SITES_PER_PAGE),
-                               value=1, step=1, key=f"occ_page_{signature}", width=160)
-    first, last = page_bounds(total, page, BOARD_SITES_PER_PAGE)
-    st.caption(t("board.pages", first=count_text(t, first + 1), last=count_text(t, last), total=count_text(t, total)))
-    shown = sites.iloc[first:last]
+    # Other filters start again from the first page (a page number of their own).
+    signature = hashlib.sha1(repr((filters, board)).encode(), usedforsecurity=False).hexdigest()[:16]
+    first = page_offset(t, f"occ_page_{signature}", len(sites), BOARD_SITES_PER_PAGE, "board.pages",
+                        say_one_page=True)
+    shown = sites.iloc[first:first + BOARD_SITES_PER_PAGE]
     units = read(units_board, today, tuple(int(site) for site in shown["site_id"]), board, scope)
     of_site = dict(tuple(units.groupby("site_id", sort=False)))
     pages = available_pages()

@@ -31,6 +31,10 @@ PG_HINT = (
 KEEP_TABLES = {"axis", "alembic_version"}
 PRODUCTION_BCRYPT_COST = security.BCRYPT_COST
 TEST_BCRYPT_COST = 4  # bcrypt's minimum
+# No background cache warming (issue_core.ui.data) in the tests' processes nor in the servers they start: AppTest
+# runs a Streamlit runtime, and a warming thread would read the test databases behind the tests' backs.
+# tests/test_cache_warming.py drives the warming itself.
+os.environ["ISSUE_WARM_CACHE"] = "0"
 
 
 def in_ci() -> bool:

@@ -96,7 +96,7 @@ def test_the_dashboards_read_as_before_through_the_hardened_path(engine, low_lim
     assert organisation_count(engine) == 5  # Samu, Dio, Cel, Ilot, Hou: "Sneak" was never written
 
 
-def runaway_kpis(engine, today, filters):  # noqa: ANN001, ANN201 (the page's read() finds it by module and name)
+def runaway_kpis(engine, today, filters, arrears=True):  # noqa: ANN001, ANN201 (read() finds it by module and name)
     return read_frame(engine, RUNAWAY)
 
 

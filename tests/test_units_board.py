@@ -37,7 +37,7 @@ from issue_core.queries.screens.occupancy_board import (
 )
 from issue_core.queries.sql.filters import Filters
 from issue_core.services import placements, sites
-from issue_core.ui.board import page_bounds, page_count, size_label, text_colour
+from issue_core.ui.board import size_label, text_colour
 from issue_core.visibility import EVERY_HOUSEHOLD, NOBODY
 from tests.conftest import world_from
 from tests.world import build_small_world
@@ -171,20 +171,6 @@ def test_an_unknown_state_is_refused():
 
 
 # --- paging, the size label, the tiles' colours ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(("total", "page", "bounds"), [
-    (0, 1, (0, 0)), (5, 1, (0, 5)), (45, 1, (0, 20)), (45, 2, (20, 40)), (45, 3, (40, 45)),
-    (45, 9, (40, 45)), (45, 0, (0, 20)), (40, 2, (20, 40)),
-])
-def test_page_bounds(total, page, bounds):
-    assert page_bounds(total, page, 20) == bounds
-
-
-def test_page_count_at_sector_scale():
-    assert [page_count(total, 20) for total in (0, 1, 20, 21, 500)] == [1, 1, 1, 2, 25]
-    # 500 sites of 20 units: a page draws 20 sites, 400 tiles, never the 10,000
-    assert page_bounds(500, 25, policy.BOARD_SITES_PER_PAGE) == (480, 500)
 
 
 @pytest.mark.parametrize(("language", "bedrooms", "capacity", "label"), [

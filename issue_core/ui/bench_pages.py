@@ -110,6 +110,7 @@ def bench_pages(database_url: str, username: str, password: str, repeat: int = 3
                 pages: list[str] | None = None, report: Callable[[str], None] = print) -> dict:
     """Time each page (all by default) as `username`; returns the results (also printed as a table)."""
     os.environ["ISSUE_DATABASE_URL"] = database_url
+    os.environ["ISSUE_WARM_CACHE"] = "0"  # no background warming between the timed runs (ui.data)
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's "No runtime found" at every run
     os.environ.setdefault("ISSUE_COOKIE_KEY", secrets.token_urlsafe(48))  # in-process: no browser keeps it
     import streamlit as st

@@ -12,7 +12,6 @@ the pages the user may open; they wrap inside the tile, never cut.
 from __future__ import annotations
 
 import html
-import math
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -60,19 +59,6 @@ def size_label(t: Translator, bedrooms: int, capacity: int | None = None) -> str
     "2 ch. · 4 pers." The one size label of the tiles and the meeting screen's tables."""
     size = t("board.size.studio") if int(bedrooms) == 0 else t("board.size.bedrooms", count=int(bedrooms))
     return size if capacity is None else t("board.size.full", size=size, capacity=int(capacity))
-
-
-def page_bounds(total: int, page: int, per_page: int) -> tuple[int, int]:
-    """[first, last) of the rows on `page` (from 1; brought back between 1 and the last page) of `total`
-    rows shown `per_page` at a time."""
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, int(page)), pages)
-    first = (page - 1) * per_page
-    return first, min(first + per_page, total)
-
-
-def page_count(total: int, per_page: int) -> int:
-    return max(1, math.ceil(total / per_page))
 
 
 def _luminance(colour: str) -> float:
@@ -157,5 +143,6 @@ def site_html(t: Translator, site, units: pd.DataFrame, pages: set[str]) -> str:
                 units=int(site.units), occupied=int(site.occupied), vacant=int(site.vacant + site.long_vacant),
                 unavailable=int(site.unavailable))
     tiles = "".join(tile_html(t, unit, pages) for unit in units.itertuples())
-    body = f'<div class="ub-tiles">{tiles}</div>' if tiles else f'<div class="ub-empty">{html.escape(t("board.no_unit"))}</div>'
+    empty = f'<div class="ub-empty">{html.escape(t("board.no_unit"))}</div>'
+    body = f'<div class="ub-tiles">{tiles}</div>' if tiles else empty
     return f'<div class="ub-site">{heading}<span>{html.escape(summary)}</span></div>{body}'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -40,7 +41,7 @@ def engine():
     prepare_database(database)
     if not event.contains(database, "commit", _note_commit):
         event.listen(database, "commit", _note_commit)
-    if runtime.exists():  # a real server (not AppTest, not a command): keep the dashboards warm
+    if warming_wanted():
         start_warming(database)
     return database
 
@@ -152,6 +153,12 @@ def _keep_warm(database: Engine) -> None:
             warm_recent_reads(database)
         except Exception:  # noqa: BLE001 (the database away for a while: try again at the next check)
             logging.getLogger("issue").info("cache warming paused", exc_info=True)
+
+
+def warming_wanted() -> bool:
+    """In a server (a Streamlit runtime) unless ISSUE_WARM_CACHE=0: the tests and the page bench (AppTest runs
+    a runtime too) turn it off, so that no thread of theirs reads a database behind their back."""
+    return runtime.exists() and os.environ.get("ISSUE_WARM_CACHE", "1").strip() != "0"
 
 
 def start_warming(database: Engine) -> None:

@@ -39,15 +39,19 @@ def say_nothing_found(t: Translator, typed: str, otherwise: str) -> None:
     st.info(t.md("search.none", text=typed.strip()) if typed.strip() else otherwise)
 
 
-def page_offset(t: Translator, key: str, total: int, page_size: int) -> int:
-    """A page number (when there is more than one page) and "rows 201 to 400 of 1 234"; returns the
+def page_offset(t: Translator, key: str, total: int, page_size: int, rows_key: str = "search.rows", *,
+                say_one_page: bool = False) -> int:
+    """A page number (when there is more than one page) and "rows 201 to 400 of 1 234" (`rows_key`: its
+    words, e.g. "sites 21 to 40 of 500"; said for a single page too when `say_one_page`); returns the
     offset of the first row of the page chosen."""
     pages = max(1, math.ceil(total / page_size))
-    if pages == 1:
+    if pages == 1 and not (say_one_page and total):
         return 0
-    number, rows = st.columns([1, 4], vertical_alignment="bottom")
-    page = number.number_input(t("search.page"), min_value=1, max_value=pages, value=1, step=1, key=key)
+    page, rows = 1, st  # a single page: its rows said, no page number
+    if pages > 1:
+        number, rows = st.columns([1, 4], vertical_alignment="bottom")
+        page = number.number_input(t("search.page"), min_value=1, max_value=pages, value=1, step=1, key=key)
     first = (int(page) - 1) * page_size
-    rows.caption(t("search.rows", first=count_text(t, first + 1), last=count_text(t, min(first + page_size, total)),
+    rows.caption(t(rows_key, first=count_text(t, first + 1), last=count_text(t, min(first + page_size, total)),
                    total=count_text(t, total)))
     return first

@@ -15,6 +15,9 @@ from tests.browser.test_sign_in import sign_in
 pytestmark = pytest.mark.browser
 
 
+BOARD_SITE = "Détail d'un site"  # the occupancy board's choice of one site (every site's tiles without one)
+
+
 def choose(page, label: str, option: str | None = None) -> str:
     """Pick an option of a Streamlit selectbox (the first one when `option` is None)."""
     page.get_by_role("combobox", name=label, exact=True).click()
@@ -61,7 +64,7 @@ def overview_occupied(page) -> int:
 
 def board_occupied(page, site: str) -> int:
     go_to(page, "Occupation")
-    choose(page, "Site", site)
+    choose(page, BOARD_SITE, site)
     card = page.locator("[data-testid='stMetric']").filter(has_text="Occupés").first
     return int(card.locator("[data-testid='stMetricValue']").inner_text())
 
@@ -69,7 +72,7 @@ def board_occupied(page, site: str) -> int:
 def board_sites(page) -> list[str]:
     """The sites the occupancy board offers today (those under convention)."""
     go_to(page, "Occupation")
-    page.get_by_role("combobox", name="Site", exact=True).click()
+    page.get_by_role("combobox", name=BOARD_SITE, exact=True).click()
     options = page.get_by_role("option")
     options.first.wait_for()
     names = options.all_inner_texts()
