@@ -99,7 +99,8 @@ else:
 # --- the viewer's problems, check by check, each with its fix -------------------------------------------------
 
 FIX = {  # check -> (page, label key, icon, query parameters of a row)
-    "stay_without_exit": ("pages/placements.py", "quality.fix.stays", ":material/key:", lambda row: None),
+    "stay_without_exit": ("pages/placements.py", "quality.fix.stays", ":material/key:",
+                          lambda row: {"exit": int(row.household_id)}),
     "inactive_waiting": ("pages/placements.py", "quality.fix.place", ":material/person_add:",
                          lambda row: {"household": int(row.household_id)}),
     "placed_without_status": ("pages/payments.py", "quality.fix.status", ":material/payments:",

@@ -196,16 +196,24 @@ def forget_requested_unit() -> None:
 # --- end a placement and transfer: one of the open placements ------------------------------------
 
 
-def stay_tab(key: str, form: Callable[[pd.Series], None]) -> None:
-    """One of the open placements the user may change (open_placements: found by typing), then `form` for it."""
+def stay_tab(key: str, form: Callable[[pd.Series], None], *, unrecorded_exits: bool = False,
+             wanted_household: int | None = None) -> None:
+    """One of the open placements the user may change (open_placements: found by typing; with
+    `unrecorded_exits`, also the stays whose planned end passed without a destination), then `form` for it.
+    `wanted_household` (?exit=<household id>, the data quality page's link): its stay chosen first."""
     search = search_input(t, f"{key}-find", stays=True)
-    found = read(open_placements, scope, today, search, limit=SEARCH_LIMIT)  # with the stays only planned to end
-    say_if_cut(t, len(found), read(open_placements_count, scope, today, search))
-    stays = keep_chosen(key, found, "placement_id", st.session_state.get(key)).set_index("placement_id")
+    which = {"unrecorded_exits": unrecorded_exits}
+    found = read(open_placements, scope, today, search, limit=SEARCH_LIMIT, **which)  # with planned ends
+    say_if_cut(t, len(found), read(open_placements_count, scope, today, search, **which))
+    requested = (read(open_placements, scope, today, household_id=wanted_household, **which)
+                 if wanted_household is not None else found.iloc[0:0])
+    offered = pd.concat([requested, found[~found["placement_id"].isin(requested["placement_id"])]],
+                        ignore_index=True)
+    stays = keep_chosen(key, offered, "placement_id", st.session_state.get(key)).set_index("placement_id")
     if stays.empty:
         say_nothing_found(t, search, t("placements.no_open"))
         return
-    placement_id = st.selectbox(t("placements.stay"), stays.index.tolist(), index=None,
+    placement_id = st.selectbox(t("placements.stay"), stays.index.tolist(), index=0 if not requested.empty else None,
                                 format_func=lambda p: stay_label(stays.loc[p]),
                                 placeholder=t("placements.choose"), key=key)
     if placement_id is not None:
@@ -306,12 +314,14 @@ def cancel_button(stay: pd.Series) -> None:
                          start=stay["start_date"]))
 
 
+exit_of = query_id("exit")  # ?exit=<household id>: the data quality page's "stay ended without exit destination"
 place, finish, transfer, cancel = st.tabs([t("placements.tab.place"), t("placements.tab.end"),
-                                          t("placements.tab.transfer"), t("placements.tab.cancel")])
+                                          t("placements.tab.transfer"), t("placements.tab.cancel")],
+                                         default=t("placements.tab.end") if exit_of is not None else None)
 with place:
     place_tab()
 with finish:
-    stay_tab("pl-end-stay", end_form)
+    stay_tab("pl-end-stay", end_form, unrecorded_exits=True, wanted_household=exit_of)
 with transfer:
     stay_tab("pl-transfer-stay", transfer_form)
 with cancel:

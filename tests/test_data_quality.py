@@ -259,7 +259,7 @@ def test_the_page_for_an_admin(quality, monkeypatch):
     links = fix_links(app)
     assert ("Place", f"household={quality.homes['hD']}") in links
     assert ("Site", f"id={quality.sites['Old']}") in links
-    assert ("Stays", "") in links
+    assert ("Stays", f"exit={quality.homes['hG']}") in links  # the End tab on hG's stay
     # The money links open the payments page on the household (?household=<id>): hB placed without a status,
     # hF's payment after its file closed.
     assert ("Income status", f"household={quality.homes['hB']}") in links

@@ -130,7 +130,8 @@ def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
 
 def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):
     signed_in(app, "dir.diogenes")
-    app.selectbox(key="language_choice_fr").set_value("nl").run()
+    assert app.button(key="language_fr").proto.type == "primary"  # the language in force
+    app.button(key="language_nl").click().run()
     assert not app.exception
     assert page_titles(app) == ["Mijn organisatie"]
     app.switch_page("pages/sites.py").run()

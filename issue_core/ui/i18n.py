@@ -19,23 +19,23 @@ def translator() -> Translator:
 
 
 def language_switch() -> None:
-    """A language choice in the sidebar, kept in the user's account once signed in.
+    """A language choice in the sidebar, kept in the user's account once signed in: a button per language.
 
-    The widget's key names the language in force: once the language changes (a choice, or the sign-in
-    taking the account's language), the widget is a new one, so a rerun the browser asked for while it
-    still showed the old language cannot report the old value as a new choice and switch back."""
+    Buttons, not a selectbox: a click is sent once, while a widget's value can come back from a browser
+    still showing the old language (a rerun asked for while the sign-in switched to the account's
+    language) and switch the user back — it did, on slow servers, and saved French into their account."""
     from issue_core.ui.outage import in_callback  # which needs this module's translator
 
     language = current_language()
-    key = f"language_choice_{language}"
-    st.sidebar.selectbox(
-        SWITCH_LABEL, LANGUAGES, index=LANGUAGES.index(language), key=key,
-        format_func=LANGUAGE_NAMES.__getitem__, on_change=in_callback(_language_chosen), args=(key,),
-    )
+    st.sidebar.caption(SWITCH_LABEL)
+    for column, code in zip(st.sidebar.columns(len(LANGUAGES)), LANGUAGES, strict=True):
+        column.button(code.upper(), key=f"language_{code}", help=LANGUAGE_NAMES[code], width="stretch",
+                      type="primary" if code == language else "secondary",
+                      on_click=in_callback(_language_chosen), args=(code,))
 
 
-def _language_chosen(key: str) -> None:
-    chosen = normalise_language(st.session_state.get(key))
+def _language_chosen(code: str) -> None:
+    chosen = normalise_language(code)
     st.session_state["language"] = chosen
     actor = st.session_state.get("issue_actor")
     if actor is not None:

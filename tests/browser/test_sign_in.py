@@ -109,7 +109,7 @@ def test_deep_link_to_an_admin_page_as_director_lands_on_the_default_page(page, 
     sign_in(page, app_url, "dir.diogenes")
     page.goto(f"{app_url}/users")
     wait_for_app(page)
-    page.get_by_role("heading", name="Mon organisation").wait_for()  # a director's default page
+    page.get_by_role("heading", name="Mon organisation").first.wait_for()  # a director's default page
     assert page.get_by_role("heading", name="Utilisateurs").count() == 0
     assert page.get_by_role("link", name="Utilisateurs").count() == 0
     screenshot(page, "director_deep_link")

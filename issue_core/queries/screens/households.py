@@ -362,21 +362,29 @@ OPEN_PLACEMENT_COLUMNS = ["placement_id", "version", "household_id", "reference"
 
 @reads("sites", "stays", "reference")
 def open_placements(engine: Engine, scope: Scope, day: date | None = None, search: str = "", *,
-                    limit: int | None = None) -> pd.DataFrame:
+                    limit: int | None = None, unrecorded_exits: bool = False,
+                    household_id: int | None = None) -> pd.DataFrame:
     """The placements that can be ended or transferred, by reference: those without an end and, with
     `day`, those only planned to end (an end date, no exit destination yet) on or after `day`, which
-    may be brought forward (services.placements._check_exit). `search`: part of the household's
-    reference or of the site's name (case-insensitive); `limit`: the first ones only
-    (open_placements_count counts them all).
+    may be brought forward (services.placements._check_exit). With `unrecorded_exits`, every stay
+    without an exit destination, also those whose planned end has passed: their end is confirmed with
+    its destination (the data quality page's first check). `search`: part of the household's reference
+    or of the site's name (case-insensitive); `limit`: the first ones only (open_placements_count counts
+    them all); `household_id`: that household's only.
 
     columns: OPEN_PLACEMENT_COLUMNS (end_date: the planned end, None when open)."""
-    return _placements(engine, scope, _still_running(day), search, limit)
+    condition = Placement.exit_destination.is_(None) if unrecorded_exits else _still_running(day)
+    if household_id is not None:
+        condition = and_(condition, Placement.household_id == household_id)
+    return _placements(engine, scope, condition, search, limit)
 
 
 @reads("sites", "stays", "reference")
-def open_placements_count(engine: Engine, scope: Scope, day: date | None = None, search: str = "") -> int:
+def open_placements_count(engine: Engine, scope: Scope, day: date | None = None, search: str = "", *,
+                          unrecorded_exits: bool = False) -> int:
     """How many placements open_placements finds without a limit."""
-    return count_rows(engine, _placements_query(scope, _still_running(day), search))
+    condition = Placement.exit_destination.is_(None) if unrecorded_exits else _still_running(day)
+    return count_rows(engine, _placements_query(scope, condition, search))
 
 
 def _still_running(day: date | None):
