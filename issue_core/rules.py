@@ -33,9 +33,11 @@ def overlaps(start, end, other_start, other_end):  # noqa: ANN001, ANN201
     return and_(_before(start, other_end), _before(other_start, end))
 
 
-def covers(start, end, day: date):  # noqa: ANN001, ANN201
-    """SQL condition: the range [start, end) holds `day`."""
-    return overlaps(start, end, day, day + ONE_DAY)
+def covers(start, end, day):  # noqa: ANN001, ANN201
+    """SQL condition: the range [start, end) holds `day` (a date, or a column of days: a calendar's)."""
+    if isinstance(day, date):
+        return overlaps(start, end, day, day + ONE_DAY)
+    return and_(start <= day, _before(day, end))
 
 
 def _before(day, end):  # noqa: ANN001, ANN202

@@ -55,7 +55,7 @@ from issue_core.queries.sql.intervals import (
     sum_of_parts,
     windows_table,
 )
-from issue_core.rules import convention_end_sql
+from issue_core.rules import convention_end_sql, covers, follow_up_range, placement_range
 
 CHECKS = ("stay_without_exit", "inactive_waiting", "placed_without_status", "payment_on_closed_file",
           "stay_past_convention")
@@ -88,15 +88,8 @@ def calendar(days: list[date]):
 
 
 def _followed_on(day):
-    """SQL condition on Household: followed on `day` (the caseload's rule: referred by then, follow-up
-    not ended)."""
-    return and_(Household.referred_on <= day,
-                or_(Household.follow_up_ended_on.is_(None), Household.follow_up_ended_on > day))
-
-
-def _covers(day):
-    """SQL condition on Placement: the stay [start, end) holds `day` (a column of the calendar)."""
-    return and_(Placement.start_date <= day, or_(Placement.end_date.is_(None), Placement.end_date > day))
+    """SQL condition on Household: followed on `day`, a column of days (the caseload's rule)."""
+    return covers(*follow_up_range(), day)
 
 
 # --- the five checks: each a select of (day, household_id, partner_id) and, with details, (site_id, unit_id,
@@ -173,7 +166,7 @@ def placed_without_status(cal, *, details: bool = False):
     query = (
         select(*_columns(cal, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=Placement.start_date))
         .select_from(cal)
-        .join(Placement, _covers(cal.c.key))
+        .join(Placement, covers(*placement_range(), cal.c.key))
         .join(Household, Household.id == Placement.household_id)
         .where(~in_force)
     )
@@ -222,7 +215,7 @@ def stays_past_convention(cal, *, details: bool = False):
     return (
         select(*_columns(cal, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=since))
         .select_from(cal)
-        .join(Placement, _covers(day))
+        .join(Placement, covers(*placement_range(), day))
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Household, Household.id == Placement.household_id)
         .where(~covered)

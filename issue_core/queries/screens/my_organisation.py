@@ -23,14 +23,12 @@ from issue_core.queries.metrics.contributions import arrears
 from issue_core.queries.metrics.occupancy import vacant_units
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import owing_above, placed_without_contribution, running_outside_convention
-from issue_core.queries.screens.waiting import _waiting
+from issue_core.queries.screens.waiting import waiting_counts, waiting_households
 from issue_core.queries.sql.filters import Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.functions import date_param, days_between
+from issue_core.queries.sql.functions import date_param
 from issue_core.rules import covers, placement_range
 
-WAITING_COLUMNS = ["household_id", "reference", "partner_id", "axis_id", "adults", "children", "persons",
-                   "bedrooms_needed", "waiting_since", "days_waiting"]
 VACANT_COLUMNS = ["unit_id", "unit", "site_id", "site", "bedrooms", "capacity", "vacant_since", "days_vacant",
                   "last_placement_end", "next_placement_start"]
 CONCERN_COLUMNS = ["site_id", "own_households", "reserved_units"]
@@ -41,7 +39,7 @@ class MyOrganisation:
     """Everything the page shows for one organisation on one day (one cached read).
 
     caseload: caseload_on narrowed to the organisation (axis_id, followed, placed, waiting per axis);
-    waiting: its first `rows` waiting households, longest wait first (WAITING_COLUMNS); waiting_total: all;
+    waiting: its first `rows` waiting households, longest wait first (waiting.WAITING_COLUMNS); waiting_total: all;
     vacant: the units reserved for it, available and empty today, longest vacancy first (VACANT_COLUMNS);
     in_arrears: its households owing more than the threshold, largest first (contributions.arrears' columns,
     plus monthly_amount in force today and months = arrears ÷ monthly_amount, None without an amount);
@@ -89,23 +87,11 @@ def concerned_sites(engine: Engine, today: date, organisation_id: int) -> pd.Dat
 
 
 def waiting_of(engine: Engine, today: date, organisation_id: int, rows: int) -> tuple[pd.DataFrame, int]:
-    """The organisation's first `rows` waiting households (queries.screens.waiting's rule of who waits and
-    since when), longest wait first, and how many wait in all."""
-    waiting = _waiting(today)
-    mine = waiting.c.partner_id == organisation_id
-    query = (
-        select(waiting.c.household_id, waiting.c.reference, waiting.c.partner_id, waiting.c.axis_id,
-               waiting.c.adults, waiting.c.children, waiting.c.persons, waiting.c.bedrooms_needed,
-               waiting.c.waiting_since, days_between(waiting.c.waiting_since, date_param(today)).label("days_waiting"))
-        .where(mine)
-        .order_by(waiting.c.waiting_since, waiting.c.reference)
-        .limit(rows)
-    )
-    frame = read_frame(engine, query, dates=["waiting_since"],
-                       ints=["household_id", "partner_id", "axis_id", "adults", "children", "persons",
-                             "bedrooms_needed", "days_waiting"])
-    total = read_frame(engine, select(func.count().label("total")).select_from(waiting).where(mine), ints=["total"])
-    return frame[WAITING_COLUMNS], int(total["total"].iloc[0])
+    """The organisation's first `rows` waiting households (queries.screens.waiting: who waits and since when),
+    longest wait first, and how many wait in all."""
+    counts = waiting_counts(engine, today)
+    total = int(counts.loc[counts["partner_id"] == organisation_id, "households"].sum())
+    return waiting_households(engine, today, organisation_id, limit=rows), total
 
 
 def reserved_vacant_units(engine: Engine, today: date, organisation_id: int, site_ids: tuple[int, ...]) -> pd.DataFrame:

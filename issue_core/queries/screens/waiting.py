@@ -67,9 +67,10 @@ def _waiting(today: date):
     )
 
 
-def waiting_households(engine: Engine, today: date, scope: Scope = NOBODY) -> pd.DataFrame:
+def waiting_households(engine: Engine, today: date, scope: Scope = NOBODY, *, limit: int | None = None
+                       ) -> pd.DataFrame:
     """The waiting households of the scope (visibility.in_scope: an admin all, a coordinator or a
-    director its organisation's), longest waiting first.
+    director its organisation's), longest waiting first; `limit`: the first ones only.
 
     columns: WAITING_COLUMNS (days_waiting = today − waiting_since)."""
     waiting = _waiting(today)
@@ -83,6 +84,7 @@ def waiting_households(engine: Engine, today: date, scope: Scope = NOBODY) -> pd
         .join(Organisation, Organisation.id == waiting.c.partner_id)
         .where(*in_scope(scope, waiting.c.partner_id))
         .order_by(waiting.c.waiting_since, waiting.c.reference)
+        .limit(limit)
     )
     return read_frame(
         engine, query, dates=["waiting_since"],
