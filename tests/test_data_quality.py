@@ -42,9 +42,10 @@ from issue_core.models import AuditEvent, Role
 from issue_core.queries.metrics.contributions import households_without_contribution
 from issue_core.queries.metrics.data_quality import CHECKS, months_before, quality_scores, score_days
 from issue_core.queries.screens.data_quality import problem_counts, problems
-from issue_core.services import contributions, households, organisations, placements, sites
+from issue_core.services import contributions, households, placements, sites
 from issue_core.visibility import EVERY_HOUSEHOLD, NOBODY
 from tests.conftest import TODAY, run_through_navigation, world_from
+from tests.world import samu_dio_and_hou
 
 PAGE = "pages/data_quality.py"
 
@@ -61,11 +62,7 @@ class Quality:
 
 
 def build_quality(engine: Engine) -> Quality:
-    samu = organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
-    dio = organisations.create_organisation(engine, SYSTEM, name="Dio asbl", short_name="Dio", kind="partner")
-    hou = organisations.create_organisation(engine, SYSTEM, name="Hou scrl", short_name="Hou", kind="housing_operator")
-    organisations.set_axis_operators(engine, SYSTEM, 2, [samu, dio])
-    organisations.set_axis_operators(engine, SYSTEM, 3, [dio])
+    samu, dio, hou = samu_dio_and_hou(engine)
     site_ids = {}
     for name, planned_end in (("North", date(2027, 12, 31)), ("Old", date(2026, 10, 31))):
         site_ids[name] = sites.create_site(engine, SYSTEM, name=name, commune="Bruxelles", latitude=50.85,

@@ -45,9 +45,10 @@ from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Role
 from issue_core.queries.screens.waiting import candidates, units_to_fill, waiting_counts, waiting_households
 from issue_core.rules import bedrooms_needed
-from issue_core.services import households, organisations, placements, sites
+from issue_core.services import households, placements, sites
 from issue_core.visibility import EVERY_HOUSEHOLD, NOBODY
 from tests.conftest import TODAY, run_through_navigation, world_from
+from tests.world import samu_dio_and_hou
 
 PAGE = "pages/waiting_list.py"
 
@@ -63,11 +64,7 @@ class Matching:
 
 
 def build_matching(engine: Engine) -> Matching:
-    samu = organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
-    dio = organisations.create_organisation(engine, SYSTEM, name="Dio asbl", short_name="Dio", kind="partner")
-    hou = organisations.create_organisation(engine, SYSTEM, name="Hou scrl", short_name="Hou", kind="housing_operator")
-    organisations.set_axis_operators(engine, SYSTEM, 2, [samu, dio])
-    organisations.set_axis_operators(engine, SYSTEM, 3, [dio])
+    samu, dio, hou = samu_dio_and_hou(engine)
 
     site_ids = {}
     for name in ("North", "South"):

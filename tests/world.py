@@ -97,6 +97,17 @@ def build_world(engine: Engine) -> World:
     )
 
 
+def samu_dio_and_hou(engine: Engine) -> tuple[int, int, int]:
+    """The partners Samu (axis 2) and Dio (axes 2 and 3) and the housing operator Hou: the organisations of
+    the small worlds of the waiting list and the data quality tests. Returns their ids."""
+    samu = organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
+    dio = organisations.create_organisation(engine, SYSTEM, name="Dio asbl", short_name="Dio", kind="partner")
+    hou = organisations.create_organisation(engine, SYSTEM, name="Hou scrl", short_name="Hou", kind="housing_operator")
+    organisations.set_axis_operators(engine, SYSTEM, 2, [samu, dio])
+    organisations.set_axis_operators(engine, SYSTEM, 3, [dio])
+    return samu, dio, hou
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     """Rows per table, to show that a refused write changed nothing (audit included)."""
     with read_session(engine) as session:
