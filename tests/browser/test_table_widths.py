@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_sign_in import sign_in
@@ -40,6 +40,22 @@ def column_index(grid, header: str) -> int:
     return int(cell.get_attribute("aria-colindex")) - 1
 
 
+def settled_box(page, grid, attempts: int = 3) -> dict:
+    """The grid's box once it is in view and has sized its columns. A late rerun of the page (a cookie or
+    fragment run on a busy machine) may replace the grid while it is being scrolled to: look again."""
+    for attempt in range(attempts):
+        try:
+            wait_for_app(page)
+            grid.wait_for()
+            grid.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)  # the grid sizes its columns after mounting
+            return grid.bounding_box()
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def walk_to(page, grid, column: int, attempts: int = 3) -> None:
     """Select the first row's cell in `column`, from its first cell, one step at a time. A rerun of the
     page while walking (a late cookie or fragment run on a busy machine) redraws the grid and drops the
@@ -55,7 +71,7 @@ def walk_to(page, grid, column: int, attempts: int = 3) -> None:
                 page.wait_for_function(f"document.activeElement.dataset.testid === 'glide-cell-{step}-0'",
                                        timeout=10_000)
             break
-        except PlaywrightTimeout:
+        except PlaywrightError:  # a timeout, or the grid redrawn under the walk
             if attempt == attempts - 1:
                 raise
     page.wait_for_timeout(300)  # a sideways scroll, if any, is over
@@ -68,11 +84,8 @@ def test_the_important_columns_show_at_1440_pixels(wide_page, app_url, address, 
     page.goto(f"{app_url}/{address}")
     wait_for_app(page)
     grid = page.locator("[data-testid='stDataFrame']").nth(index)
-    grid.wait_for()
-    grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)  # the grid sizes its columns after mounting
+    table = settled_box(page, grid)
     screenshot(page, f"table_width_{address}")
-    table = grid.bounding_box()
     assert table["x"] + table["width"] <= WIDTH
 
     walk_to(page, grid, column_index(grid, header))
