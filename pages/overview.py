@@ -16,8 +16,9 @@ from issue_core.policy import (
     UTILISATION_DAYS,
     VACANT_ALERT_DAYS,
 )
-from issue_core.queries.metrics import arrears, kpis
-from issue_core.queries.metrics.kpis import with_arrears
+from issue_core.queries.metrics import kpis
+from issue_core.queries.metrics.contributions import arrears_on
+from issue_core.queries.metrics.kpis import compared_days, with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import (
     long_vacant_units,
@@ -44,9 +45,9 @@ filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relat
 st.title(t("nav.overview"))
 st.caption(t("overview.caption", today=today, compared=today - timedelta(days=COMPARISON_DAYS)))
 
-balances = read(arrears, today, filters)  # once: the arrears key figure, the alert and the contributions page
-figures = with_arrears(read(kpis, today, filters, arrears=False), balances,
-                       read(arrears, today - timedelta(days=COMPARISON_DAYS), filters))
+# the balances of both days in one pass: the arrears key figure and the alert
+balances, balances_then = read(arrears_on, compared_days(today), filters)
+figures = with_arrears(read(kpis, today, filters, arrears=False), balances, balances_then)
 
 st.subheader(t("overview.section.units"))
 columns = st.columns(4)

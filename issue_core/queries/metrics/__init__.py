@@ -17,6 +17,7 @@ from issue_core.queries.metrics.caseloads import caseload_monthly, caseload_on, 
 from issue_core.queries.metrics.contributions import (
     arrears,
     arrears_by_partner,
+    arrears_on,
     contributions_monthly,
     households_without_contribution,
     total_arrears,
@@ -49,6 +50,7 @@ __all__ = [
     "caseload_on", "caseload_monthly", "households_followed_on",
     "entries_exits", "entries_exits_between", "length_of_stay", "length_of_stay_by_axis",
     "exit_destinations", "durable_exit_share",
-    "contributions_monthly", "arrears", "arrears_by_partner", "total_arrears", "households_without_contribution",
+    "contributions_monthly", "arrears", "arrears_by_partner", "arrears_on", "total_arrears",
+    "households_without_contribution",
     "conventions_ending", "placements_outside_convention",
 ]

@@ -12,9 +12,7 @@ from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import households_followed_on
 from issue_core.queries.metrics.contributions import (
-    arrears as household_balances,
-)
-from issue_core.queries.metrics.contributions import (
+    arrears_on,
     total_owed,
 )
 from issue_core.queries.metrics.flows import (
@@ -65,8 +63,13 @@ class Kpis:
     arrears: Kpi
 
 
-def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS, with_arrears: bool = True) -> dict:
-    """The overview figures on one day (see kpis); arrears None when not `with_arrears`."""
+def compared_days(today: date) -> tuple[date, date]:
+    """Today and the day its figures are compared with (30 days earlier)."""
+    return today, today - timedelta(days=COMPARISON_DAYS)
+
+
+def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict:
+    """The overview figures on one day (see kpis), arrears apart (None)."""
     occupancy = occupancy_on(engine, day, filters)
     followed = households_followed_on(engine, day, filters)
     flows = entries_exits_between(engine, *last_days(day, FLOW_DAYS), filters)
@@ -81,7 +84,7 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS, with_ar
         "households_followed_by_axis": followed,
         "entries_30_days": flows["entries"],
         "exits_30_days": flows["exits"],
-        "arrears": total_owed(household_balances(engine, day, filters)) if with_arrears else None,
+        "arrears": None,
     }
 
 
@@ -98,12 +101,14 @@ def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS, arrears: bo
     occupancy today; utilisation over the last 90 days; households followed (total and per axis);
     entries and exits (transfers apart) over the last 30 days; total arrears (Σ of positive
     balances) — each with its value 30 days earlier, for the "change over 30 days".
-    `arrears=False` leaves arrears None (a page adds it with with_arrears from the rows it reads anyway)."""
+    `arrears=False` leaves arrears None (a page adds it with with_arrears from the rows it reads anyway:
+    contributions.arrears_on on compared_days)."""
     earlier = today - timedelta(days=COMPARISON_DAYS)
-    now, then = figures_on(engine, today, filters, arrears), figures_on(engine, earlier, filters, arrears)
+    now, then = figures_on(engine, today, filters), figures_on(engine, earlier, filters)
     by_axis = {
         axis: Kpi(count, then["households_followed_by_axis"].get(axis))
         for axis, count in now["households_followed_by_axis"].items()
     }
     simple = {name: Kpi(value, then[name]) for name, value in now.items() if name != "households_followed_by_axis"}
-    return Kpis(day=today, compared_with=earlier, households_followed_by_axis=by_axis, **simple)
+    figures = Kpis(day=today, compared_with=earlier, households_followed_by_axis=by_axis, **simple)
+    return with_arrears(figures, *arrears_on(engine, (today, earlier), filters)) if arrears else figures
