@@ -106,6 +106,12 @@ def tile(unit) -> None:  # a row of unit_board
                      help=t.md("occupancy.tile.reserved", partner=unit.reserved_for))
 
 
+def dates_text(days: pd.Series) -> list[str]:
+    """t.date of each day of a column: a year of gaps (tens of thousands) repeats a few hundred days."""
+    texts = {day: t.date(day) for day in set(days)}
+    return [texts[day] for day in days]
+
+
 def site_detail(site_id: int) -> None:
     """One site's units today, at full size (the board before it showed every site)."""
     site_link(t, names[site_id])
@@ -200,13 +206,13 @@ with right:
         st.info(t("occupancy.no_data"))
     else:
         shown = pd.DataFrame({"site": gaps["site"], "unit": gaps["unit"], "gap_days": gaps["gap_days"],
-                              "next_start": [t.date(day) for day in gaps["next_start"]]})
+                              "next_start": dates_text(gaps["next_start"])})
         titles = {"site": t("occupancy.col.site"), "unit": t("occupancy.col.unit"),
                   "gap_days": t("occupancy.col.gap_days"), "next_start": t("occupancy.col.next_start"),
                   "median": t("occupancy.col.median_gap")}
         table = pd.DataFrame({
             titles["site"]: gaps["site"], titles["unit"]: gaps["unit"],
-            t("occupancy.col.previous_end"): [t.date(day) for day in gaps["previous_end"]],
+            t("occupancy.col.previous_end"): dates_text(gaps["previous_end"]),
             titles["next_start"]: shown["next_start"], titles["gap_days"]: gaps["gap_days"],
         })
         chart_with_numbers(t, cached_chart(charts.vacancy_gaps, shown, titles), table, "vacancy-gaps")

@@ -33,6 +33,7 @@ from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.queries.sql.intervals import (
     Window,
+    common_bounds,
     common_days,
     day_window,
     greatest,
@@ -99,43 +100,57 @@ def occupied_days_query(  # noqa: ANN201
     (zero on consistent data, where no placement meets an unavailability). With households=False
     the household filters are ignored (vacancy is a property of units)."""
     w = windows_table(windows)
-    keys = [w.c.key]
-    if by_site:
-        keys.append(Unit.site_id.label("site_id"))
-    if by_axis:
-        keys.append(Household.axis_id.label("axis_id"))
-    household_conditions = filters.household_conditions() if households else []
+    stays = _placed_ranges(windows, filters, by_site=by_site, by_axis=by_axis, households=households)
+    keys = [w.c.key] + [stays.c[name] for name in ("site_id", "axis_id") if name in stays.c]
+    placed = (stays.c.first, stays.c.last)
 
     def placed_days(*, during_unavailability: bool):  # noqa: ANN202
-        ranges = [placement_range(), convention_range()]
-        if during_unavailability:
-            ranges.append(unavailability_range())
+        ranges = [placed, unavailability_range()] if during_unavailability else [placed]
         days = common_days(ranges, w.c.start, w.c.end)
-        query = (
-            select(*keys, func.sum(-days if during_unavailability else days).label("occupied_days"))
-            .select_from(w)
-            .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
-            .join(Unit, Unit.id == Placement.unit_id)
-            .join(
-                Convention,
-                and_(
-                    Convention.site_id == Unit.site_id,
-                    convention_active_during(w.c.start, w.c.end),
-                    overlaps(*placement_range(), *convention_range()),
-                ),
-            )
-        )
+        total = func.sum(-days if during_unavailability else days).label("occupied_days")
+        query = select(*keys, total).select_from(stays)
         if during_unavailability:
             query = query.join(
                 UnitUnavailability,
-                and_(UnitUnavailability.unit_id == Unit.id, overlaps(*unavailability_range(), *placement_range())),
+                and_(UnitUnavailability.unit_id == stays.c.unit_id, overlaps(*unavailability_range(), *placed)),
             )
-        if by_axis or household_conditions:
-            query = query.join(Household, Household.id == Placement.household_id)
-        return query.where(*filters.site_conditions(Unit.site_id), *household_conditions).group_by(*keys)
+        return query.join(w, overlaps(*placed, w.c.start, w.c.end)).group_by(*keys)
 
     parts = [placed_days(during_unavailability=flag) for flag in (False, True)]
     return sum_of_parts(parts, [column.name for column in keys], ["occupied_days"])
+
+
+def _placed_ranges(
+    windows: list[Window], filters: Filters, *, by_site: bool, by_axis: bool, households: bool,
+):
+    """The days of each placement ∩ convention of its site, clipped to the windows' span, as a CTE (unit_id,
+    first, last and the keys asked for: site_id, axis_id): the stays meeting the span are found once, and
+    only they meet the windows (a placement ending before the span never does)."""
+    span_start, span_end = min(w.start for w in windows), max(w.end for w in windows)
+    keys = [Unit.site_id.label("site_id")] if by_site else []
+    if by_axis:
+        keys.append(Household.axis_id.label("axis_id"))
+    household_conditions = filters.household_conditions() if households else []
+    ranges = [placement_range(), convention_range()]
+    first, last = common_bounds(ranges, date_param(span_start), date_param(span_end))
+    query = (
+        select(Placement.unit_id, *keys, first.label("first"), last.label("last"))
+        .join(Unit, Unit.id == Placement.unit_id)
+        .join(
+            Convention,
+            and_(
+                Convention.site_id == Unit.site_id,
+                convention_active_during(span_start, span_end),
+                overlaps(*placement_range(), *convention_range()),
+            ),
+        )
+        .where(overlaps(*placement_range(), span_start, span_end))
+    )
+    if by_axis or household_conditions:
+        query = query.join(Household, Household.id == Placement.household_id)
+    query = query.where(*filters.site_conditions(Unit.site_id), *household_conditions)
+    # Materialized: SQLite would otherwise inline it and scan every stay once per window.
+    return query.cte("placed").prefix_with("MATERIALIZED")
 
 
 def _scalar_sums(engine: Engine, query) -> dict:  # noqa: ANN001
@@ -319,15 +334,22 @@ def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_F
     was available all along).
 
     columns: unit_id, unit, site_id, site, previous_end, next_start, gap_days. Unit filters apply."""
-    by_unit = {"partition_by": Placement.unit_id, "order_by": Placement.start_date}
+    previous = aliased(Placement)
+    # The placements of a unit never meet: the previous one is the one starting last before (found in
+    # the index on (unit_id, start_date), rather than ordering the whole history of every unit).
+    previous_end = (
+        select(previous.end_date)
+        .where(previous.unit_id == Placement.unit_id, previous.start_date < Placement.start_date)
+        .order_by(previous.start_date.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     ordered = (
-        select(
-            Placement.unit_id,
-            Placement.start_date,
-            func.lag(Placement.end_date).over(**by_unit).label("previous_end"),
-        )
-        .where(Placement.start_date < date_param(end), *filters.of_units(Placement.unit_id))
-        .subquery("ordered")
+        select(Placement.unit_id, Placement.start_date, previous_end.label("previous_end"))
+        .where(Placement.start_date >= date_param(start), Placement.start_date < date_param(end),
+               *filters.of_units(Placement.unit_id))
+        .cte("ordered")
+        .prefix_with("MATERIALIZED")  # SQLite would otherwise look the previous end up once per use
     )
     query = (
         select(
@@ -341,7 +363,7 @@ def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_F
         )
         .join(Unit, Unit.id == ordered.c.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(ordered.c.previous_end.is_not(None), ordered.c.start_date >= date_param(start))
+        .where(ordered.c.previous_end.is_not(None))
         .where(*filters.site_conditions(Unit.site_id))
         .order_by(ordered.c.start_date, Site.name, Unit.label)
     )
@@ -378,7 +400,8 @@ def vacant_since_sql(unit_id, site_id, day: date):  # noqa: ANN001, ANN201
 
     def last_end(model):  # noqa: ANN001, ANN202
         period = aliased(model)
-        return select(func.max(period.end_date)).where(period.unit_id == unit_id, period.end_date <= d).scalar_subquery()
+        ends_before = (period.unit_id == unit_id, period.end_date <= d)
+        return select(func.max(period.end_date)).where(*ends_before).scalar_subquery()
 
     far_past = date_param(FAR_PAST)
     return greatest(

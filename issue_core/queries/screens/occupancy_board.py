@@ -193,6 +193,13 @@ def _unit_rows(day: date) -> Select:
     def covers_day(model):
         return and_(model.unit_id == Unit.id, covers(model.start_date, model.end_date, day))
 
+    # A unit's placements never meet: the one covering the day is the last one started by then (one probe of
+    # the index on (unit_id, start_date) instead of reading every past stay of the unit).
+    latest = aliased(Placement)
+    latest_started = (
+        select(latest.id).where(latest.unit_id == Unit.id, latest.start_date <= d)
+        .order_by(latest.start_date.desc()).limit(1).correlate(Unit).scalar_subquery()
+    )
     later = aliased(Placement)
     next_start = (
         select(func.min(later.start_date)).where(later.unit_id == Unit.id, later.start_date > d)
@@ -239,7 +246,7 @@ def _unit_rows(day: date) -> Select:
         .join(Site, Site.id == Unit.site_id)
         .outerjoin(reserved, reserved.id == Unit.reserved_for_organisation_id)
         .outerjoin(UnitUnavailability, covers_day(UnitUnavailability))
-        .outerjoin(Placement, covers_day(Placement))
+        .outerjoin(Placement, and_(Placement.id == latest_started, covers_day(Placement)))
         .outerjoin(Household, Household.id == Placement.household_id)
         .outerjoin(partner, partner.id == Household.referent_organisation_id)
     )

@@ -120,17 +120,18 @@ def common_days(ranges, window_start, window_end):  # noqa: ANN001, ANN201
     """Days shared by every range (start, end — NULL for open) and the window [window_start, window_end).
 
     Open ends are clipped at the window end, so no argument of greatest/least is NULL."""
-    first, last = _common_bounds(ranges, window_start, window_end)
+    first, last = common_bounds(ranges, window_start, window_end)
     return greatest(literal(0), days_between(first, last))
 
 
 def common_months(ranges, window_start, window_end):  # noqa: ANN001, ANN201
     """Like common_days, measured in months: Σ over the shared days of 1 ÷ days in their month."""
-    first, last = _common_bounds(ranges, window_start, window_end)
+    first, last = common_bounds(ranges, window_start, window_end)
     return greatest(literal(0.0), month_position(last) - month_position(first))
 
 
-def _common_bounds(ranges, window_start, window_end):  # noqa: ANN001, ANN202
+def common_bounds(ranges, window_start, window_end):  # noqa: ANN001, ANN201
+    """(first, last): the range of the days shared by every range and the window (first ≥ last when none)."""
     starts = [window_start] + [start for start, _ in ranges]
     ends = [window_end] + [func.coalesce(end, window_end) for _, end in ranges]
     return greatest(*starts), least(*ends)
