@@ -13,12 +13,11 @@ from issue_core.models import Role
 from issue_core.queries.metrics import (
     caseload_monthly,
     caseload_on,
-    durable_exit_share,
     entries_exits,
     exit_destinations,
     length_of_stay,
-    length_of_stay_by_axis,
 )
+from issue_core.queries.metrics.flows import durable_exit_summary, length_of_stay_summary
 from issue_core.queries.sql.functions import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
@@ -112,8 +111,8 @@ else:
 
 st.header(t("caseloads.stay.title"))
 st.caption(t("caseloads.stay.caption"))
-by_axis = read(length_of_stay_by_axis, start, end, filters, today)
 stays = read(length_of_stay, start, end, filters, today)
+by_axis = length_of_stay_summary(stays, filters.axes)
 
 
 def months(days: float) -> str:
@@ -149,7 +148,7 @@ else:
 st.header(t("caseloads.exits.title"))
 st.caption(t("caseloads.exits.caption"))
 destinations = read(exit_destinations, start, end, filters)
-shares = read(durable_exit_share, start, end, filters)
+shares = durable_exit_summary(destinations, filters.axes)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("caseloads.exits.destinations_title"))

@@ -17,35 +17,65 @@ from issue_core.models import Household, Organisation, Placement
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.intervals import Window, common_days, day_window, month_windows, sum_of_parts, windows_table
+from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.intervals import (
+    Window,
+    common_bounds,
+    common_days,
+    day_window,
+    month_windows,
+    sum_of_parts,
+    windows_table,
+)
 from issue_core.rules import follow_up_range, overlaps, placement_range
 
 
 def household_days_query(windows: list[Window], filters: Filters, *, by_partner: bool = False):  # noqa: ANN201
     """Per window, axis (and partner): followed household-days and, among them, placed ones."""
     w = windows_table(windows)
-    keys = [w.c.key, Household.axis_id.label("axis_id")]
-    if by_partner:
-        keys.append(Household.referent_organisation_id.label("partner_id"))
     nothing = literal(0)
 
-    def household_days(followed, placed):  # noqa: ANN001, ANN202
-        return select(*keys, func.sum(followed).label("followed"), func.sum(placed).label("placed")).select_from(w)
+    def household_days(ranges, *, placed: bool):
+        keys = [w.c.key, ranges.c.axis_id, *([ranges.c.partner_id] if by_partner else [])]
+        days = func.sum(ranges.c.households * common_days([(ranges.c.first, ranges.c.last)], w.c.start, w.c.end))
+        return (
+            select(
+                *keys, (nothing if placed else days).label("followed"), (days if placed else nothing).label("placed")
+            )
+            .select_from(ranges)
+            .join(w, overlaps(ranges.c.first, ranges.c.last, w.c.start, w.c.end))
+            .group_by(*keys)
+        )
 
-    followed = (
-        household_days(common_days([follow_up_range()], w.c.start, w.c.end), nothing)
-        .join(Household, overlaps(*follow_up_range(), w.c.start, w.c.end))
-        .where(*filters.household_conditions())
-        .group_by(*keys)
+    parts = [household_days(_ranges_in_span(windows, filters, by_partner=by_partner, placed=placed), placed=placed)
+             for placed in (False, True)]
+    return sum_of_parts(parts, ["key", "axis_id", *(["partner_id"] if by_partner else [])], ["followed", "placed"])
+
+
+def _ranges_in_span(windows: list[Window], filters: Filters, *, by_partner: bool, placed: bool):
+    """The days households are followed (placed: followed and placed, per placement), clipped to the
+    windows' span, as a CTE (axis_id, partner_id when asked, first, last, households: how many share
+    that range). Found once and materialized: the engines would otherwise read every household (every
+    placement) once per window; grouped, as most households are followed all through the span."""
+    span_start, span_end = date_param(min(w.start for w in windows)), date_param(max(w.end for w in windows))
+    ranges = [follow_up_range(), placement_range()] if placed else [follow_up_range()]
+    first, last = common_bounds(ranges, span_start, span_end)
+    keys = [Household.axis_id.label("axis_id")]
+    if by_partner:
+        keys.append(Household.referent_organisation_id.label("partner_id"))
+    query = select(*keys, first.label("first"), last.label("last"))
+    if placed:
+        query = query.select_from(Placement).join(Household, Household.id == Placement.household_id)
+    clipped = query.where(*(overlaps(*r, span_start, span_end) for r in ranges), *filters.household_conditions())
+    clipped = clipped.subquery("clipped")
+    # The range first: grouped by axis first, SQLite would read the households along an index, row by row.
+    shared = [clipped.c.first, clipped.c.last, *(clipped.c[key.name] for key in keys)]
+    return (
+        select(*shared, func.count().label("households"))
+        .group_by(*shared)
+        .cte("placed_ranges" if placed else "followed_ranges")
+        .prefix_with("MATERIALIZED")
     )
-    placed = (
-        household_days(nothing, common_days([follow_up_range(), placement_range()], w.c.start, w.c.end))
-        .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
-        .join(Household, Household.id == Placement.household_id)
-        .where(*filters.household_conditions())
-        .group_by(*keys)
-    )
-    return sum_of_parts([followed, placed], [column.name for column in keys], ["followed", "placed"])
 
 
 @reads("sites", "stays", "reference")

@@ -69,7 +69,7 @@ def flows_per_window(engine: Engine, windows: list[Window], filters: Filters) ->
     """Entries, exits and transfers per window (columns key + FLOW_COLUMNS, zeros included)."""
     if not windows:
         return pd.DataFrame(columns=["key", *FLOW_COLUMNS])
-    starts, ends = _flow_queries(windows_table(windows), filters)
+    starts, ends = _flow_queries(windows, filters)
     frame = pd.DataFrame({"key": [window.key for window in windows]})
     for query, columns in ((starts, ["entries", "transfers_in"]), (ends, ["exits", "transfers_out"])):
         frame = frame.merge(read_frame(engine, query, dates=["key"], ints=columns), on="key", how="left")
@@ -90,7 +90,7 @@ def flows_by_site_and_axis(engine: Engine, start: date, end: date, filters: Filt
     keys = ["site_id", "axis_id"]
     if start >= end:
         return pd.DataFrame(columns=[*keys, *columns])
-    starts, ends = _flow_queries(windows_table(period_window(start, end)), filters, by_site_and_axis=True)
+    starts, ends = _flow_queries(period_window(start, end), filters, by_site_and_axis=True)
     started = read_frame(engine, starts, ints=[*keys, "entries", "transfers_in"]).drop(columns="key")
     ended = read_frame(engine, ends, ints=[*keys, "exits", "transfers_out", "durable_exits"]).drop(columns="key")
     frame = started.merge(ended, on=keys, how="outer")
@@ -99,44 +99,64 @@ def flows_by_site_and_axis(engine: Engine, start: date, end: date, filters: Filt
     return frame[[*keys, *columns]].sort_values(keys).reset_index(drop=True)
 
 
-def _flow_queries(w, filters: Filters, *, by_site_and_axis: bool = False):
-    """(starts, ends): placements starting / ending in each window of `w`, grouped by window (and
-    site × axis, where `ends` also counts the durable exits)."""
+def _flow_queries(windows: list[Window], filters: Filters, *, by_site_and_axis: bool = False):
+    """(starts, ends): placements starting / ending in each window, grouped by window (and site × axis,
+    where `ends` also counts the durable exits)."""
     previous, continues = transferred_from(Placement)
-    transfer_in = previous.id.is_not(None)
-    transfer_out = Placement.exit_destination == TRANSFER
-    keys = [w.c.key]
-    if by_site_and_axis:
-        keys += [Unit.site_id.label("site_id"), Household.axis_id.label("axis_id")]
-
-    def grouped(query):
-        if by_site_and_axis:
-            query = query.join(Unit, Unit.id == Placement.unit_id)
-            query = query.join(Household, Household.id == Placement.household_id)
-        return query.where(*_placement_filters(filters)).group_by(*keys)
-
-    starts = grouped(
-        select(
-            *keys,
-            func.sum(case((transfer_in, 0), else_=1)).label("entries"),
-            func.sum(case((transfer_in, 1), else_=0)).label("transfers_in"),
-        )
-        .select_from(w)
-        .join(Placement, and_(Placement.start_date >= w.c.start, Placement.start_date < w.c.end))
+    keys = [Unit.site_id.label("site_id"), Household.axis_id.label("axis_id")] if by_site_and_axis else []
+    starting = (
+        _placements_on_days(Placement.start_date, windows, filters, keys, previous.id.is_not(None).label("transfer"))
         .outerjoin(previous, continues)
     )
-    durable = [func.sum(case((Placement.exit_destination.in_(DURABLE), 1), else_=0)).label("durable_exits")]
-    ends = grouped(
-        select(
-            *keys,
-            func.sum(case((transfer_out, 0), else_=1)).label("exits"),
-            func.sum(case((transfer_out, 1), else_=0)).label("transfers_out"),
-            *(durable if by_site_and_axis else []),
+    ending = _placements_on_days(
+        Placement.end_date, windows, filters, keys,
+        (Placement.exit_destination == TRANSFER).label("transfer"),
+        Placement.exit_destination.in_(DURABLE).label("durable"),
+    )
+    starting, ending = _materialized(starting, "starting"), _materialized(ending, "ending")
+    w = windows_table(windows)
+
+    def per_window(placements, *counts):
+        group = [w.c.key, *(placements.c[key.name] for key in keys)]
+        return (
+            select(*group, *counts)
+            .select_from(placements)
+            .join(w, and_(placements.c.day >= w.c.start, placements.c.day < w.c.end))
+            .group_by(*group)
         )
-        .select_from(w)
-        .join(Placement, and_(Placement.end_date >= w.c.start, Placement.end_date < w.c.end))
+
+    starts = per_window(
+        starting,
+        func.sum(case((starting.c.transfer, 0), else_=1)).label("entries"),
+        func.sum(case((starting.c.transfer, 1), else_=0)).label("transfers_in"),
+    )
+    durable = [func.sum(case((ending.c.durable, 1), else_=0)).label("durable_exits")]
+    ends = per_window(
+        ending,
+        func.sum(case((ending.c.transfer, 0), else_=1)).label("exits"),
+        func.sum(case((ending.c.transfer, 1), else_=0)).label("transfers_out"),
+        *(durable if by_site_and_axis else []),
     )
     return starts, ends
+
+
+def _placements_on_days(day, windows: list[Window], filters: Filters, keys: list, *flags):
+    """The placements whose `day` (start or end date) falls in the windows' span: day, keys, flags
+    (both filter kinds apply)."""
+    span_start, span_end = min(w.start for w in windows), max(w.end for w in windows)
+    query = (
+        select(day.label("day"), *keys, *flags)
+        .select_from(Placement)
+        .where(day >= date_param(span_start), day < date_param(span_end), *_placement_filters(filters))
+    )
+    if keys:
+        query = query.join(Unit, Unit.id == Placement.unit_id).join(Household, Household.id == Placement.household_id)
+    return query
+
+
+def _materialized(query, name: str):
+    """The query as a CTE computed once: the engines would otherwise read every placement once per window."""
+    return query.cte(name).prefix_with("MATERIALIZED")
 
 
 def stays_query(filters: Filters = NO_FILTERS, meeting: tuple[date, date] | None = None):  # noqa: ANN201
@@ -211,9 +231,14 @@ def length_of_stay_by_axis(
     taken in pandas from those rows: one per stay, already aggregated in SQL).
 
     columns: axis_id, stays, ongoing, mean_days, median_days (NaN for an axis without stays)."""
-    stays = length_of_stay(engine, start, end, filters, today)
+    return length_of_stay_summary(length_of_stay(engine, start, end, filters, today), filters.axes)
+
+
+def length_of_stay_summary(stays: pd.DataFrame, axes: tuple[int, ...]) -> pd.DataFrame:
+    """length_of_stay_by_axis from the rows of length_of_stay already read (a page showing both reads
+    the stays once)."""
     rows = []
-    for axis in filters.axes:
+    for axis in axes:
         days = stays.loc[stays["axis_id"] == axis, "days"]
         ongoing = int(stays.loc[stays["axis_id"] == axis, "ongoing"].sum())
         rows.append((axis, len(days), ongoing, days.mean() if len(days) else float("nan"),
@@ -230,7 +255,7 @@ def stays_by_site(
     stay that moved between sites has a row in each; (household_id, start_date) names the stay.
 
     columns: household_id, start_date, site_id, axis_id, days, ongoing."""
-    stays, query = _stays_meeting(start, end, filters, today or clock.today(), households_placed=True)
+    stays, query = _stays_meeting(start, end, filters, today or clock.today())
     inside = aliased(Placement)
     query = (
         query.with_only_columns(
@@ -247,12 +272,12 @@ def stays_by_site(
     return frame
 
 
-def _stays_meeting(start: date, end: date, filters: Filters, today: date, *, households_placed: bool = False):
+def _stays_meeting(start: date, end: date, filters: Filters, today: date):
     """(stays subquery, query): the stays meeting [start, end) and begun by today, with their
     household's axis and partner, days (measured to today when ongoing), placements, ongoing.
-    Household filters apply. households_placed: chain only the placements of the households placed
-    in the period (the same stays, read faster)."""
-    stays = stays_query(filters, (start, end) if households_placed else None).subquery("stays")
+    Household filters apply. Only the placements of the households placed in the period are chained
+    (the same stays, read faster)."""
+    stays = stays_query(filters, (start, end)).subquery("stays")
     day = date_param(today)
     ongoing = (stays.c.end_date.is_(None)) | (stays.c.end_date > day)
     measured_to = case((ongoing, day), else_=stays.c.end_date)
@@ -319,9 +344,14 @@ def durable_exit_share(engine: Engine, start: date, end: date, filters: Filters 
     or housing_first ÷ exits (transfers excluded), over [start, end).
 
     columns: axis_id, exits, durable_exits, durable_share (None when no exit)."""
-    exits = exit_destinations(engine, start, end, filters)
+    return durable_exit_summary(exit_destinations(engine, start, end, filters), filters.axes)
+
+
+def durable_exit_summary(exits: pd.DataFrame, axes: tuple[int, ...]) -> pd.DataFrame:
+    """durable_exit_share from the rows of exit_destinations already read (a page showing both reads
+    the exits once)."""
     rows = []
-    for axis in filters.axes:
+    for axis in axes:
         mine = exits[exits["axis_id"] == axis]
         total, durable = int(mine["exits"].sum()), int(mine.loc[mine["durable"], "exits"].sum())
         rows.append((axis, total, durable, durable / total if total else None))
