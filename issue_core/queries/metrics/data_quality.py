@@ -31,7 +31,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, union
+from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, true, union
 
 from issue_core.models import (
     AuditEvent,
@@ -41,6 +41,7 @@ from issue_core.models import (
     Organisation,
     Payment,
     Placement,
+    Site,
     Unit,
 )
 from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS, DATA_QUALITY_SCORE_MONTHS
@@ -96,8 +97,15 @@ def _followed_on(day):
 # since, payments, amount) ------------------------------------------------------------------------------------
 
 
-def _columns(cal, *, details: bool, site_id=None, unit_id=None, since=None, payments=None, amount=None) -> list:
-    columns = [cal.c.key.label("day"), Household.id.label("household_id"),
+def _materialized(query, name: str):
+    """The query as a CTE computed once: SQLite would otherwise fold it into the join with the days and redo
+    its per-stay or per-site work for each day. PostgreSQL plans it with the rest (hash joins): forced, its
+    row estimates are lost and the plan's cost sets off the JIT compiler, slower than the query."""
+    return query.cte(name).prefix_with("MATERIALIZED")
+
+
+def _columns(day, *, details: bool, site_id=None, unit_id=None, since=None, payments=None, amount=None) -> list:
+    columns = [day.label("day"), Household.id.label("household_id"),
                Household.referent_organisation_id.label("partner_id")]
     if details:
         columns += [
@@ -110,67 +118,103 @@ def _columns(cal, *, details: bool, site_id=None, unit_id=None, since=None, paym
     return columns
 
 
+def _stays_during(cal, name: str):
+    """The stays covering at least one day of the calendar (a CTE): most stays ended before its first day."""
+    first_day, last_day = (select(bound(cal.c.key)).scalar_subquery() for bound in (func.min, func.max))
+    start, end = placement_range()
+    return _materialized(select(Placement.household_id, Placement.unit_id, start, end)
+                         .where(start <= last_day, or_(end.is_(None), end > first_day)), name)
+
+
 def stays_without_exit(cal, *, details: bool = False):
     """Check 1: one row per stay ended on or before the day without an exit destination (since its end)."""
+    ended = _materialized(select(Placement.household_id, Placement.unit_id, Placement.end_date)
+                          .where(Placement.end_date.is_not(None), Placement.exit_destination.is_(None)),
+                          "stays_ended_without_exit")
     query = (
-        select(*_columns(cal, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=Placement.end_date))
+        select(*_columns(cal.c.key, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=ended.c.end_date))
         .select_from(cal)
-        .join(Placement, and_(Placement.end_date <= cal.c.key, Placement.exit_destination.is_(None)))
-        .join(Household, Household.id == Placement.household_id)
+        .join(ended, ended.c.end_date <= cal.c.key)
+        .join(Household, Household.id == ended.c.household_id)
     )
-    return query.join(Unit, Unit.id == Placement.unit_id) if details else query
+    return query.join(Unit, Unit.id == ended.c.unit_id) if details else query
 
 
 def inactive_waiting(cal, *, details: bool = False):
     """Check 2: one row per household followed on the day, waiting without activity since the inactivity
     window's start or earlier (since: its last activity)."""
-    day, window_start = cal.c.key, cal.c.start
-    # No stay ending after the window's start, running, or lined up: also "no stay on d or later".
-    stay_since = exists().where(Placement.household_id == Household.id,
-                                or_(Placement.end_date.is_(None), Placement.end_date > window_start))
+    # No stay ending after the window's start, running, or lined up: also "no stay on d or later". Each
+    # household's stays are summed up once (how many, how many ended, the last end), not read again per day,
+    # and the households so found (a CTE) are the only ones whose statuses, payments and audit are searched.
+    stays = _materialized(select(Placement.household_id, func.count().label("stays"),
+                                 func.count(Placement.end_date).label("ended"),
+                                 func.max(Placement.end_date).label("last_end"))
+                          .group_by(Placement.household_id), "households_stays")
+    waiting = _materialized(
+        select(cal.c.key.label("day"), cal.c.start.label("window_start"), cal.c.end.label("window_end"),
+               Household.id.label("household_id"), stays.c.last_end)
+        .select_from(cal)
+        .join(Household, and_(_followed_on(cal.c.key), Household.referred_on <= cal.c.start))
+        .outerjoin(stays, stays.c.household_id == Household.id)
+        .where(or_(stays.c.household_id.is_(None),
+                   and_(stays.c.ended == stays.c.stays, stays.c.last_end <= cal.c.start))),
+        "households_waiting")
+    day, window_start = waiting.c.day, waiting.c.window_start
     status = exists().where(ContributionStatus.household_id == Household.id,
                             ContributionStatus.effective_from > window_start, ContributionStatus.effective_from <= day)
-    payment = exists().where(Payment.household_id == Household.id, Payment.paid_on > window_start,
-                             Payment.paid_on <= day)
+    # The waiting households' payments are read once (a CTE), not once per household and day.
+    first_window_start = select(func.min(cal.c.start)).scalar_subquery()
+    paid = _materialized(select(Payment.household_id, Payment.paid_on)
+                         .where(Payment.household_id.in_(select(waiting.c.household_id)),
+                                Payment.paid_on > first_window_start), "waiting_households_payments")
+    payment = exists().where(paid.c.household_id == Household.id, paid.c.paid_on > window_start,
+                             paid.c.paid_on <= day)
     changed = exists().where(AuditEvent.entity == "household", AuditEvent.entity_id == Household.id,
                              AuditEvent.action == "household.update", AuditEvent.at >= next_day(window_start),
-                             AuditEvent.at < cal.c.end)
+                             AuditEvent.at < waiting.c.window_end)
     since = None
     if details:
         def latest(column, *conditions):
-            found = select(func.max(column)).where(*conditions).correlate(Household).scalar_subquery()
+            found = select(func.max(column)).where(*conditions).correlate(Household, waiting).scalar_subquery()
             return func.coalesce(found, Household.referred_on)
 
         since = greatest(
             Household.referred_on,
-            latest(Placement.end_date, Placement.household_id == Household.id, Placement.end_date <= day),
+            func.coalesce(waiting.c.last_end, Household.referred_on),  # every stay ended by the window's start
             latest(ContributionStatus.effective_from, ContributionStatus.household_id == Household.id,
                    ContributionStatus.effective_from <= day),
             latest(Payment.paid_on, Payment.household_id == Household.id, Payment.paid_on <= day),
             latest(func.date(AuditEvent.at), AuditEvent.entity == "household", AuditEvent.entity_id == Household.id,
-                   AuditEvent.action == "household.update", AuditEvent.at < cal.c.end),
+                   AuditEvent.action == "household.update", AuditEvent.at < waiting.c.window_end),
         )
     return (
-        select(*_columns(cal, details=details, since=since))
-        .select_from(cal)
-        .join(Household, and_(_followed_on(day), Household.referred_on <= window_start))
-        .where(~stay_since, ~status, ~payment, ~changed)
+        select(*_columns(day, details=details, since=since))
+        .select_from(waiting)
+        .join(Household, Household.id == waiting.c.household_id)
+        .where(~status, ~payment, ~changed)
     )
 
 
 def placed_without_status(cal, *, details: bool = False):
     """Check 3: one row per stay covering the day of a household without an income status in force
     (since the stay's start)."""
-    in_force = exists().where(ContributionStatus.household_id == Placement.household_id,
-                              ContributionStatus.effective_from <= cal.c.key)
+    # Each stay is read once with its household's first income status (none in force on d ⟺ none, or the
+    # first one takes effect after d); only stays that begin without one can be flagged on any day.
+    first_status = (select(ContributionStatus.household_id, func.min(ContributionStatus.effective_from).label("day"))
+                    .group_by(ContributionStatus.household_id).subquery("first_status"))
+    stays = _materialized(select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date,
+                                 first_status.c.day.label("first_status"))
+                          .outerjoin(first_status, first_status.c.household_id == Placement.household_id)
+                          .where(or_(first_status.c.day.is_(None), first_status.c.day > Placement.start_date)),
+                          "stays_begun_without_status")
     query = (
-        select(*_columns(cal, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=Placement.start_date))
+        select(*_columns(cal.c.key, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=stays.c.start_date))
         .select_from(cal)
-        .join(Placement, covers(*placement_range(), cal.c.key))
-        .join(Household, Household.id == Placement.household_id)
-        .where(~in_force)
+        .join(stays, and_(covers(stays.c.start_date, stays.c.end_date, cal.c.key),
+                          or_(stays.c.first_status.is_(None), stays.c.first_status > cal.c.key)))
+        .join(Household, Household.id == stays.c.household_id)
     )
-    return query.join(Unit, Unit.id == Placement.unit_id) if details else query
+    return query.join(Unit, Unit.id == stays.c.unit_id) if details else query
 
 
 def payments_on_closed_files(cal, *, details: bool = False):
@@ -183,12 +227,12 @@ def payments_on_closed_files(cal, *, details: bool = False):
         first = (select(Payment.household_id, func.min(Payment.paid_on).label("first_paid_on"))
                  .join(Household, after_closing).group_by(Payment.household_id).subquery("first_after_closing"))
         return (
-            select(*_columns(cal, details=False))
+            select(*_columns(cal.c.key, details=False))
             .select_from(cal)
             .join(first, first.c.first_paid_on <= cal.c.key)
             .join(Household, Household.id == first.c.household_id)
         )
-    columns = _columns(cal, details=True, since=func.min(Payment.paid_on), payments=func.count(Payment.id),
+    columns = _columns(cal.c.key, details=True, since=func.min(Payment.paid_on), payments=func.count(Payment.id),
                        amount=func.sum(Payment.amount))
     return (
         select(*columns)
@@ -203,22 +247,27 @@ def stays_past_convention(cal, *, details: bool = False):
     """Check 5: one row per stay covering the day on a site without a convention covering the day by its
     end (actual, else planned) — since the day after the latest end of the site's conventions started by
     then (the stay's start if it began later, or if the site has none)."""
+    # The sites without a convention covering the day are found first (a few sites × days), then their
+    # units' stays covering the day through the index on (unit, start), rather than every stay × day.
     day = cal.c.key
-    covered = exists().where(Convention.site_id == Unit.site_id, Convention.start_date <= day,
+    covered = exists().where(Convention.site_id == Site.id, Convention.start_date <= day,
                              convention_end_sql() >= day)
+    last_end = (select(func.max(convention_end_sql())).where(Convention.site_id == Site.id,
+                                                             Convention.start_date <= day)
+                .correlate(Site, cal).scalar_subquery())
+    uncovered = _materialized(select(day.label("day"), Site.id.label("site_id"), last_end.label("last_end"))
+                              .select_from(cal).join(Site, true()).where(~covered), "sites_without_convention")
+    stays = _stays_during(cal, "stays_during_quality_days")
     since = None
     if details:
-        last_end = (select(func.max(convention_end_sql())).where(Convention.site_id == Unit.site_id,
-                                                                 Convention.start_date <= day)
-                    .correlate(Unit).scalar_subquery())
-        since = greatest(Placement.start_date, func.coalesce(next_day(last_end), Placement.start_date))
+        since = greatest(stays.c.start_date, func.coalesce(next_day(uncovered.c.last_end), stays.c.start_date))
     return (
-        select(*_columns(cal, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=since))
-        .select_from(cal)
-        .join(Placement, covers(*placement_range(), day))
-        .join(Unit, Unit.id == Placement.unit_id)
-        .join(Household, Household.id == Placement.household_id)
-        .where(~covered)
+        select(*_columns(uncovered.c.day, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=since))
+        .select_from(stays)
+        .join(Unit, Unit.id == stays.c.unit_id)
+        .join(uncovered, and_(uncovered.c.site_id == Unit.site_id,
+                              covers(stays.c.start_date, stays.c.end_date, uncovered.c.day)))
+        .join(Household, Household.id == stays.c.household_id)
     )
 
 
