@@ -40,7 +40,8 @@ def without_error(page) -> None:
 
 def test_the_screen_account_sees_the_slides_move_on_by_themselves(page, app_url):
     """The screen account's side of the rotation (the token wall of test_wall_screen.py goes through every
-    slide twice, at two window sizes): it lands on the meeting page and the next slides come on their own."""
+    slide and back to the first, at two window sizes): it lands on the meeting page and the next slides come
+    on their own."""
     sign_in(page, app_url, "ecran")  # the screen account lands on the meeting page
     page.wait_for_selector(INDICATOR, timeout=30_000)
     seconds = page.get_by_label("Secondes par diapositive")

@@ -1,8 +1,8 @@
 """The wall screen that runs itself, in a real browser: an admin creates a screen token on the Users page;
 the wall's device opens the address once (the token leaves the address, the sidebar starts folded);
-it rotates on its own through every slide twice (fragment reruns, no page reload), once at 1920×1080 and
-once at 1440×900: every slide without an exception or a household reference, and fitting the window (no
-value, label, cell or button cut, nothing below the fold), a bar showing the time to the next slide; the
+it rotates on its own through every slide and back to the first (fragment reruns, no page reload): every
+slide without an exception or a household reference, and fitting the window at 1920×1080 and at 1440×900
+(no value, label, cell or button cut, nothing below the fold), a bar showing the time to the next slide; the
 admin revokes the token and the wall is back at the sign-in form at its next rotation, without a reload; a
 reload does not bring it back."""
 
@@ -17,6 +17,7 @@ from tests.browser.test_sign_in import settle, sign_in
 pytestmark = pytest.mark.browser
 
 SIZES = [(1920, 1080), (1440, 900)]
+ROTATION = 7  # seconds: enough to measure a slide at every size before the next one
 
 # Every element whose text is cut (wider than its box) in the slide or the sidebar, and how far the
 # slide reaches below the window.
@@ -84,21 +85,30 @@ def wait_for_slide(page, number: int) -> None:
     page.wait_for_timeout(1200)  # the slide's elements come with the indicator's run
 
 
-def every_slide_fits(page, width: int, height: int) -> None:
+def fits(page, number: int, width: int, height: int) -> None:
     page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(300)  # the layout follows the window (no rerun)
+    measured = page.evaluate(MEASURE)
+    assert measured["cut"] == [], f"slide {number} at {width}×{height}: {measured['cut']}"
+    assert measured["below"] <= 1, f"slide {number} at {width}×{height} reaches {measured['below']} px below"
+    screenshot(page, f"wall_{width}x{height}_{number}")
+
+
+def every_slide_fits(page) -> None:
+    """One rotation and one more slide (so it wraps from the last slide to the first), each slide measured at
+    every size while it shows: resizing the window lays the slide out again without a rerun."""
     first = slide_number(page) % SLIDES + 1
-    for step in range(SLIDES):
+    for step in range(SLIDES + 1):
         number = (first - 1 + step) % SLIDES + 1
         wait_for_slide(page, number)
         without_error(page)
         assert TITLES[number - 1] in page.locator("h1").first.inner_text()
         assert not REFERENCE.search(page.inner_text("body")), f"a household reference on slide {number}"
-        measured = page.evaluate(MEASURE)
-        assert measured["cut"] == [], f"slide {number} at {width}×{height}: {measured['cut']}"
-        assert measured["below"] <= 1, f"slide {number} at {width}×{height} reaches {measured['below']} px below"
         bar = page.locator(".meeting-progress div")
-        assert bar.count() == 1 and bar.evaluate("el => getComputedStyle(el).animationDuration") == "5s"
-        screenshot(page, f"wall_{width}x{height}_{number}")
+        assert bar.count() == 1 and bar.evaluate("el => getComputedStyle(el).animationDuration") == f"{ROTATION}s"
+        for width, height in SIZES:
+            fits(page, number, width, height)
+        assert slide_number(page) == number, f"slide {number} moved on while it was measured"
 
 
 def test_a_wall_runs_on_its_screen_token_until_revoked(browser, own_app_url):
@@ -114,9 +124,8 @@ def test_a_wall_runs_on_its_screen_token_until_revoked(browser, own_app_url):
         assert "screen_token" not in page.url and page.url.endswith("/meeting")
         assert page.get_by_test_id("stExpandSidebarButton").is_visible()  # the sidebar starts folded
         assert page.get_by_label("Mot de passe").count() == 0
-        set_rotation(page, 5)
-        for width, height in SIZES:
-            every_slide_fits(page, width, height)
+        set_rotation(page, ROTATION)
+        every_slide_fits(page)
 
         revoke_token(admin_page, own_app_url)
         page.get_by_role("button", name="Se connecter").wait_for(timeout=30_000)  # the next rotation, no reload
