@@ -10,7 +10,7 @@ import pytest
 
 from issue_core import clock
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
+from tests.browser.test_sign_in import settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,7 @@ def overview_occupied(page) -> int:
 def board_occupied(page, site: str) -> int:
     go_to(page, "Occupation")
     choose(page, BOARD_SITE, site)
+    settle(page)  # the board redrawn for the site (the previous board's figures linger during the rerun)
     card = page.locator("[data-testid='stMetric']").filter(has_text="Occupés").first
     return int(card.locator("[data-testid='stMetricValue']").inner_text())
 
