@@ -11,8 +11,9 @@ from issue_core.charts import month_label
 from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
 from issue_core.policy import ARREARS_THRESHOLD
-from issue_core.queries.metrics import arrears, contributions_monthly
+from issue_core.queries.metrics import contributions_monthly
 from issue_core.queries.metrics.contributions import partner_arrears
+from issue_core.queries.metrics.kpis import balances_compared
 from issue_core.queries.screens.contributions import collection_of, split_households_in_arrears
 from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
@@ -34,7 +35,8 @@ st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1
 
 monthly = read(contributions_monthly, start, end, filters)
 period = collection_of(monthly)
-balances = read(arrears, today, filters)  # once, whatever the threshold: the figures below are sums of its rows
+# once, whatever the threshold (the figures below are sums of its rows); the overview's read, so it is warm
+balances, _ = read(balances_compared, today, filters)
 typed = decimal_input(t, t("contributions.threshold"), key="contrib_threshold", value=ARREARS_THRESHOLD)
 if isinstance(typed, str):  # not a number (the browser says so first): the default threshold
     st.error(t("common.number_expected", example=example_number(t)), icon=":material/error:")

@@ -35,10 +35,9 @@ from issue_core.policy import (
     MEETING_SINCE_DAYS,
     VACANT_ALERT_DAYS,
 )
-from issue_core.queries.metrics import kpis
 from issue_core.queries.metrics.caseloads import caseload_on
-from issue_core.queries.metrics.contributions import arrears_on, partner_arrears
-from issue_core.queries.metrics.kpis import compared_days, with_arrears
+from issue_core.queries.metrics.contributions import partner_arrears
+from issue_core.queries.metrics.kpis import balances_compared, site_figures, with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.screens.waiting import candidates, units_to_fill
@@ -172,7 +171,7 @@ def slide_to_show(now: float, count: int) -> int:
 
 def figures_slide(today: date) -> None:
     # both days' balances in one pass, read once for this slide and the decisions' arrears
-    figures = with_arrears(read(kpis, today, arrears=False), *read(arrears_on, compared_days(today)))
+    figures = with_arrears(read(site_figures, today), *read(balances_compared, today))
     row = st.columns(5)
     kpi_card(row[0], t, t("overview.kpi.active_sites"), figures.active_sites)
     kpi_card(row[1], t, t("overview.kpi.available_units"), figures.available_units)
@@ -386,7 +385,7 @@ def decisions_slides(today: date) -> list[Callable[[], None]]:
     arrears per partner: each list on its own slides."""
     units, ranked = read(units_to_fill, today), read(candidates, today)  # candidates: no reference (NOBODY)
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    owed = partner_arrears(read(arrears_on, compared_days(today))[0])
+    owed = partner_arrears(read(balances_compared, today)[0])
     owed = owed[owed["arrears"] > 0].sort_values("arrears", ascending=False)
     return [
         *[lambda piece=piece: units_to_fill_table(piece, ranked) for piece in table_pages(units, TABLE_ROWS)],

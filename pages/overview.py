@@ -1,7 +1,5 @@
 """Overview (default page): today's figures with their change over 30 days, then what needs doing."""
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -10,15 +8,12 @@ from issue_core.errors import Money
 from issue_core.models import Role
 from issue_core.policy import (
     ARREARS_THRESHOLD,
-    COMPARISON_DAYS,
     DEFAULT_WARNING_DAYS,
     FLOW_DAYS,
     UTILISATION_DAYS,
     VACANT_ALERT_DAYS,
 )
-from issue_core.queries.metrics import kpis
-from issue_core.queries.metrics.contributions import arrears_on
-from issue_core.queries.metrics.kpis import compared_days, with_arrears
+from issue_core.queries.metrics.kpis import balances_compared, compared_days, site_figures, with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import (
     long_vacant_units,
@@ -43,11 +38,11 @@ today = clock.today()
 filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relative to today
 
 st.title(t("nav.overview"))
-st.caption(t("overview.caption", today=today, compared=today - timedelta(days=COMPARISON_DAYS)))
+st.caption(t("overview.caption", today=today, compared=compared_days(today)[1]))
 
 # the balances of both days in one pass: the arrears key figure and the alert
-balances, balances_then = read(arrears_on, compared_days(today), filters)
-figures = with_arrears(read(kpis, today, filters, arrears=False), balances, balances_then)
+balances, balances_then = read(balances_compared, today, filters)
+figures = with_arrears(read(site_figures, today, filters), balances, balances_then)
 
 st.subheader(t("overview.section.units"))
 columns = st.columns(4)

@@ -60,7 +60,7 @@ class Kpis:
     households_followed_by_axis: dict[int, Kpi]
     entries_30_days: Kpi
     exits_30_days: Kpi
-    arrears: Kpi
+    arrears: Kpi | None = None  # None until with_arrears adds it (see site_figures)
 
 
 def compared_days(today: date) -> tuple[date, date]:
@@ -69,7 +69,7 @@ def compared_days(today: date) -> tuple[date, date]:
 
 
 def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict:
-    """The overview figures on one day (see kpis), arrears apart (None)."""
+    """The overview figures on one day (see kpis), arrears apart."""
     occupancy = occupancy_on(engine, day, filters)
     followed = households_followed_on(engine, day, filters)
     flows = entries_exits_between(engine, *last_days(day, FLOW_DAYS), filters)
@@ -84,7 +84,6 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict
         "households_followed_by_axis": followed,
         "entries_30_days": flows["entries"],
         "exits_30_days": flows["exits"],
-        "arrears": None,
     }
 
 
@@ -96,19 +95,31 @@ def with_arrears(figures: Kpis, balances_now: pd.DataFrame, balances_then: pd.Da
 
 
 @reads("sites", "stays", "money", "reference")
-def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS, arrears: bool = True) -> Kpis:
+def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
     """The overview: sites with an active convention; units available, occupied, vacant today;
     occupancy today; utilisation over the last 90 days; households followed (total and per axis);
     entries and exits (transfers apart) over the last 30 days; total arrears (Σ of positive
-    balances) — each with its value 30 days earlier, for the "change over 30 days".
-    `arrears=False` leaves arrears None (a page adds it with with_arrears from the rows it reads anyway:
-    contributions.arrears_on on compared_days)."""
-    earlier = today - timedelta(days=COMPARISON_DAYS)
-    now, then = figures_on(engine, today, filters), figures_on(engine, earlier, filters)
+    balances) — each with its value 30 days earlier, for the "change over 30 days"."""
+    return with_arrears(site_figures(engine, today, filters), *balances_compared(engine, today, filters))
+
+
+@reads("sites", "stays", "money", "reference")
+def balances_compared(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """contributions.arrears today and on the day it is compared with, read in one pass: the one read of
+    the balances that the overview, the meeting and the contributions page share."""
+    now, then = arrears_on(engine, compared_days(today), filters)
+    return now, then
+
+
+@reads("sites", "stays", "reference")
+def site_figures(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
+    """kpis apart from arrears (None). A page reads the balances itself (contributions.arrears_on on
+    compared_days, for its alerts and tables too) and adds them with with_arrears; a payment leaves
+    these figures cached."""
+    now, then = (figures_on(engine, day, filters) for day in compared_days(today))
     by_axis = {
         axis: Kpi(count, then["households_followed_by_axis"].get(axis))
         for axis, count in now["households_followed_by_axis"].items()
     }
     simple = {name: Kpi(value, then[name]) for name, value in now.items() if name != "households_followed_by_axis"}
-    figures = Kpis(day=today, compared_with=earlier, households_followed_by_axis=by_axis, **simple)
-    return with_arrears(figures, *arrears_on(engine, (today, earlier), filters)) if arrears else figures
+    return Kpis(day=today, compared_with=compared_days(today)[1], households_followed_by_axis=by_axis, **simple)
