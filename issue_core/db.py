@@ -77,8 +77,12 @@ def create_issue_engine(url: str) -> Engine:
         _install_sqlite_pragmas(engine, in_memory=database in ("", ":memory:"))
         return engine
     # A database host that does not answer is told apart from a slow one in seconds, not after TCP's minutes.
-    timeout = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS}
-    return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS}
+    # The dashboards' grouped reads over the large tables cost enough for PostgreSQL to compile them (JIT),
+    # which takes longer (0.5–3 s at sector scale) than running them: off, unless the URL sets its own options.
+    if "options" not in parsed.query:
+        connect_args["options"] = "-c jit=off"
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _install_sqlite_pragmas(engine: Engine, in_memory: bool) -> None:

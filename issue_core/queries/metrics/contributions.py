@@ -101,7 +101,10 @@ def _balances_on(days: tuple[date, ...], filters: Filters):  # noqa: ANN202
     paid = (
         select(
             Payment.household_id,
-            *(func.sum(case((made, Payment.amount), else_=0)).label(f"paid_{i}") for i, made in enumerate(made_by)),
+            # as floats: sums of amounts to the cent, rounded back exactly by cents_column (PostgreSQL's
+            # numeric would come as a Decimal per row, each rounded in Python)
+            *(cast(func.sum(case((made, Payment.amount), else_=0)), Float).label(f"paid_{i}")
+              for i, made in enumerate(made_by)),
             *(func.max(case((made, 1), else_=0)).label(f"paying_{i}") for i, made in enumerate(made_by)),
         )
         .where(Payment.paid_on <= date_param(max(days)), *filters.of_households(Payment.household_id))
