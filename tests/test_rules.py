@@ -4,6 +4,7 @@ each engine evaluates them, the convention statuses it derives, and the end date
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Date, literal, select
 from issue_core.errors import Conflict, InvalidInput
 from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Convention
+from issue_core.queries.sql.intervals import month_position
 from issue_core.rules import ConventionStatus, convention_status_sql, covers, end_bounds, overlaps
 from issue_core.services import placements
 from tests.world import build_world, refused
@@ -100,3 +102,14 @@ def test_a_stay_ends_on_exactly_the_days_the_stays_page_offers(world):
             version=1, end_date=latest + ONE_DAY, exit_destination="street")
     end(stay, latest)
     end(other, earliest)
+
+
+def test_a_day_s_month_position_on_each_engine(engine):
+    """month_position(d) = month index + (day − 1) ÷ days in d's month, every day of the leap-year edge
+    cases (1900 and 2100 are not leap years, 2000 and 2024 are) and of an ordinary year."""
+    days = [date(year, 1, 1) + timedelta(days=n) for year in (1900, 2000, 2023, 2024, 2100) for n in range(366)]
+    with engine.connect() as connection:
+        for chunk in (days[i:i + 400] for i in range(0, len(days), 400)):
+            found = connection.execute(select(*(month_position(literal(d, Date)) for d in chunk))).one()
+            expected = [d.year * 12 + d.month - 1 + (d.day - 1) / monthrange(d.year, d.month)[1] for d in chunk]
+            assert list(found) == pytest.approx(expected, abs=1e-12)

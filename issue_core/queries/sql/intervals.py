@@ -92,13 +92,14 @@ class month_position(FunctionElement):  # noqa: N801
 
 @compiles(month_position, "sqlite")
 def _month_position_sqlite(element, compiler, **kw):  # noqa: ANN001
-    # SQLite keeps dates as ISO text (YYYY-MM-DD): substr is much cheaper than strftime.
+    # SQLite keeps dates as ISO text (YYYY-MM-DD): substr is much cheaper than strftime, and so is working
+    # out the days in the month from its number (a quarter of the due computation's time with strftime).
     day = compiler.process(element.clauses, **kw)
-    return (
-        f"(CAST(substr({day}, 1, 4) AS INTEGER) * 12 + CAST(substr({day}, 6, 2) AS INTEGER) - 1"
-        f" + (CAST(substr({day}, 9, 2) AS REAL) - 1)"
-        f" / CAST(strftime('%d', {day}, 'start of month', '+1 month', '-1 day') AS INTEGER))"
-    )
+    year, month = f"CAST(substr({day}, 1, 4) AS INTEGER)", f"CAST(substr({day}, 6, 2) AS INTEGER)"
+    leap = f"({year} % 4 = 0 AND ({year} % 100 <> 0 OR {year} % 400 = 0))"
+    days_in_month = f"(CASE {month} WHEN 2 THEN 28 + {leap} WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30" \
+                    " WHEN 11 THEN 30 ELSE 31 END)"
+    return f"({year} * 12 + {month} - 1 + (CAST(substr({day}, 9, 2) AS REAL) - 1) / {days_in_month})"
 
 
 @compiles(month_position, "postgresql")
