@@ -21,14 +21,23 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Float, and_, case, cast, exists, func, or_, select
+from sqlalchemy import Engine, Float, and_, case, cast, exists, func, literal, or_, select
 
 from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed
 from issue_core.queries.sql.functions import date_param
-from issue_core.queries.sql.intervals import ONE_DAY, common_days, common_months, month_windows, windows_table
+from issue_core.queries.sql.intervals import (
+    ONE_DAY,
+    common_bounds,
+    common_days,
+    common_months,
+    greatest,
+    month_position,
+    month_windows,
+    windows_table,
+)
 from issue_core.rules import covers, overlaps, placement_range
 
 # Every household owing a cent or more (balances are to the cent): the overview's total arrears.
@@ -82,20 +91,17 @@ def _balances_on(days: tuple[date, ...], filters: Filters):  # noqa: ANN202
     (as due_by_household_query and paid_by_household_query on that day) and counted_i (1 when the
     household has a stay begun or a payment made by then). One pass over the stays and the payments
     for all the days: a page comparing today with 30 days earlier scans 1.5 M payments once, not twice."""
-    status = status_periods()
-    in_force = (status.c.start_date, status.c.end_date)
     ends = [date_param(day + ONE_DAY) for day in days]
+    pieces = _placed_pieces(date_param(max(days) + ONE_DAY), filters)
     due = (
         select(
-            Placement.household_id,
-            *(func.sum(status.c.amount * common_months([placement_range(), in_force], Placement.start_date, end))
+            pieces.c.household_id,
+            *(func.sum(pieces.c.amount * greatest(literal(0.0), _last_position(pieces, end) - pieces.c.first_position))
               .label(f"due_{i}") for i, end in enumerate(ends)),
-            *(func.max(case((Placement.start_date < end, 1), else_=0)).label(f"placed_{i}")
+            *(func.max(case((pieces.c.start_date < end, 1), else_=0)).label(f"placed_{i}")
               for i, end in enumerate(ends)),
         )
-        .join(status, _status_meets_placement(status))
-        .where(Placement.start_date < date_param(max(days) + ONE_DAY), *filters.of_households(Placement.household_id))
-        .group_by(Placement.household_id)
+        .group_by(pieces.c.household_id)
     ).subquery("due")
     made_by = [Payment.paid_on <= date_param(day) for day in days]
     paid = (
@@ -152,6 +158,29 @@ def arrears_on(engine: Engine, days: tuple[date, ...], filters: Filters = NO_FIL
     ints = ["household_id", "axis_id", "partner_id"]
     frame = read_frame(engine, _balances_on(tuple(days), filters), ints=ints)
     return tuple(_balances_of_day(frame, i) for i in range(len(days)))
+
+
+def _placed_pieces(end, filters: Filters):  # noqa: ANN001, ANN202
+    """Each placement ∩ status period begun before `end` (exclusive), cut at `end`: its household, amount, start,
+    last day (exclusive) and the month positions of its bounds — computed once per piece for every day of
+    _balances_on (SQLite would inline and recompute them for each day: materialised there)."""
+    status = status_periods()
+    in_force = (status.c.start_date, status.c.end_date)
+    first, last = common_bounds([placement_range(), in_force], Placement.start_date, end)
+    return (
+        select(Placement.household_id, status.c.amount, Placement.start_date, last.label("last"),
+               month_position(first).label("first_position"), month_position(last).label("last_position"))
+        .join(status, _status_meets_placement(status))
+        .where(Placement.start_date < end, *filters.of_households(Placement.household_id))
+        .cte("placed_pieces")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
+
+def _last_position(pieces, end):  # noqa: ANN001, ANN202
+    """The month position of a piece's last day cut at an earlier `end`: its own while it ends by then, else
+    `end`'s — the value common_months would compute with that end, without computing the bounds again."""
+    return case((pieces.c.last <= end, pieces.c.last_position), else_=month_position(end))
 
 
 def _balances_of_day(frame: pd.DataFrame, i: int) -> pd.DataFrame:
