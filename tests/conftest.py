@@ -64,16 +64,11 @@ def required_tool(path_or_name: str | tuple[str, ...], install_hint: str) -> str
 
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
-# Tests that start servers and browsers run in groups, each group one test after the other on one worker of
-# pytest-xdist (test_bench builds its mid-scale database once), beside the others on the other workers. Keyed by
-# the start of the test's id, the first match winning. (xdist's own xdist_group mark renames test ids, which
-# pytest 9 no longer lets it do: the groups are given to xdist's scheduler here instead.)
-# The browser tests make two groups, whose waits (rotation intervals, reruns) overlap: the longest files, and
-# the rest. They are collected first (tests/browser/), and the scheduler hands out groups in the order they are
-# collected, so the two start at once on different workers.
-LONG_BROWSER_FILES = ("wall_screen", "editing", "meeting", "database_down", "map")
+# Tests that start servers and browsers run one after the other on one worker of pytest-xdist (their waits are
+# timed for one app at a time; test_bench builds its mid-scale database once), beside the others on the other
+# workers. Keyed by the start of the test's id. (xdist's own xdist_group mark renames test ids, which pytest 9
+# no longer lets it do: the groups are given to xdist's scheduler here instead.)
 ONE_WORKER_GROUPS = {
-    **dict.fromkeys([f"tests/browser/test_{name}.py" for name in LONG_BROWSER_FILES], "browser-long"),
     "tests/browser/": "browser",
     "tests/test_deploy.py::test_two_processes": "browser",
     "tests/test_bench.py::": "bench",
@@ -101,7 +96,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         def _split_scope(self, nodeid: str) -> str:
             return one_worker_group(nodeid)
 
-    config.option.loadscopereorder = False  # in collection order, not the groups with most tests first
     return GroupsOnOneWorker(config, log)
 
 
