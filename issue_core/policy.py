@@ -43,6 +43,7 @@ TIMELINE_SINCE = date(2020, 1, 1)  # the timeline starts with the programme (its
 AUDIT_DEFAULT_DAYS = 30  # the audit log opens on the last month
 AUDIT_PAGE_SIZE = 500  # audit rows shown at once: the filters narrow the rest down
 ALERT_MAX_REFERENCES = 10  # household references listed in one alert before "and N more"
+ALERT_MAX_LINES = 10  # cases listed one per line in an alert (and their site links) before "and N more": at a glance
 ORGANISATION_LIST_ROWS = 20  # rows of each list on "My organisation" before "and N more": the rest on its page
 
 # Meeting screen

@@ -51,7 +51,7 @@ from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import end_if_signed_out, require_role, screen_device
 from issue_core.ui.i18n import translator
 from issue_core.ui.outage import in_fragment
-from issue_core.ui.slides import board_pages, table_pages
+from issue_core.ui.slides import board_rows, page_of, table_rows
 
 SLIDES = ("figures", "conventions", "board", "changes", "caseloads", "decisions")
 TABLE_ROWS = 6  # rows of a table on one slide (1.7rem rows, on two lines at worst, fit 1440×900)
@@ -209,7 +209,7 @@ def conventions_table(conventions: pd.DataFrame) -> None:
 def conventions_slides(today: date) -> list[Callable[[], None]]:
     """The figures and the first rows; the rows that do not fit go on over the next slides."""
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    pieces = table_pages(conventions, TABLE_ROWS)
+    pieces = table_rows(len(conventions), TABLE_ROWS)
 
     def first() -> None:
         overdue = conventions[conventions["status"] == ConventionStatus.OVERDUE]
@@ -221,10 +221,10 @@ def conventions_slides(today: date) -> list[Callable[[], None]]:
         if conventions.empty:
             st.success(t("meeting.conventions.none", days=DEFAULT_WARNING_DAYS), icon=":material/check_circle:")
             return
-        conventions_table(pieces[0])
+        conventions_table(page_of(conventions, pieces[0]))
         st.caption(t("meeting.conventions.caption", days=DEFAULT_WARNING_DAYS))
 
-    return [first, *[lambda piece=piece: conventions_table(piece) for piece in pieces[1:]]]
+    return [first, *[lambda rows=rows: conventions_table(page_of(conventions, rows)) for rows in pieces[1:]]]
 
 
 def tile_look(unit) -> tuple[str, str]:  # a row of occupancy_tiles
@@ -260,8 +260,8 @@ def board_slides(today: date) -> list[Callable[[], None]]:
     tiles = read(occupancy_tiles, today)
     if tiles.empty:
         return [lambda: st.info(t("meeting.board.no_site"))]
-    pages = board_pages(tiles, "site_id", BOARD_TILES_PER_ROW, BOARD_LINES)
-    return [lambda page=page: board_slide(tiles, page) for page in pages]
+    pages = board_rows(tiles, "site_id", BOARD_TILES_PER_ROW, BOARD_LINES)
+    return [lambda rows=rows: board_slide(tiles, page_of(tiles, rows)) for rows in pages]
 
 
 def board_slide(tiles: pd.DataFrame, page: pd.DataFrame) -> None:
@@ -326,8 +326,8 @@ def caseloads_table(per_partner: pd.DataFrame) -> None:
 def caseloads_slides(today: date) -> list[Callable[[], None]]:
     """Per axis on one slide; per axis and partner on the next ones."""
     per_partner = read(caseload_on, today)
-    tables = [] if per_partner.empty else table_pages(per_partner, TABLE_ROWS)
-    return [caseloads_by_axis, *[lambda piece=piece: caseloads_table(piece) for piece in tables]]
+    tables = [] if per_partner.empty else table_rows(len(per_partner), TABLE_ROWS)
+    return [caseloads_by_axis, *[lambda rows=rows: caseloads_table(page_of(per_partner, rows)) for rows in tables]]
 
 
 # --- this week's decisions: units to fill, conventions to renegotiate, arrears (counts only) ---------------
@@ -388,9 +388,11 @@ def decisions_slides(today: date) -> list[Callable[[], None]]:
     owed = partner_arrears(read(balances_compared, today)[0])
     owed = owed[owed["arrears"] > 0].sort_values("arrears", ascending=False)
     return [
-        *[lambda piece=piece: units_to_fill_table(piece, ranked) for piece in table_pages(units, TABLE_ROWS)],
-        *[lambda piece=piece: renegotiate_table(piece) for piece in table_pages(conventions, TABLE_ROWS)],
-        *[lambda piece=piece: arrears_table(piece) for piece in table_pages(owed, TABLE_ROWS)],
+        *[lambda rows=rows: units_to_fill_table(page_of(units, rows), ranked)
+          for rows in table_rows(len(units), TABLE_ROWS)],
+        *[lambda rows=rows: renegotiate_table(page_of(conventions, rows))
+          for rows in table_rows(len(conventions), TABLE_ROWS)],
+        *[lambda rows=rows: arrears_table(page_of(owed, rows)) for rows in table_rows(len(owed), TABLE_ROWS)],
     ]
 
 

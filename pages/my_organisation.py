@@ -9,7 +9,7 @@ from issue_core import clock
 from issue_core.errors import Money
 from issue_core.models import Role
 from issue_core.policy import (
-    ALERT_MAX_REFERENCES,
+    ALERT_MAX_LINES,
     ARREARS_THRESHOLD,
     DEFAULT_WARNING_DAYS,
     ORGANISATION_LIST_ROWS,
@@ -82,7 +82,7 @@ def your_households(rows: pd.DataFrame) -> list[str]:
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: tuple[str, str, str],
           sites: pd.Series | None = None) -> None:
-    alert_card(t, severity, title, lines, action, page, sites, max_lines=ALERT_MAX_REFERENCES)
+    alert_card(t, severity, title, lines, action, page, sites, max_lines=ALERT_MAX_LINES)
 
 
 def site_line(key: str, row, **params) -> str:

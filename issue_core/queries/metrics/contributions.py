@@ -215,18 +215,26 @@ def arrears_by_partner(
 
 def partner_arrears(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
     """arrears_by_partner from the rows of `arrears` (a page that has them needs not compute them again)."""
-    owing = owing_more_than(frame, threshold)
-    rows = []
-    for (partner_id, partner), group in frame.groupby(["partner_id", "partner"], sort=False):
-        owing_here = owing[owing["partner_id"] == partner_id]
-        rows.append({
-            "partner_id": partner_id, "partner": partner,
-            "due": float(money_sum(group["due"])), "paid": float(money_sum(group["paid"])),
-            "arrears": float(money_sum(owing_here["arrears"])), "households_in_arrears": len(owing_here),
-        })
     columns = ["partner_id", "partner", "due", "paid", "arrears", "households_in_arrears"]
-    result = pd.DataFrame(rows, columns=columns).sort_values("partner", ignore_index=True)
+    if frame.empty:
+        return typed(pd.DataFrame(columns=columns), ints=["partner_id", "households_in_arrears"],
+                     money=["due", "paid", "arrears"])
+    owing = owing_more_than(frame, threshold)
+    keys = ["partner_id", "partner"]
+    # whole cents as integers: exact sums, as money_sum
+    totals = pd.DataFrame({**{key: frame[key] for key in keys}, "due": _whole_cents(frame["due"]),
+                           "paid": _whole_cents(frame["paid"])}).groupby(keys, sort=False).sum()
+    owed = pd.DataFrame({**{key: owing[key] for key in keys}, "arrears": _whole_cents(owing["arrears"]),
+                         "households_in_arrears": 1}).groupby(keys, sort=False).sum()
+    result = totals.join(owed).fillna(0).reset_index()
+    for column in ("due", "paid", "arrears"):
+        result[column] = result[column].astype("int64") / 100
+    result = result[columns].sort_values("partner", ignore_index=True)
     return typed(result, ints=["partner_id", "households_in_arrears"], money=["due", "paid", "arrears"])
+
+
+def _whole_cents(amounts: pd.Series) -> np.ndarray:
+    return np.round(cents_column(amounts) * 100).astype("int64")
 
 
 def total_arrears(
