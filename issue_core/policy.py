@@ -44,6 +44,7 @@ AUDIT_DEFAULT_DAYS = 30  # the audit log opens on the last month
 AUDIT_PAGE_SIZE = 500  # audit rows shown at once: the filters narrow the rest down
 ALERT_MAX_REFERENCES = 10  # household references listed in one alert before "and N more"
 ALERT_MAX_LINES = 10  # cases listed one per line in an alert (and their site links) before "and N more": at a glance
+SITE_LINKS_MAX = 40  # links to site pages under a map, a timeline, an alert: the sites list has them all
 ORGANISATION_LIST_ROWS = 20  # rows of each list on "My organisation" before "and N more": the rest on its page
 
 # Meeting screen

@@ -7,6 +7,7 @@ value — which any spreadsheet can pivot back."""
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date
 
@@ -81,14 +82,17 @@ def screen_frame(t: Translator, section: Section) -> pd.DataFrame:
     """The section as text in the reader's language, for the screen: money as money, rates with
     "%", days with one decimal (a column mixing "<5" and numbers cannot be a number column)."""
 
+    @functools.cache  # per call: the same counts and amounts come again and again (a section per site)
+    def number(kind: str, value: object) -> str:
+        if kind == "money":
+            return t.money(value)
+        return format_number(value, t.language, 1) + (" %" if kind == "rate" else "")
+
     def text(column: str, value: object) -> str:
         if is_missing(value) or column in section.labels or isinstance(value, str):
             return "" if is_missing(value) else str(label(t, column, value))
-        if column in MONEY_COLUMNS:
-            return t.money(value)
-        if column in RATE_COLUMNS:
-            return format_number(value, t.language, 1) + " %"
-        return format_number(value, t.language, 1)
+        kind = "money" if column in MONEY_COLUMNS else "rate" if column in RATE_COLUMNS else "number"
+        return number(kind, value)
 
     frame = pd.DataFrame({column: [text(column, value) for value in section.frame[column]]
                           for column in section.frame.columns})

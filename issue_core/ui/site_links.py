@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from issue_core import policy
 from issue_core.i18n import Translator, escape_markdown
 from issue_core.ui.links import available_pages, link_to_page
 
@@ -32,11 +33,16 @@ def site_link(t: Translator, name: str, label: str | None = None) -> None:
 
 
 def site_links(t: Translator, names: Iterable[str], per_row: int = LINKS_PER_ROW) -> None:
-    """A link per site, `per_row` a row; nothing for a user without the site page."""
+    """A link per site (the first SITE_LINKS_MAX, then how many more), `per_row` a row; nothing for a user
+    without the site page."""
     if not may_open_site_page():
         return
     names = list(dict.fromkeys(str(name) for name in names))
-    for first in range(0, len(names), per_row):
-        for column, name in zip(st.columns(per_row), names[first:first + per_row], strict=False):
+    # a link is a widget: hundreds of them would slow every rerun, and nobody reads that many
+    shown, more = names[:policy.SITE_LINKS_MAX], len(names) - policy.SITE_LINKS_MAX
+    for first in range(0, len(shown), per_row):
+        for column, name in zip(st.columns(per_row), shown[first:first + per_row], strict=False):
             with column:
                 site_link(t, name)
+    if more > 0:
+        st.caption(t("site.links_more", count=more))
