@@ -9,10 +9,20 @@ import time
 import pandas as pd
 
 from issue_core.queries.screens.waiting import candidates, units_to_fill
-from issue_core.ui.slides import board_pages, table_pages
+from issue_core.ui.slides import board_rows, page_of, table_rows
 from tests.conftest import TODAY, run_page, use_database
 
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
+
+
+def table_pages(frame: pd.DataFrame, rows_per_slide: int) -> list[pd.DataFrame]:
+    """The slides of a table as the wall draws them."""
+    return [page_of(frame, rows) for rows in table_rows(len(frame), rows_per_slide)]
+
+
+def board_pages(tiles: pd.DataFrame, group: str, per_row: int, lines_per_slide: int) -> list[pd.DataFrame]:
+    """The slides of the board as the wall draws them."""
+    return [page_of(tiles, rows) for rows in board_rows(tiles, group, per_row, lines_per_slide)]
 
 
 def test_a_table_goes_on_over_the_next_slides():

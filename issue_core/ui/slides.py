@@ -26,12 +26,6 @@ def table_rows(count: int, rows_per_slide: int) -> list[slice]:
     return [slice(start, start + rows_per_slide) for start in range(0, count, rows_per_slide)] or [slice(0, 0)]
 
 
-def table_pages(frame: pd.DataFrame, rows_per_slide: int) -> list[pd.DataFrame]:
-    """`frame` in consecutive pieces of at most `rows_per_slide` rows, each indexed from 0 (one empty piece
-    for no row)."""
-    return [page_of(frame, rows) for rows in table_rows(len(frame), rows_per_slide)]
-
-
 def board_rows(tiles: pd.DataFrame, group: str, per_row: int, lines_per_slide: int) -> list[np.ndarray]:
     """The rows of `tiles` (in their order, grouped by the column `group`: a site and its units) packed into
     slides of at most `lines_per_slide` lines, a group taking one line for its name and one per `per_row`
@@ -49,11 +43,6 @@ def board_rows(tiles: pd.DataFrame, group: str, per_row: int, lines_per_slide: i
             pages[-1].append(piece)
             room -= lines
     return [np.concatenate(page) if page else np.array([], dtype=np.intp) for page in pages]
-
-
-def board_pages(tiles: pd.DataFrame, group: str, per_row: int, lines_per_slide: int) -> list[pd.DataFrame]:
-    """The slides of board_rows, as frames."""
-    return [page_of(tiles, rows) for rows in board_rows(tiles, group, per_row, lines_per_slide)]
 
 
 def _groups_in_order(column: pd.Series) -> Sequence[np.ndarray]:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, Float, and_, case, cast, exists, func, literal, o
 from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed
+from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed, whole_cents
 from issue_core.queries.sql.functions import date_param
 from issue_core.queries.sql.intervals import (
     ONE_DAY,
@@ -221,20 +221,16 @@ def partner_arrears(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHO
                      money=["due", "paid", "arrears"])
     owing = owing_more_than(frame, threshold)
     keys = ["partner_id", "partner"]
-    # whole cents as integers: exact sums, as money_sum
-    totals = pd.DataFrame({**{key: frame[key] for key in keys}, "due": _whole_cents(frame["due"]),
-                           "paid": _whole_cents(frame["paid"])}).groupby(keys, sort=False).sum()
-    owed = pd.DataFrame({**{key: owing[key] for key in keys}, "arrears": _whole_cents(owing["arrears"]),
+    # whole cents: exact sums, as money_sum
+    totals = pd.DataFrame({**{key: frame[key] for key in keys}, "due": whole_cents(frame["due"]),
+                           "paid": whole_cents(frame["paid"])}).groupby(keys, sort=False).sum()
+    owed = pd.DataFrame({**{key: owing[key] for key in keys}, "arrears": whole_cents(owing["arrears"]),
                          "households_in_arrears": 1}).groupby(keys, sort=False).sum()
     result = totals.join(owed).fillna(0).reset_index()
     for column in ("due", "paid", "arrears"):
         result[column] = result[column].astype("int64") / 100
     result = result[columns].sort_values("partner", ignore_index=True)
     return typed(result, ints=["partner_id", "households_in_arrears"], money=["due", "paid", "arrears"])
-
-
-def _whole_cents(amounts: pd.Series) -> np.ndarray:
-    return np.round(cents_column(amounts) * 100).astype("int64")
 
 
 def total_arrears(

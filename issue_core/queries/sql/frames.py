@@ -52,11 +52,15 @@ def cents_column(values: Iterable[object]) -> np.ndarray:
     return result
 
 
+def whole_cents(amounts: Iterable[object]) -> np.ndarray:
+    """Amounts as whole numbers of cents (int64): their sums are exact."""
+    return np.round(cents_column(amounts) * 100).astype("int64")
+
+
 def money_sum(values: Iterable[object]) -> Decimal:
     """The exact sum of amounts already to the cent (a column of a money frame)."""
     if isinstance(values, pd.Series) and values.dtype.kind in "fiu":  # whole cents added as integers: exact
-        whole_cents = np.round(cents_column(values) * 100).astype("int64")
-        return Decimal(int(whole_cents.sum())).scaleb(-2)
+        return Decimal(int(whole_cents(values).sum())).scaleb(-2)
     return sum((cents(value) for value in values), Decimal("0.00"))
 
 
