@@ -18,7 +18,7 @@ from issue_core.policy import (
 from issue_core.queries.screens.my_organisation import my_organisation
 from issue_core.queries.sql.frames import money_sum
 from issue_core.rules import ConventionStatus
-from issue_core.ui.alerts import alert_card, references_line
+from issue_core.ui.alerts import alert_card, first_rows, references_line
 from issue_core.ui.components import axis_label
 from issue_core.ui.data import read
 from issue_core.ui.figures import money_column, number
@@ -81,8 +81,8 @@ def your_households(rows: pd.DataFrame) -> list[str]:
 
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: tuple[str, str, str],
-          sites: pd.Series | None = None) -> None:
-    alert_card(t, severity, title, lines, action, page, sites, max_lines=ALERT_MAX_LINES)
+          sites: pd.Series | None = None, cases: int | None = None) -> None:
+    alert_card(t, severity, title, lines, action, page, sites, max_lines=ALERT_MAX_LINES, cases=cases)
 
 
 def site_line(key: str, row, **params) -> str:
@@ -104,8 +104,8 @@ if not overdue.empty:
     shown += 1
     alert("urgent", t("alert.overdue.title", count=len(overdue), units=int(overdue["occupied_units"].sum())),
           [site_line("alert.overdue.line", row, planned=row.planned_end_date, days=-row.days_to_end)
-           for row in overdue.itertuples()],
-          t("alert.overdue.action"), SITES_PAGE, sites=overdue["site"])
+           for row in first_rows(overdue).itertuples()],
+          t("alert.overdue.action"), SITES_PAGE, sites=overdue["site"], cases=len(overdue))
 
 ending = mine.conventions[mine.conventions["status"] == ConventionStatus.ENDING_SOON]
 if not ending.empty:
@@ -113,8 +113,8 @@ if not ending.empty:
     alert("to_do", t("alert.ending.title", count=len(ending), days=DEFAULT_WARNING_DAYS,
                      units=int(ending["occupied_units"].sum())),
           [site_line("alert.ending.line", row, end=row.actual_end_date or row.planned_end_date, days=row.days_to_end)
-           for row in ending.itertuples()],
-          t("alert.ending.action"), SITES_PAGE, sites=ending["site"])
+           for row in first_rows(ending).itertuples()],
+          t("alert.ending.action"), SITES_PAGE, sites=ending["site"], cases=len(ending))
 
 if not mine.outside.empty:
     shown += 1
@@ -130,8 +130,9 @@ if not long_vacant.empty:
     shown += 1
     alert("to_do", t("alert.vacant.title", count=len(long_vacant), days=VACANT_ALERT_DAYS),
           [t.md("alert.vacant.line", unit=row.unit, site=row.site, since=row.vacant_since, days=row.days_vacant)
-           for row in long_vacant.itertuples()],
-          t("alert.vacant.action"), ("pages/waiting_list.py", t("nav.waiting_list"), ":material/hourglass_top:"))
+           for row in first_rows(long_vacant).itertuples()],
+          t("alert.vacant.action"), ("pages/waiting_list.py", t("nav.waiting_list"), ":material/hourglass_top:"),
+          cases=len(long_vacant))
 
 if not mine.uncovered.empty:
     shown += 1

@@ -24,7 +24,7 @@ from issue_core.queries.screens.overview import (
 )
 from issue_core.queries.sql.frames import money_sum
 from issue_core.rules import ConventionStatus
-from issue_core.ui.alerts import alert_card, references_line
+from issue_core.ui.alerts import alert_card, first_rows, references_line
 from issue_core.ui.components import axis_label, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import kpi_card
@@ -87,8 +87,9 @@ def your_households(rows: pd.DataFrame) -> list[str]:
 
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str,
-          sites: pd.Series | None = None) -> None:
-    alert_card(t, severity, title, lines, action, (page, page_label, icon), sites, max_lines=ALERT_MAX_LINES)
+          sites: pd.Series | None = None, cases: int | None = None) -> None:
+    alert_card(t, severity, title, lines, action, (page, page_label, icon), sites, max_lines=ALERT_MAX_LINES,
+               cases=cases)
 
 
 st.header(t("alert.title"))
@@ -103,9 +104,9 @@ if not overdue.empty:
         t("alert.overdue.title", count=len(overdue), units=int(overdue["occupied_units"].sum())),
         [t.md("alert.overdue.line", site=row.site, operator=row.housing_operator,
            planned=row.planned_end_date, days=-row.days_to_end, occupied=row.occupied_units)
-         for row in overdue.itertuples()],
+         for row in first_rows(overdue).itertuples()],
         t("alert.overdue.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
-        sites=overdue["site"],
+        sites=overdue["site"], cases=len(overdue),
     )
 
 ending = conventions[conventions["status"] == ConventionStatus.ENDING_SOON]
@@ -117,9 +118,9 @@ if not ending.empty:
           units=int(ending["occupied_units"].sum())),
         [t.md("alert.ending.line", site=row.site, operator=row.housing_operator,
            end=row.actual_end_date or row.planned_end_date, days=row.days_to_end, occupied=row.occupied_units)
-         for row in ending.itertuples()],
+         for row in first_rows(ending).itertuples()],
         t("alert.ending.action"), "pages/sites.py", t("nav.sites"), ":material/apartment:",
-        sites=ending["site"],
+        sites=ending["site"], cases=len(ending),
     )
 
 running_outside = read(running_outside_convention, today, filters, scope)
@@ -142,8 +143,9 @@ if not vacant.empty:
         "to_do",
         t("alert.vacant.title", count=len(vacant), days=VACANT_ALERT_DAYS),
         [t.md("alert.vacant.line", unit=row.unit, site=row.site, since=row.vacant_since,
-           days=row.days_vacant) for row in vacant.itertuples()],
+           days=row.days_vacant) for row in first_rows(vacant).itertuples()],
         t("alert.vacant.action"), "pages/waiting_list.py", t("nav.waiting_list"), ":material/hourglass_top:",
+        cases=len(vacant),
     )
 
 uncovered = read(placed_without_contribution, today, filters, scope)

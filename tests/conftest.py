@@ -4,22 +4,32 @@ ISSUE_TEST_DATABASE_URL is set (CI sets it; under CI=true a missing PostgreSQL f
 from __future__ import annotations
 
 import copy
+import fcntl
+import functools
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
 from issue_core import clock, security
 from issue_core.auth import Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate, normalise_url
 from issue_core.demo import DEMO_ACCOUNTS
 from issue_core.models import Base, Organisation, Role
+
+# Speed is measured by the bench commands, never asserted in a test: Hypothesis gives no example a deadline (a
+# busy machine took 355 ms over its default 200 ms, a failure that said nothing of the code).
+settings.register_profile("no_deadline", deadline=None)
+settings.load_profile("no_deadline")
 
 TODAY = date(2026, 11, 23)
 ENGINES = ["sqlite", "postgresql"]
@@ -64,13 +74,18 @@ def required_tool(path_or_name: str | tuple[str, ...], install_hint: str) -> str
 
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
-# Tests that start servers and browsers run one after the other on one worker of pytest-xdist (their waits are
-# timed for one app at a time; test_bench builds its mid-scale database once), beside the others on the other
-# workers. Keyed by the start of the test's id. (xdist's own xdist_group mark renames test ids, which pytest 9
-# no longer lets it do: the groups are given to xdist's scheduler here instead.)
+# Tests that start servers and browsers run one after the other on one worker of pytest-xdist per group (their
+# waits are timed for one test at a time per app server; test_bench builds its mid-scale database once), beside
+# the others on the other workers. The tests that start an app of their own are a second group, on another worker
+# than the session's app. Keyed by the start of the test's id, the first match deciding. (xdist's own
+# xdist_group mark renames test ids, which pytest 9 no longer lets it do: the groups are given to xdist's
+# scheduler here instead.)
 ONE_WORKER_GROUPS = {
+    "tests/browser/test_wall_screen.py::test_a_wall_runs": "browser-own-app",
+    "tests/browser/test_editing.py::test_closing_a_site": "browser-own-app",
+    "tests/browser/test_map.py::test_a_configured_tile_server": "browser-own-app",
     "tests/browser/": "browser",
-    "tests/test_deploy.py::test_two_processes": "browser",
+    "tests/test_deploy.py::test_two_processes": "browser-own-app",
     "tests/test_bench.py::": "bench",
 }
 
@@ -86,6 +101,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def one_worker_group(test_id: str) -> str:
     """The unit of work of a test for the scheduler: its group, or the test alone."""
     return next((group for start, group in ONE_WORKER_GROUPS.items() if test_id.startswith(start)), test_id)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: a worker per core, and one more for the browser group, whose worker mostly waits (on the
+    browser, the app's server, the wall's timers). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -105,6 +129,37 @@ def pinned_today() -> Iterator[date]:
     clock.pin(TODAY)
     yield TODAY
     clock.pin(None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def apptest_prepares_once() -> Iterator[None]:
+    """What a server does once when it starts, AppTest redoes for every new test, on every worker: it scans
+    every installed distribution's metadata for Streamlit components (0.2-0.5 s here: up to half of a page's
+    run), and compiles the page's script at each run. The installed packages do not change during the tests:
+    one scan per process; a script is compiled again only when its file changes."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      functools.cache(manifest_scanner.scan_component_manifests))
+        patch.setattr(app_test, "ScriptCache", CompiledOnce)
+        patch.setattr(local_script_runner, "ScriptCache", CompiledOnce)
+        yield
+
+
+class CompiledOnce(ScriptCache):
+    """A script's bytecode shared by every run of the process, for as long as its file stays the same."""
+
+    compiled: ClassVar[dict[tuple[str, int, int], Any]] = {}
+
+    def get_bytecode(self, script_path: str) -> Any:
+        path = os.path.abspath(script_path)
+        status = os.stat(path)
+        key = (path, status.st_mtime_ns, status.st_size)
+        if key not in self.compiled:
+            self.compiled[key] = super().get_bytecode(path)
+        return self.compiled[key]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -151,13 +206,24 @@ def sqlite_engine(template: Path, directory: Path) -> Engine:
 
 @pytest.fixture(scope="session")
 def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo seeded once per run (about 13 s): the first pytest-xdist worker to ask seeds it in the run's
+    folder, shared by its workers, while the others wait on a lock; then each copies it."""
     from issue_core.demo import seed_demo
 
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
-    engine = create_issue_engine(f"sqlite:///{path}")
-    migrate(engine)
-    seed_demo(engine, TODAY)
-    engine.dispose()
+    folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = folder.parent  # this run's own folder, above its workers' (never a previous run's)
+    path = folder / "demo-template.sqlite"
+    with open(folder / "demo-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            seeding = folder / "demo-template.seeding.sqlite"
+            seeding.unlink(missing_ok=True)
+            engine = create_issue_engine(f"sqlite:///{seeding}")
+            migrate(engine)
+            seed_demo(engine, TODAY)
+            engine.dispose()
+            seeding.rename(path)  # whole or not at all: a worker never copies a half-seeded file
     return path
 
 

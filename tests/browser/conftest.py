@@ -87,18 +87,78 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture
-def page(browser, request: pytest.FixtureRequest):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-BE")
-    page = context.new_page()
-    yield page
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def screenshot_if_failed(page, request: pytest.FixtureRequest) -> None:
+    """What the browser showed when the test failed, for the failure's diagnosis."""
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:  # what the browser showed, for the failure's diagnosis
+    if report is not None and report.failed:
         try:
             print(f"screenshot of the failure: {screenshot(page, 'failed-' + request.node.name)}")
         except Exception as problem:  # noqa: BLE001 (a diagnosis must not hide the failure)
             print(f"no screenshot of the failure: {problem}")
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    context = browser.new_context(viewport=VIEWPORT, locale="fr-BE")
+    page = context.new_page()
+    yield page
+    screenshot_if_failed(page, request)
     context.close()
+
+
+class SignedInTabs:
+    """username → a tab of the session's app where that account signed in once through the form (a sign-in
+    costs about 6 s), for the tests that do not change the account. A tab is left wherever its last test left
+    it. Signing out ends every session of the account: a test that does so forgets the account's tab."""
+
+    def __init__(self, browser, app_url: str) -> None:
+        self.browser, self.app_url, self.tabs = browser, app_url, {}
+
+    def __call__(self, username: str):
+        from tests.browser.test_sign_in import sign_in
+
+        if username not in self.tabs:
+            self.tabs[username] = self.browser.new_context(viewport=VIEWPORT, locale="fr-BE").new_page()
+            sign_in(self.tabs[username], self.app_url, username)
+        return self.tabs[username]
+
+    def forget(self, username: str) -> None:
+        tab = self.tabs.pop(username, None)
+        if tab is not None:
+            tab.context.close()
+
+
+@pytest.fixture(scope="session")
+def signed_in_tabs(browser, app_url) -> Iterator[SignedInTabs]:
+    tabs = SignedInTabs(browser, app_url)
+    yield tabs
+    for username in list(tabs.tabs):
+        tabs.forget(username)
+
+
+@pytest.fixture
+def signed_in_tab(signed_in_tabs, request: pytest.FixtureRequest):
+    """signed_in_tabs, each tab at the usual window size, with a screenshot of it if the test fails."""
+    used = []
+
+    def tab(username: str):
+        page = signed_in_tabs(username)
+        page.set_viewport_size(VIEWPORT)
+        used.append(page)
+        return page
+
+    yield tab
+    for page in used:
+        screenshot_if_failed(page, request)
+
+
+@pytest.fixture
+def admin_page(signed_in_tab):
+    """The admin's signed-in tab (signed_in_tabs)."""
+    return signed_in_tab("admin")
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:

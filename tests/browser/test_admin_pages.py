@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.browser
     [("users", "Utilisateurs", "Créer un compte"), ("audit", "Journal d'audit", "Avant"),
      ("account", "Mon compte", "Changer mon mot de passe")],
 )
-def test_admin_page(page, app_url, url, heading, expected):
-    sign_in(page, app_url, "admin")
+def test_admin_page(admin_page, url, heading, expected):
+    page = admin_page
     page.get_by_role("link", name=heading).click()
     wait_for_app(page)
     page.get_by_role("heading", name=heading).wait_for()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +21,8 @@ PAGES = [  # (navigation link, page heading: the same words, screenshot name)
 
 
 @pytest.mark.parametrize("link, heading, name", PAGES, ids=[name for _, _, name in PAGES])
-def test_dashboard_page_renders(page, app_url, link, heading, name):
-    sign_in(page, app_url, "admin")
+def test_dashboard_page_renders(admin_page, link, heading, name):
+    page = admin_page
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=link, exact=True).click()
     wait_for_app(page)
     page.get_by_role("heading", name=heading, exact=True).wait_for()
@@ -34,8 +33,8 @@ def test_dashboard_page_renders(page, app_url, link, heading, name):
     screenshot(page, f"dashboard_{name}")
 
 
-def test_meeting_screen_account_sees_only_the_meeting_screen_and_its_account(page, app_url):
-    sign_in(page, app_url, "ecran")
+def test_meeting_screen_account_sees_only_the_meeting_screen_and_its_account(signed_in_tab):
+    page = signed_in_tab("ecran")
     links = page.get_by_test_id("stSidebarNavItems").get_by_role("link")
     names = sorted(text.splitlines()[-1] for text in links.all_inner_texts())  # the icon's name comes first
     assert names == ["Mon compte", "Écran de réunion"]

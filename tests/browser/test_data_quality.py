@@ -8,13 +8,12 @@ import re
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_admin_follows_a_fix_link(page, app_url):
-    sign_in(page, app_url, "admin")
+def test_an_admin_follows_a_fix_link(admin_page):
+    page = admin_page
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Qualité des données", exact=True).click()
     wait_for_app(page)
     page.get_by_role("heading", name="Qualité des données", exact=True).wait_for()

@@ -95,16 +95,12 @@ def place_a_waiting_household(coordinator, site: str) -> str:
     return reference
 
 
-def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url):
-    director_context = browser.new_context(viewport={"width": 1400, "height": 900})
-    director = director_context.new_page()
-    sign_in(director, app_url, "dir.samusocial")
+def test_a_placement_shows_on_the_director_s_board_and_overview(signed_in_tab):
+    director = signed_in_tab("dir.samusocial")
     overview_before = overview_occupied(director)
     board_before = board_occupied(director, "Dubrucq")
 
-    coordinator_context = browser.new_context(viewport={"width": 1400, "height": 900})
-    coordinator = coordinator_context.new_page()
-    sign_in(coordinator, app_url, "coord.samusocial")
+    coordinator = signed_in_tab("coord.samusocial")
     reference = place_a_waiting_household(coordinator, "Dubrucq")
     screenshot(coordinator, "editing_placed")
 
@@ -112,8 +108,6 @@ def test_a_placement_shows_on_the_director_s_board_and_overview(browser, app_url
     assert board_occupied(director, "Dubrucq") == board_before + 1
     assert reference in director.inner_text("body")  # the director's own organisation: the reference shows
     screenshot(director, "editing_director_board")
-    coordinator_context.close()
-    director_context.close()
 
 
 def test_closing_a_site_relocates_or_exits_every_occupant(page, own_app_url):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +22,8 @@ def upload(page, name: str, content: str) -> None:
     wait_for_app(page)
 
 
-def test_a_coordinator_checks_then_imports_a_csv(page, app_url):
-    sign_in(page, app_url, "coord.samusocial")
+def test_a_coordinator_checks_then_imports_a_csv(signed_in_tab):
+    page = signed_in_tab("coord.samusocial")
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Importer", exact=True).click()
     wait_for_app(page)
     page.get_by_role("heading", name="Importer", exact=True).wait_for()

@@ -1,6 +1,6 @@
 """The meeting screen in a real browser, signed in with the screen account: the slides move on by
-themselves, without an exception or a household reference; pause holds the slide. The full rotation (every
-slide twice) is driven on the token wall of test_wall_screen.py."""
+themselves, without an exception or a household reference; pause holds the slide. Every slide, and
+back to the first, is checked on the token wall of test_wall_screen.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import re
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +37,11 @@ def without_error(page) -> None:
     assert page.get_by_text("Une erreur inattendue").count() == 0
 
 
-def test_the_screen_account_sees_the_slides_move_on_by_themselves(page, app_url):
+def test_the_screen_account_sees_the_slides_move_on_by_themselves(signed_in_tab):
     """The screen account's side of the rotation (the token wall of test_wall_screen.py goes through every
     slide and back to the first, at two window sizes): it lands on the meeting page and the next slides come
     on their own."""
-    sign_in(page, app_url, "ecran")  # the screen account lands on the meeting page
+    page = signed_in_tab("ecran")  # the screen account lands on the meeting page
     page.wait_for_selector(INDICATOR, timeout=30_000)
     seconds = page.get_by_label("Secondes par diapositive")
     seconds.fill("5")
@@ -60,8 +59,8 @@ def test_the_screen_account_sees_the_slides_move_on_by_themselves(page, app_url)
         screenshot(page, f"meeting_{number}")
 
 
-def test_pause_holds_the_slide(page, app_url):
-    sign_in(page, app_url, "ecran")
+def test_pause_holds_the_slide(signed_in_tab):
+    page = signed_in_tab("ecran")
     page.wait_for_selector(INDICATOR, timeout=30_000)
     seconds = page.get_by_label("Secondes par diapositive")
     seconds.fill("5")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_sites_page_shows_the_demo_sites(page, app_url):
-    sign_in(page, app_url, "dir.samusocial")
+def test_sites_page_shows_the_demo_sites(signed_in_tab):
+    page = signed_in_tab("dir.samusocial")
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Sites", exact=True).click()
     wait_for_app(page)
     page.get_by_role("heading", name="Sites", exact=True).wait_for()

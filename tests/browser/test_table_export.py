@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_sign_in import settle, sign_in
+from tests.browser.test_sign_in import settle
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_table_toolbar_has_no_csv_download(page, app_url):
-    sign_in(page, app_url, "dir.samusocial")
+def test_a_table_toolbar_has_no_csv_download(signed_in_tab):
+    page = signed_in_tab("dir.samusocial")
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Sites", exact=True).click()
     settle(page)  # the sites page drawn once and for all (the previous page's table lingers during the run)
     grid = page.locator("[data-testid='stDataFrame']").first

@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1440, 900
@@ -26,11 +25,10 @@ TABLES = [  # (address, which table of the page, the rightmost column that must 
 
 
 @pytest.fixture
-def wide_page(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="fr-BE")
-    page = context.new_page()
-    yield page
-    context.close()
+def wide_page(admin_page):
+    """The signed-in admin's tab at 1440 × 900."""
+    admin_page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    return admin_page
 
 
 def column_index(grid, header: str) -> int:
@@ -80,7 +78,6 @@ def walk_to(page, grid, column: int, attempts: int = 3) -> None:
 @pytest.mark.parametrize("address, index, header", TABLES, ids=[t[0] for t in TABLES])
 def test_the_important_columns_show_at_1440_pixels(wide_page, app_url, address, index, header):
     page = wide_page
-    sign_in(page, app_url, "admin")
     page.goto(f"{app_url}/{address}")
     wait_for_app(page)
     grid = page.locator("[data-testid='stDataFrame']").nth(index)

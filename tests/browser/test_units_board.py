@@ -7,20 +7,19 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
-from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def open_board(page, app_url: str) -> None:
-    sign_in(page, app_url, "admin")
+def open_board(page) -> None:
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Occupation", exact=True).click()
     wait_for_app(page)
     page.locator(".ub-tile").first.wait_for()
 
 
-def test_the_board_renders_narrows_and_links_to_the_site_page(page, app_url):
-    open_board(page, app_url)
+def test_the_board_renders_narrows_and_links_to_the_site_page(admin_page):
+    page = admin_page
+    open_board(page)
     tiles = page.locator(".ub-tile").count()
     units = page.get_by_test_id("stMetric").filter(has_text="Logements").get_by_test_id("stMetricValue").inner_text()
     assert tiles == int(units) > 0  # every unit of every site under convention, at once

@@ -1,10 +1,10 @@
 """The wall screen that runs itself, in a real browser: an admin creates a screen token on the Users page;
 the wall's device opens the address once (the token leaves the address, the sidebar starts folded);
-it rotates on its own through every slide and back to the first (fragment reruns, no page reload): every
-slide without an exception or a household reference, and fitting the window at 1920×1080 and at 1440×900
-(no value, label, cell or button cut, nothing below the fold), a bar showing the time to the next slide; the
-admin revokes the token and the wall is back at the sign-in form at its next rotation, without a reload; a
-reload does not bring it back."""
+its Next button steps through every slide and back to the first, then it moves on on its own (a fragment
+rerun, no page reload): every slide without an exception or a household reference, and fitting the window
+at 1920×1080 and at 1440×900 (no value, label, cell or button cut, nothing below the fold), a bar showing
+the time to the next slide; the admin revokes the token and the wall is back at the sign-in form at its
+next rotation, without a reload; a reload does not bring it back."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 SIZES = [(1920, 1080), (1440, 900)]
 ROTATION = 7  # seconds: enough to measure a slide at every size before the next one
+STEPPED = 60  # seconds (the longest interval): the slides stepped with Next stay while they are measured
 
 # Every element whose text is cut (wider than its box) in the slide or the sidebar, and how far the
 # slide reaches below the window.
@@ -94,21 +95,33 @@ def fits(page, number: int, width: int, height: int) -> None:
     screenshot(page, f"wall_{width}x{height}_{number}")
 
 
+def slide_fits(page, number: int, seconds: int) -> None:
+    """Slide `number` shows (without an error or a household reference, its bar timed on `seconds`) and fits
+    every size: resizing the window lays the slide out again without a rerun."""
+    wait_for_slide(page, number)
+    without_error(page)
+    assert TITLES[number - 1] in page.locator("h1").first.inner_text()
+    assert not REFERENCE.search(page.inner_text("body")), f"a household reference on slide {number}"
+    bar = page.locator(".meeting-progress div")
+    assert bar.count() == 1 and bar.evaluate("el => getComputedStyle(el).animationDuration") == f"{seconds}s"
+    for width, height in SIZES:
+        fits(page, number, width, height)
+    assert slide_number(page) == number, f"slide {number} moved on while it was measured"
+
+
 def every_slide_fits(page) -> None:
-    """One rotation and one more slide (so it wraps from the last slide to the first), each slide measured at
-    every size while it shows: resizing the window lays the slide out again without a rerun."""
-    first = slide_number(page) % SLIDES + 1
-    for step in range(SLIDES + 1):
-        number = (first - 1 + step) % SLIDES + 1
-        wait_for_slide(page, number)
-        without_error(page)
-        assert TITLES[number - 1] in page.locator("h1").first.inner_text()
-        assert not REFERENCE.search(page.inner_text("body")), f"a household reference on slide {number}"
-        bar = page.locator(".meeting-progress div")
-        assert bar.count() == 1 and bar.evaluate("el => getComputedStyle(el).animationDuration") == f"{ROTATION}s"
-        for width, height in SIZES:
-            fits(page, number, width, height)
-        assert slide_number(page) == number, f"slide {number} moved on while it was measured"
+    """Every slide and back to the one it started from, stepped with the wall's Next button (in the folded
+    sidebar, clicked without unfolding it) at the longest interval, so that none moves on while it is
+    measured; then, at ROTATION seconds, the next slide comes on the timer alone (the fragment's rerun)."""
+    set_rotation(page, STEPPED)
+    shown = slide_number(page)
+    for _ in range(SLIDES):
+        page.locator(".st-key-meeting_next button").dispatch_event("click")
+        shown = shown % SLIDES + 1
+        slide_fits(page, shown, STEPPED)
+    set_rotation(page, ROTATION)  # a full run: it may move on by itself if the slide has shown long enough
+    shown = slide_number(page)
+    slide_fits(page, shown % SLIDES + 1, ROTATION)  # no click, no full run: the timer
 
 
 def test_a_wall_runs_on_its_screen_token_until_revoked(browser, own_app_url):
@@ -124,7 +137,6 @@ def test_a_wall_runs_on_its_screen_token_until_revoked(browser, own_app_url):
         assert "screen_token" not in page.url and page.url.endswith("/meeting")
         assert page.get_by_test_id("stExpandSidebarButton").is_visible()  # the sidebar starts folded
         assert page.get_by_label("Mot de passe").count() == 0
-        set_rotation(page, ROTATION)
         every_slide_fits(page)
 
         revoke_token(admin_page, own_app_url)
