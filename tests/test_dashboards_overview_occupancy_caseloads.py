@@ -17,6 +17,7 @@ import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from issue_core import policy
 from issue_core.auth import SYSTEM
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
 from issue_core.i18n import format_money
@@ -27,6 +28,7 @@ from issue_core.queries.screens.occupancy_board import sites_with_active_convent
 from issue_core.queries.screens.overview import arrears_above
 from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
+from issue_core.ui import alerts
 from issue_core.visibility import EVERY_HOUSEHOLD
 from tests.conftest import TODAY
 
@@ -151,6 +153,18 @@ def test_overview_alerts_on_the_demo(open_page):
     assert not app.success  # there is something to do
     # Without the pages in the navigation, the alerts name them instead of linking.
     assert "Page : Sites\n" in shown + "\n" and "Page : Contributions et arriérés" in shown
+
+
+def test_an_alert_lists_its_first_cases_then_says_how_many_more(open_page, monkeypatch):
+    """An alert lists its first ALERT_MAX_LINES cases, a line each, then how many more (the page builds the
+    first lines only and gives the number of cases): the demo's long-vacant units, with one line allowed."""
+    vacant_lines = texts(open_page("overview")).count("vide depuis le")
+    assert vacant_lines >= 2
+    monkeypatch.setattr(policy, "ALERT_MAX_LINES", 1)  # the page's limit …
+    monkeypatch.setattr(alerts, "ALERT_MAX_LINES", 1)  # … and first_rows's
+    shown = texts(open_page("overview"))
+    assert shown.count("vide depuis le") == 1
+    assert f"… et {vacant_lines - 1} de plus : la liste complète est sur sa page." in shown
 
 
 def test_overview_links_to_the_pages_in_the_navigation(demo_url, monkeypatch, actors):
