@@ -28,7 +28,6 @@ from issue_core.queries.screens.occupancy_board import sites_with_active_convent
 from issue_core.queries.screens.overview import arrears_above
 from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
-from issue_core.ui import alerts
 from issue_core.visibility import EVERY_HOUSEHOLD
 from tests.conftest import TODAY
 
@@ -160,8 +159,7 @@ def test_an_alert_lists_its_first_cases_then_says_how_many_more(open_page, monke
     first lines only and gives the number of cases): the demo's long-vacant units, with one line allowed."""
     vacant_lines = texts(open_page("overview")).count("vide depuis le")
     assert vacant_lines >= 2
-    monkeypatch.setattr(policy, "ALERT_MAX_LINES", 1)  # the page's limit …
-    monkeypatch.setattr(alerts, "ALERT_MAX_LINES", 1)  # … and first_rows's
+    monkeypatch.setattr(policy, "ALERT_MAX_LINES", 1)
     shown = texts(open_page("overview"))
     assert shown.count("vide depuis le") == 1
     assert f"… et {vacant_lines - 1} de plus : la liste complète est sur sa page." in shown

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from issue_core import policy
 from issue_core.i18n import Translator
-from issue_core.policy import ALERT_MAX_LINES, ALERT_MAX_REFERENCES
+from issue_core.policy import ALERT_MAX_REFERENCES
 from issue_core.ui.links import link_to_page
 from issue_core.ui.site_links import site_links
 
@@ -27,7 +28,7 @@ def references_line(t: Translator, rows: pd.DataFrame, *, everyone: bool = False
 def first_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows an alert lists one per line (ALERT_MAX_LINES): only their lines are built, however many
     cases there are (the alert is given their number: alert_card's `cases`)."""
-    return rows.head(ALERT_MAX_LINES)
+    return rows.head(policy.ALERT_MAX_LINES)  # read at each call, as the pages read it at each run
 
 
 def alert_card(t: Translator, severity: str, title: str, lines: list[str], action: str, link: tuple[str, str, str],
