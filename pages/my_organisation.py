@@ -9,7 +9,6 @@ from issue_core import clock
 from issue_core.errors import Money
 from issue_core.models import Role
 from issue_core.policy import (
-    ALERT_MAX_LINES,
     ARREARS_THRESHOLD,
     DEFAULT_WARNING_DAYS,
     ORGANISATION_LIST_ROWS,
@@ -82,7 +81,7 @@ def your_households(rows: pd.DataFrame) -> list[str]:
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: tuple[str, str, str],
           sites: pd.Series | None = None, cases: int | None = None) -> None:
-    alert_card(t, severity, title, lines, action, page, sites, max_lines=ALERT_MAX_LINES, cases=cases)
+    alert_card(t, severity, title, lines, action, page, sites, cases=cases)
 
 
 def site_line(key: str, row, **params) -> str:

@@ -7,7 +7,6 @@ from issue_core import clock
 from issue_core.errors import Money
 from issue_core.models import Role
 from issue_core.policy import (
-    ALERT_MAX_LINES,
     ARREARS_THRESHOLD,
     DEFAULT_WARNING_DAYS,
     FLOW_DAYS,
@@ -88,8 +87,7 @@ def your_households(rows: pd.DataFrame) -> list[str]:
 
 def alert(severity: str, title: str, lines: list[str], action: str, page: str, page_label: str, icon: str,
           sites: pd.Series | None = None, cases: int | None = None) -> None:
-    alert_card(t, severity, title, lines, action, (page, page_label, icon), sites, max_lines=ALERT_MAX_LINES,
-               cases=cases)
+    alert_card(t, severity, title, lines, action, (page, page_label, icon), sites, cases=cases)
 
 
 st.header(t("alert.title"))

@@ -105,7 +105,7 @@ def one_worker_group(test_id: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto`: a worker per core, and one more for the browser group, whose worker mostly waits (on the
+    """`-n auto`: a worker per core, and one more for the browser groups, whose workers mostly wait (on the
     browser, the app's server, the wall's timers). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None

@@ -32,8 +32,8 @@ def first_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def alert_card(t: Translator, severity: str, title: str, lines: list[str], action: str, link: tuple[str, str, str],
-               sites: pd.Series | None = None, max_lines: int | None = None, cases: int | None = None) -> None:
-    """One alert: its badge ("urgent" or to do), title, the cases (the first `max_lines`, then how many
+               sites: pd.Series | None = None, cases: int | None = None) -> None:
+    """One alert: its badge ("urgent" or to do), title, the cases (the first ALERT_MAX_LINES, then how many
     more), what to do, the page (path, label, icon) to do it on, and the pages of the `sites` concerned.
     `cases`: how many cases there are when the caller built the lines of the first ones only (first_rows)."""
     with st.container(border=True):
@@ -41,7 +41,7 @@ def alert_card(t: Translator, severity: str, title: str, lines: list[str], actio
         st.badge(t("alert.severity.urgent" if urgent else "alert.severity.to_do"), color="red" if urgent else "orange",
                  icon=":material/priority_high:")
         st.markdown(f"**{title}**")
-        shown = lines[:max_lines]
+        shown = lines[:policy.ALERT_MAX_LINES]
         if shown:
             st.markdown("\n".join(f"- {line}" for line in shown))
         more = (len(lines) if cases is None else cases) - len(shown)
@@ -50,4 +50,4 @@ def alert_card(t: Translator, severity: str, title: str, lines: list[str], actio
         st.markdown(t("alert.action", action=action))
         link_to_page(t, *link)
         if sites is not None:
-            site_links(t, sites if max_lines is None else sites.head(max_lines))
+            site_links(t, sites.head(policy.ALERT_MAX_LINES))

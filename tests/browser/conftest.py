@@ -100,13 +100,17 @@ def screenshot_if_failed(page, request: pytest.FixtureRequest) -> None:
             print(f"no screenshot of the failure: {problem}")
 
 
+def new_tab(browser):
+    """A tab in a browser context of its own (its own cookies), at the usual window size, in French."""
+    return browser.new_context(viewport=VIEWPORT, locale="fr-BE").new_page()
+
+
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
-    context = browser.new_context(viewport=VIEWPORT, locale="fr-BE")
-    page = context.new_page()
+    page = new_tab(browser)
     yield page
     screenshot_if_failed(page, request)
-    context.close()
+    page.context.close()
 
 
 class SignedInTabs:
@@ -121,7 +125,7 @@ class SignedInTabs:
         from tests.browser.test_sign_in import sign_in
 
         if username not in self.tabs:
-            self.tabs[username] = self.browser.new_context(viewport=VIEWPORT, locale="fr-BE").new_page()
+            self.tabs[username] = new_tab(self.browser)
             sign_in(self.tabs[username], self.app_url, username)
         return self.tabs[username]
 
