@@ -122,11 +122,12 @@ class SignedInTabs:
         self.browser, self.app_url, self.tabs = browser, app_url, {}
 
     def __call__(self, username: str):
-        from tests.browser.test_sign_in import sign_in
+        from tests.browser.test_sign_in import settle, sign_in
 
         if username not in self.tabs:
             self.tabs[username] = new_tab(self.browser)
             sign_in(self.tabs[username], self.app_url, username)
+            settle(self.tabs[username])  # a late rerun after the sign-in would swallow the test's first click
         return self.tabs[username]
 
     def forget(self, username: str) -> None:
