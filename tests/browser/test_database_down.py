@@ -30,6 +30,7 @@ def sign_in_in_dutch(page, url: str, attempts: int = 3) -> None:
     the typing fingers (the cookie component reporting back): a lost attempt is retried from a fresh load."""
     for attempt in range(attempts):
         page.goto(url)
+        wait_for_app(page, timeout=120_000)  # a new server's first run (migrations, caches) on a busy machine
         settle(page)
         page.get_by_label(translate("auth.username", "fr")).fill(USERNAME)
         page.get_by_label(translate("auth.password", "fr")).fill(PASSWORD)
