@@ -15,9 +15,9 @@ from issue_core.queries.metrics import (
     caseload_on,
     entries_exits,
     exit_destinations,
-    length_of_stay,
+    length_of_stay_by_axis,
 )
-from issue_core.queries.metrics.flows import durable_exit_summary, length_of_stay_summary
+from issue_core.queries.metrics.flows import durable_exit_summary
 from issue_core.queries.sql.functions import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
@@ -111,8 +111,7 @@ else:
 
 st.header(t("caseloads.stay.title"))
 st.caption(t("caseloads.stay.caption"))
-stays = read(length_of_stay, start, end, filters, today)
-by_axis = length_of_stay_summary(stays, filters.axes)
+by_axis = read(length_of_stay_by_axis, start, end, filters, today)  # the figures only: never every stay
 
 
 def months(days: float) -> str:
@@ -126,18 +125,24 @@ for column, row in zip(columns, by_axis.itertuples(), strict=True):
         help=t("caseloads.stay.help"),
     )
     column.caption(t("caseloads.stay.detail", mean=months(row.mean_days), stays=row.stays, ongoing=row.ongoing))
-if stays.empty:
+measured = by_axis[by_axis["stays"] > 0]
+if measured.empty:
     st.info(t("caseloads.no_data"))
 else:
-    shown = pd.DataFrame({"axis": stays["axis_id"].map(axis_labels),
-                          "months": (stays["days"] / DAYS_PER_MONTH).round(1)})
-    titles = {"axis": t("caseloads.col.axis"), "months": t("caseloads.col.months")}
+    in_months = {figure: (measured[f"{figure}_days"] / DAYS_PER_MONTH).round(1) for figure in charts.BOX_FIGURES}
+    shown = pd.DataFrame({"axis": measured["axis_id"].map(axis_labels), **in_months})
+    titles = {"axis": t("caseloads.col.axis"), "months": t("caseloads.col.months"),
+              "shortest": t("caseloads.col.shortest_months"), "q1": t("caseloads.col.q1_months"),
+              "median": t("caseloads.col.median_months"), "q3": t("caseloads.col.q3_months"),
+              "longest": t("caseloads.col.longest_months")}
     table = pd.DataFrame({
         t("caseloads.col.axis"): by_axis["axis_id"].map(axis_labels),
         t("caseloads.col.stays"): by_axis["stays"],
         t("caseloads.col.ongoing"): by_axis["ongoing"],
         t("caseloads.col.median_months"): (by_axis["median_days"] / DAYS_PER_MONTH).round(1),
         t("caseloads.col.mean_months"): (by_axis["mean_days"] / DAYS_PER_MONTH).round(1),
+        **{titles[figure]: (by_axis[f"{figure}_days"] / DAYS_PER_MONTH).round(1)
+           for figure in ("shortest", "q1", "q3", "longest")},
         t("caseloads.col.median_days"): by_axis["median_days"],
         t("caseloads.col.mean_days"): by_axis["mean_days"].round(1),
     })

@@ -10,7 +10,7 @@ from issue_core import clock
 from issue_core.charts import month_label
 from issue_core.charts.contributions import arrears_per_partner, collection_rate, due_vs_paid
 from issue_core.models import Role
-from issue_core.policy import ARREARS_THRESHOLD
+from issue_core.policy import ARREARS_THRESHOLD, HOUSEHOLD_PAGE_SIZE
 from issue_core.queries.metrics import contributions_monthly
 from issue_core.queries.metrics.contributions import partner_arrears
 from issue_core.queries.metrics.kpis import balances_compared
@@ -22,6 +22,7 @@ from issue_core.ui.figures import money_column
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.inputs import decimal_input, example_number
+from issue_core.ui.pickers import page_offset
 from issue_core.visibility import scope_of
 
 actor = require_role(*Role)
@@ -106,16 +107,19 @@ split = split_households_in_arrears(balances, scope_of(actor), threshold)
 if split.visible.empty and split.hidden.empty:
     st.success(t("contributions.no_arrears"))
 if not split.visible.empty:
+    # a page at a time, largest arrears first: the sector has thousands of households in arrears
+    first = page_offset(t, f"contrib_households_page_{threshold}", len(split.visible), HOUSEHOLD_PAGE_SIZE)
+    shown = split.visible.iloc[first:first + HOUSEHOLD_PAGE_SIZE]
     st.dataframe(
         pd.DataFrame(
             {
-                t("contributions.col.reference"): split.visible["reference"],
-                t("contributions.col.axis"): split.visible["axis_id"].map(
-                    {axis: axis_label(t, axis) for axis in split.visible["axis_id"].unique()}),
-                t("contributions.col.partner"): split.visible["partner"],
-                t("contributions.col.due"): money_column(t, split.visible["due"]),
-                t("contributions.col.paid"): money_column(t, split.visible["paid"]),
-                t("contributions.col.arrears"): money_column(t, split.visible["arrears"]),
+                t("contributions.col.reference"): shown["reference"],
+                t("contributions.col.axis"): shown["axis_id"].map(
+                    {axis: axis_label(t, axis) for axis in shown["axis_id"].unique()}),
+                t("contributions.col.partner"): shown["partner"],
+                t("contributions.col.due"): money_column(t, shown["due"]),
+                t("contributions.col.paid"): money_column(t, shown["paid"]),
+                t("contributions.col.arrears"): money_column(t, shown["arrears"]),
             }
         ),
         hide_index=True,

@@ -12,7 +12,7 @@ from issue_core.charts import occupancy as charts
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.policy import BOARD_SITES_PER_PAGE, VACANT_ALERT_DAYS
-from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps, vacant_days_by_site
+from issue_core.queries.metrics import monthly_occupancy, vacancy_gaps_by_site, vacant_days_by_site
 from issue_core.queries.screens.occupancy_board import (
     BOARD_STATES,
     BoardFilter,
@@ -179,7 +179,7 @@ else:
 
 st.header(t("occupancy.vacancy.title"))
 vacant_days = read(vacant_days_by_site, start, end, filters)
-gaps = read(vacancy_gaps, start, end, filters)
+gaps = read(vacancy_gaps_by_site, start, end, filters)  # five figures per site, never every gap
 left, right = st.columns(2)
 with left:
     st.subheader(t("occupancy.vacancy.days_title"))
@@ -205,14 +205,12 @@ with right:
     if gaps.empty:
         st.info(t("occupancy.no_data"))
     else:
-        shown = pd.DataFrame({"site": gaps["site"], "unit": gaps["unit"], "gap_days": gaps["gap_days"],
-                              "next_start": dates_text(gaps["next_start"])})
-        titles = {"site": t("occupancy.col.site"), "unit": t("occupancy.col.unit"),
-                  "gap_days": t("occupancy.col.gap_days"), "next_start": t("occupancy.col.next_start"),
-                  "median": t("occupancy.col.median_gap")}
-        table = pd.DataFrame({
-            titles["site"]: gaps["site"], titles["unit"]: gaps["unit"],
-            t("occupancy.col.previous_end"): dates_text(gaps["previous_end"]),
-            titles["next_start"]: shown["next_start"], titles["gap_days"]: gaps["gap_days"],
-        })
+        figures = ["shortest", "q1", "median", "q3", "longest"]
+        shown = pd.DataFrame({"site": gaps["site"], "gaps": gaps["gaps"],
+                              **{figure: gaps[f"{figure}_days"] for figure in figures}})
+        titles = {"site": t("occupancy.col.site"), "gap_days": t("occupancy.col.gap_days"),
+                  "gaps": t("occupancy.col.gaps"), "shortest": t("occupancy.col.shortest_gap"),
+                  "q1": t("occupancy.col.q1_gap"), "median": t("occupancy.col.median_gap"),
+                  "q3": t("occupancy.col.q3_gap"), "longest": t("occupancy.col.longest_gap")}
+        table = shown.rename(columns=titles)
         chart_with_numbers(t, cached_chart(charts.vacancy_gaps, shown, titles), table, "vacancy-gaps")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from issue_core import policy
 from issue_core.db import PROJECT_ROOT
 from issue_core.i18n import Translator
 from issue_core.policy import ARREARS_THRESHOLD
@@ -219,6 +220,20 @@ def test_households_in_arrears_show_references_only_to_their_organisation(run_pa
     assert len(lines) == len(hidden)
     for partner, count in hidden.items():
         assert any(f"{count} ménage(s) suivi(s) par {partner} :" in line for line in lines)
+
+
+def test_households_in_arrears_are_listed_a_page_at_a_time(run_page, actors, demo_engine, monkeypatch):
+    balances = arrears(demo_engine, TODAY)
+    owing = balances[balances["arrears"] > ARREARS_THRESHOLD]  # largest first, as the page lists them
+    assert len(owing) >= 3
+    monkeypatch.setattr(policy, "HOUSEHOLD_PAGE_SIZE", 2)
+    app = run_page("contributions", actors["admin"])
+    listed = [frame for frame in frames(app) if "Ménage" in frame.columns]
+    assert list(listed[0]["Ménage"]) == list(owing["reference"][:2])
+    assert "Lignes 1 à 2 sur " + str(len(owing)) + "." in [caption.value for caption in app.caption]
+    app.number_input(key=f"contrib_households_page_{float(ARREARS_THRESHOLD)}").set_value(2).run()
+    listed = [frame for frame in frames(app) if "Ménage" in frame.columns]
+    assert list(listed[0]["Ménage"]) == list(owing["reference"][2:4])
 
 
 def test_split_households_in_arrears(demo_engine, actors):

@@ -15,12 +15,13 @@ from textwrap import dedent
 import pytest
 import streamlit as st
 from sqlalchemy import select
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from issue_core import policy
 from issue_core.auth import SYSTEM
 from issue_core.db import PROJECT_ROOT, create_issue_engine, migrate
-from issue_core.i18n import format_money
+from issue_core.i18n import Translator, format_money
 from issue_core.models import Household, Role
 from issue_core.policy import ARREARS_THRESHOLD
 from issue_core.queries.metrics import caseload_on, kpis, occupancy_on, vacant_units
@@ -28,6 +29,7 @@ from issue_core.queries.screens.occupancy_board import sites_with_active_convent
 from issue_core.queries.screens.overview import arrears_above
 from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
+from issue_core.ui.figures import number
 from issue_core.visibility import EVERY_HOUSEHOLD
 from tests.conftest import TODAY
 
@@ -340,6 +342,21 @@ def test_caseloads_translate_exit_destinations(open_page):
     destinations = [frame.value for frame in app.dataframe if "Destination" in frame.value.columns]
     assert destinations and not any(value.startswith("exit.") or "_" in value
                                     for value in destinations[0]["Destination"])
+
+
+def test_the_length_of_stay_chart_sends_five_figures_per_axis_not_every_stay(open_page):
+    app = open_page("caseloads")
+    boxes = [convert_arrow_bytes_to_pandas_df(dataset.data.data) for chart in app.get("vega_lite_chart")
+             for dataset in chart.proto.datasets if b"shortest" in dataset.data.data]
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert list(box.columns) == ["axis", "shortest", "q1", "median", "q3", "longest"]
+    assert 1 <= len(box) <= 3  # an axis per row, not a stay per row
+    assert (box["shortest"] <= box["q1"]).all() and (box["q1"] <= box["median"]).all()
+    assert (box["median"] <= box["q3"]).all() and (box["q3"] <= box["longest"]).all()
+    medians = {label: text for label, text in metrics(app).items() if label.startswith("Médiane · ")}
+    assert medians == {f"Médiane · {row.axis}": f"{number(Translator('fr'), row.median, 1)} mois"
+                       for row in box.itertuples()}
 
 
 def test_pages_speak_dutch(open_page, demo_url, monkeypatch, actors):

@@ -157,6 +157,12 @@ def test_vacancy_gaps_and_vacant_days_by_site(world):
     assert list(m.vacancy_gaps(world.engine, MARCH, APRIL)["unit"]) == ["N1"]
     south = Filters(site_ids=(world.south,))
     assert list(m.vacancy_gaps(world.engine, d(1, 1), d(1, 1, 2027), south)["unit"]) == ["S1"]
+    # Per site, the number of gaps and their five figures: one gap each here, so all five are that gap.
+    per_site = m.vacancy_gaps_by_site(world.engine, d(1, 1), d(1, 1, 2027))
+    assert [(r["site"], r["gaps"], r["shortest_days"], r["q1_days"], r["median_days"], r["q3_days"], r["longest_days"])
+            for r in per_site.to_dict("records")] == [("North", 1, 5, 5, 5, 5, 5), ("South", 1, 210, 210, 210, 210, 210)]
+    nothing = m.vacancy_gaps_by_site(world.engine, d(12, 1), d(12, 2))
+    assert nothing.empty and list(nothing.columns) == ["site_id", "site", "gaps", *m.occupancy.GAP_FIGURES]
 
     lost = by(m.vacant_days_by_site(world.engine, MARCH, APRIL), "site")
     # North: 88 available, occupied 26 (N1) + 19 (N2) + 17 (N3) = 62 → 26 lost.
@@ -321,6 +327,10 @@ def test_length_of_stay_chains_transfers(world):
     # axis 1: (18 + 22 + 36) / 3, median 22; axis 2: (47 + 243 + 253) / 3 = 181, median 243; axis 3: 85.
     assert [(s["stays"], s["ongoing"], s["mean_days"], s["median_days"]) for s in summary.values()] == [
         (3, 1, approx(76 / 3), 22), (3, 2, approx(181), 243), (1, 0, approx(85), 85)]
+    # The box plot's figures, quartiles interpolated between stays: axis 1 (18, 22, 36): q1 = 18 + ½ × 4 = 20,
+    # q3 = 22 + ½ × 14 = 29; axis 2 (47, 243, 253): q1 = 47 + ½ × 196 = 145, q3 = 243 + ½ × 10 = 248.
+    assert [(s["shortest_days"], s["q1_days"], s["q3_days"], s["longest_days"]) for s in summary.values()] == [
+        (18, 20, 29, 36), (47, 145, 248, 253), (85, 85, 85, 85)]
     # Stays meeting [06/04, 01/05): h2, h5 (running), h6 (until 20/04); h3 ended 05/04.
     assert sorted(m.length_of_stay(world.engine, d(4, 6), MAY)["days"]) == [36, 243, 253]
 

@@ -88,15 +88,25 @@ def flows(frame: pd.DataFrame, series_labels: dict[str, str], titles: dict[str, 
     return readable(chart, height=420)
 
 
+BOX_FIGURES = ("shortest", "q1", "median", "q3", "longest")
+
+
 def stay_distribution(frame: pd.DataFrame, axis_labels: dict[int, str], titles: dict[str, str]) -> alt.TopLevelMixin:
-    """Box plots of the length of stay (months), one per axis. frame: axis, months. titles: axis, months."""
+    """Box plots of the length of stay (months), one per axis, drawn from their five figures (the stays
+    themselves never reach the browser): a line from the shortest to the longest, a box from the first to
+    the third quartile, a tick at the median. frame: axis, shortest, q1, median, q3, longest (months).
+    titles: axis, months, and one per figure of BOX_FIGURES (the tooltip's)."""
     order = [axis_labels[axis] for axis in sorted(axis_labels)]
-    chart = alt.Chart(frame).mark_boxplot(extent="min-max", size=44).encode(
-        y=alt.Y("axis:N", sort=order, title=None),
-        x=alt.X("months:Q", title=titles["months"]),
-        color=alt.Color("axis:N", scale=axis_scale(axis_labels), title=titles["axis"], legend=None),
-    )
-    return readable(chart, height=AXIS_ROOM + 60 * len(order))
+    y = alt.Y("axis:N", sort=order, title=None)
+    tooltip = [alt.Tooltip("axis:N", title=titles["axis"]),
+               *(alt.Tooltip(f"{figure}:Q", title=titles[figure]) for figure in BOX_FIGURES)]
+    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
+    colour = alt.Color("axis:N", scale=axis_scale(axis_labels), title=titles["axis"], legend=None)
+    whiskers = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("shortest:Q", title=titles["months"]), x2="longest:Q", color=colour)
+    boxes = base.mark_bar(size=44).encode(x="q1:Q", x2="q3:Q", color=colour)
+    medians = base.mark_tick(color="white", size=44, thickness=3).encode(x="median:Q")
+    return readable(alt.layer(whiskers, boxes, medians), height=AXIS_ROOM + 60 * len(order))
 
 
 def exit_destinations(

@@ -82,22 +82,21 @@ def vacant_days_by_site(frame: pd.DataFrame, titles: dict[str, str]) -> alt.TopL
 
 
 def vacancy_gaps(frame: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
-    """One dot per gap between two placements of a unit (days), per site, with the median as a tick.
+    """Per site, a box plot of the gaps between two placements of its units (days), drawn from its five
+    figures (the gaps themselves never reach the browser): a line from the shortest to the longest, a box
+    from the first to the third quartile, a tick at the median.
 
-    frame: site, unit, gap_days, next_start (label). titles: site, gap_days, unit, next_start, median."""
+    frame: site, gaps, shortest, q1, median, q3, longest. titles: site, gap_days, gaps, and one per figure
+    (shortest, q1, median, q3, longest) for the tooltip."""
     order = sorted(frame["site"].unique().tolist())
-    y = alt.Y("site:N", sort=order, title=titles["site"])
-    dots = alt.Chart(frame).mark_circle(size=140, opacity=0.7, color=GAP_COLOUR).encode(
-        y=y,
-        x=alt.X("gap_days:Q", title=titles["gap_days"]),
-        tooltip=[alt.Tooltip("site:N", title=titles["site"]), alt.Tooltip("unit:N", title=titles["unit"]),
-                 alt.Tooltip("next_start:N", title=titles["next_start"]),
-                 alt.Tooltip("gap_days:Q", title=titles["gap_days"])],
+    figures = ("shortest", "q1", "median", "q3", "longest")
+    base = alt.Chart(frame).encode(
+        y=alt.Y("site:N", sort=order, title=titles["site"]),
+        tooltip=[alt.Tooltip("site:N", title=titles["site"]), alt.Tooltip("gaps:Q", title=titles["gaps"]),
+                 *(alt.Tooltip(f"{figure}:Q", title=titles[figure]) for figure in figures)],
     )
-    median = alt.Chart(frame).mark_tick(color=AVAILABLE_COLOUR, thickness=4, size=36).encode(
-        y=y,
-        x=alt.X("median(gap_days):Q"),
-        tooltip=[alt.Tooltip("site:N", title=titles["site"]),
-                 alt.Tooltip("median(gap_days):Q", title=titles["median"])],
-    )
-    return readable(alt.layer(dots, median), height=AXIS_ROOM + 56 * len(order))
+    whiskers = base.mark_rule(color=GAP_COLOUR, strokeWidth=2).encode(
+        x=alt.X("shortest:Q", title=titles["gap_days"]), x2="longest:Q")
+    boxes = base.mark_bar(color=GAP_COLOUR, opacity=0.7, size=28).encode(x="q1:Q", x2="q3:Q")
+    medians = base.mark_tick(color=AVAILABLE_COLOUR, thickness=4, size=36).encode(x="median:Q")
+    return readable(alt.layer(whiskers, boxes, medians), height=AXIS_ROOM + 56 * len(order))

@@ -38,6 +38,7 @@ from issue_core.queries.metrics.occupancy import (
     occupancy_on,
     utilisation,
     vacancy_gaps,
+    vacancy_gaps_by_site,
     vacant_days_by_site,
     vacant_units,
 )
@@ -46,7 +47,8 @@ from issue_core.queries.sql.filters import NO_FILTERS, Filters
 
 __all__ = [
     "Filters", "NO_FILTERS", "Kpi", "Kpis", "Occupancy", "Utilisation", "kpis", "last_days",
-    "occupancy_on", "utilisation", "monthly_occupancy", "vacancy_gaps", "vacant_days_by_site", "vacant_units",
+    "occupancy_on", "utilisation", "monthly_occupancy", "vacancy_gaps", "vacancy_gaps_by_site", "vacant_days_by_site",
+    "vacant_units",
     "caseload_on", "caseload_monthly", "households_followed_on",
     "entries_exits", "entries_exits_between", "length_of_stay", "length_of_stay_by_axis",
     "exit_destinations", "durable_exit_share",

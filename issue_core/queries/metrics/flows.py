@@ -227,23 +227,29 @@ def length_of_stay(
 def length_of_stay_by_axis(
     engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS, today: date | None = None
 ) -> pd.DataFrame:
-    """Mean and median length of stay per axis over the stays of length_of_stay (the median is
-    taken in pandas from those rows: one per stay, already aggregated in SQL).
+    """The length of stay per axis over the stays of length_of_stay: their number, how many are ongoing,
+    mean, and the five figures of a box plot (shortest, quartiles, median, longest), taken in pandas from
+    those rows (one per stay, already aggregated in SQL) — a chart draws them without the stays.
 
-    columns: axis_id, stays, ongoing, mean_days, median_days (NaN for an axis without stays)."""
+    columns: axis_id, stays, ongoing, mean_days, median_days, shortest_days, q1_days, q3_days, longest_days
+    (NaN for an axis without stays)."""
     return length_of_stay_summary(length_of_stay(engine, start, end, filters, today), filters.axes)
 
 
+STAY_FIGURES = ["mean_days", "median_days", "shortest_days", "q1_days", "q3_days", "longest_days"]
+
+
 def length_of_stay_summary(stays: pd.DataFrame, axes: tuple[int, ...]) -> pd.DataFrame:
-    """length_of_stay_by_axis from the rows of length_of_stay already read (a page showing both reads
-    the stays once)."""
+    """length_of_stay_by_axis from the rows of length_of_stay already read. Quartiles interpolate
+    linearly between stays (pandas' default, as Vega's box plots)."""
     rows = []
     for axis in axes:
-        days = stays.loc[stays["axis_id"] == axis, "days"]
-        ongoing = int(stays.loc[stays["axis_id"] == axis, "ongoing"].sum())
-        rows.append((axis, len(days), ongoing, days.mean() if len(days) else float("nan"),
-                     days.median() if len(days) else float("nan")))
-    return pd.DataFrame(rows, columns=["axis_id", "stays", "ongoing", "mean_days", "median_days"])
+        of_axis = stays[stays["axis_id"] == axis]
+        days = of_axis["days"]
+        figures = ([days.mean(), days.median(), days.min(), days.quantile(0.25), days.quantile(0.75), days.max()]
+                   if len(days) else [float("nan")] * len(STAY_FIGURES))
+        rows.append((axis, len(days), int(of_axis["ongoing"].sum()), *(float(value) for value in figures)))
+    return pd.DataFrame(rows, columns=["axis_id", "stays", "ongoing", *STAY_FIGURES])
 
 
 @reads("sites", "stays", "reference")
