@@ -13,6 +13,7 @@ from issue_core.security import CookieKeyError
 from issue_core.ui import gate, outage
 from issue_core.ui.data import engine, read
 from issue_core.ui.i18n import language_switch, translator
+from issue_core.ui.links import REGISTERED_PAGES_KEY
 
 st.set_page_config(page_title="ISSUE", page_icon=":material/home:", layout="wide")
 
@@ -68,15 +69,15 @@ PAGES = [  # (section, file, title key, icon, url, roles); the first one the use
 ]
 
 
-def navigation_pages(rows: list[tuple], t: Translator) -> list[tuple[str, st.Page]]:
-    """(section, page) for each row of PAGES. The first is the default page, which Streamlit serves at
+def navigation_pages(rows: list[tuple], t: Translator) -> list[tuple[str, str, st.Page]]:
+    """(section, path, page) for each row of PAGES. The first is the default page, which Streamlit serves at
     "/" only: its own address (a bookmark of /overview) opens it too, through a twin hidden from the menu."""
     pages = []
     for index, (section, path, title, icon, url, _) in enumerate(rows):
         if index == 0:
-            pages.append((section, st.Page(path, title=t(title), icon=icon, url_path="", default=True)))
-        pages.append((section, st.Page(path, title=t(title), icon=icon, url_path=url,
-                                       visibility="hidden" if index == 0 else "visible")))
+            pages.append((section, path, st.Page(path, title=t(title), icon=icon, url_path="", default=True)))
+        pages.append((section, path, st.Page(path, title=t(title), icon=icon, url_path=url,
+                                             visibility="hidden" if index == 0 else "visible")))
     return pages
 
 
@@ -86,7 +87,7 @@ def signed_in(authenticator: stauth.Authenticate, t: Translator) -> Actor:
     if actor is None:
         # Signed out, every address stays known (none of its pages runs) from the first run on, so the
         # page asked for (a bookmark) survives the sign-in cookie's reruns and opens once signed in.
-        st.navigation([page for _, page in navigation_pages(PAGES, t)], position="hidden")
+        st.navigation([page for _, _, page in navigation_pages(PAGES, t)], position="hidden")
         actor = gate.sign_in(authenticator, t)
         if actor is None:
             gate.sign_in_help(t)
@@ -100,9 +101,12 @@ def run_page(actor: Actor) -> None:
     sections: dict[str, list] = {}
     allowed = [page for page in PAGES if actor.role in page[5] and (not must_change or page[4] == "account")
                and (not gate.screen_device() or page[4] == "meeting")]  # a screen token grants the wall only
-    for section, page in navigation_pages(allowed, t):
+    registered: dict[str, st.Page] = {}
+    for section, path, page in navigation_pages(allowed, t):
         sections.setdefault(t(section), []).append(page)
+        registered.setdefault(path, page)
     st.session_state["issue_pages"] = {page[1] for page in allowed}  # lets pages link only where the user may go
+    st.session_state[REGISTERED_PAGES_KEY] = registered
 
     with st.sidebar:
         st.caption(t.md("app.signed_in_as", username=actor.username, role=t(f"role.{actor.role.value}")))

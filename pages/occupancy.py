@@ -21,8 +21,8 @@ from issue_core.queries.screens.occupancy_board import (
     units_board,
 )
 from issue_core.queries.screens.reference import organisations
-from issue_core.ui.board import STYLE, legend_html, site_html, size_label
-from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
+from issue_core.ui.board import STYLE, legend_html, sites_html, size_label
+from issue_core.ui.components import axis_label, cached_chart, cached_html, chart_with_numbers, dashboard_filters
 from issue_core.ui.data import read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
@@ -148,10 +148,8 @@ def all_sites() -> None:
                         say_one_page=True)
     shown = sites.iloc[first:first + BOARD_SITES_PER_PAGE]
     units = read(units_board, today, tuple(int(site) for site in shown["site_id"]), board, scope)
-    of_site = dict(tuple(units.groupby("site_id", sort=False)))
-    pages = available_pages()
-    for site in shown.itertuples():
-        st.html(site_html(t, site, of_site.get(site.site_id, units.iloc[0:0]), pages))
+    # built once per page of sites and version of their units: 400 tiles otherwise made again at every rerun
+    st.html(cached_html(sites_html, t, shown, units, tuple(sorted(available_pages()))))
 
 
 if sites.empty:

@@ -180,9 +180,9 @@ def test_a_page_reads_the_versions_once_per_run(app_on_world, monkeypatch):
 
     cached_read = data._cached_read
 
-    def counted_read(*args: object) -> object:
+    def counted_read(**arguments: object) -> object:
         asked["reads"] += 1
-        return cached_read(*args)
+        return cached_read(**arguments)
 
     monkeypatch.setattr(data, "data_versions", counted_versions)
     monkeypatch.setattr(data, "_cached_read", counted_read)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from issue_core.charts.contributions import due_vs_paid
 from issue_core.i18n import Translator
-from issue_core.ui.components import cached_chart
+from issue_core.ui.components import cached_chart, cached_html, frame_fingerprint
 
 CALLS: list[int] = []
 
@@ -37,6 +37,34 @@ def test_a_builder_runs_once_per_data_and_language():
     cached_chart(counted_chart, monthly(61.0), Translator("fr"))  # new data
     cached_chart(counted_chart, monthly(61.0), Translator("nl"))  # another language: other texts
     assert CALLS == [2, 2, 2]
+
+
+def counted_html(frame: pd.DataFrame, t: Translator) -> str:
+    CALLS.append(len(frame))
+    return f"<p>{t('common.all')}: {len(frame)}</p>"
+
+
+def test_html_is_built_once_per_data_and_language():
+    st.cache_data.clear()
+    CALLS.clear()
+    assert cached_html(counted_html, monthly(60.0), Translator("fr")) == "<p>Tous: 2</p>"
+    assert cached_html(counted_html, monthly(60.0), Translator("fr")) == "<p>Tous: 2</p>"
+    assert CALLS == [2]
+    assert cached_html(counted_html, monthly(60.0), Translator("en")) == "<p>All: 2</p>"
+    assert CALLS == [2, 2]
+
+
+def test_a_frame_fingerprint_changes_with_any_cell_and_not_with_a_copy():
+    texts = pd.DataFrame({"site": pd.array(["Dubrucq", "Fonsny", "Ninove"], dtype="string[pyarrow]"),
+                          "units": [4, 6, 2], "start": [date(2026, 1, 1), date(2026, 2, 1), None]})
+    assert frame_fingerprint(texts) == frame_fingerprint(texts.copy(deep=True))
+    # a page derives its chart's frame the same way at every rerun, from a read's copy: the same digest
+    assert frame_fingerprint(texts[texts["units"] > 2]) == frame_fingerprint(texts.copy()[texts["units"] > 2])
+    changed = texts.copy()
+    changed.loc[2, "site"] = "Ninove "
+    assert frame_fingerprint(changed) != frame_fingerprint(texts)
+    assert frame_fingerprint(texts.rename(columns={"units": "unit"})) != frame_fingerprint(texts)
+    assert frame_fingerprint(texts.iloc[:2]) != frame_fingerprint(texts)
 
 
 def draw_both_ways() -> None:

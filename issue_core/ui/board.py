@@ -146,3 +146,10 @@ def site_html(t: Translator, site, units: pd.DataFrame, pages: set[str]) -> str:
     empty = f'<div class="ub-empty">{html.escape(t("board.no_unit"))}</div>'
     body = f'<div class="ub-tiles">{tiles}</div>' if tiles else empty
     return f'<div class="ub-site">{heading}<span>{html.escape(summary)}</span></div>{body}'
+
+
+def sites_html(t: Translator, sites: pd.DataFrame, units: pd.DataFrame, pages: tuple[str, ...]) -> str:
+    """The blocks of `sites` (rows of board_sites) with their units (rows of units_board), one after the other."""
+    of_site = dict(tuple(units.groupby("site_id", sort=False)))
+    return "".join(site_html(t, site, of_site.get(site.site_id, units.iloc[0:0]), set(pages))
+                   for site in sites.itertuples())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import pickle
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -82,18 +84,36 @@ def numbers(t: Translator, frame: pd.DataFrame, name: str, data: pd.DataFrame | 
             )
 
 
-# A builder given the translator gets the same chart for the same language.
-@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600, hash_funcs={Translator: lambda t: t.language})
-def _chart_spec(module: str, name: str, args: tuple, kwargs: tuple) -> dict:
+def frame_fingerprint(frame: pd.DataFrame) -> bytes:
+    """A digest of everything a frame holds (its pickle is a faithful copy: equal digests, equal frames; a frame
+    built the same way, as a page does at every rerun, has the same digest). Four times faster than Streamlit's
+    own hashing of a frame, which copies every text column of Arrow strings into Python objects: that took a
+    seventh of a busy server's time, at every rerun of every chart."""
+    return hashlib.blake2b(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).digest()
+
+
+# A builder given the translator gets the same result for the same language.
+@st.cache_data(show_spinner=False, max_entries=256, ttl=6 * 3600,
+               hash_funcs={Translator: lambda t: t.language, pd.DataFrame: frame_fingerprint})
+def _built(module: str, name: str, args: tuple, kwargs: tuple, chart: bool) -> Any:
     builder = getattr(importlib.import_module(module), name)
-    return _convert_altair_to_vega_lite_spec(builder(*args, **dict(kwargs)))
+    result = builder(*args, **dict(kwargs))
+    return _convert_altair_to_vega_lite_spec(result) if chart else result
 
 
 def cached_chart(builder: Callable[..., alt.TopLevelMixin], *args: Any, **kwargs: Any) -> dict:
     """The Vega-Lite spec of `builder(*args, **kwargs)` (a builder of issue_core.charts), built once per
     arguments: building an Altair chart and validating its spec take most of a dashboard's rerun, and the
     same data gives the same chart. Draw it with draw_chart or chart_with_numbers."""
-    return _chart_spec(builder.__module__, builder.__qualname__, args, tuple(sorted(kwargs.items())))
+    return _built(module=builder.__module__, name=builder.__qualname__, args=args,  # by keyword: see ui.data
+                  kwargs=tuple(sorted(kwargs.items())), chart=True)
+
+
+def cached_html(builder: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+    """`builder(*args, **kwargs)`, a pure function writing HTML (the occupancy board's tiles), built once per
+    arguments as cached_chart does."""
+    return _built(module=builder.__module__, name=builder.__qualname__, args=args, kwargs=tuple(sorted(kwargs.items())),
+                  chart=False)
 
 
 def draw_chart(chart: alt.TopLevelMixin | dict) -> None:

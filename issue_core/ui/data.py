@@ -83,13 +83,14 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _read_through_cache(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,
                         kwargs: dict) -> Any:
+    # by keyword: for each positional argument Streamlit's cache would read the function's signature again
     return _cached_read(
-        database.url.render_as_string(hide_password=True),
-        query.__module__,
-        query.__name__,
-        tuple((area, versions[area]) for area in areas_of(query)),
-        args,
-        tuple(sorted(kwargs.items())),
+        database=database.url.render_as_string(hide_password=True),
+        module=query.__module__,
+        name=query.__name__,
+        versions=tuple((area, versions[area]) for area in areas_of(query)),
+        args=args,
+        kwargs=tuple(sorted(kwargs.items())),
     )
 
 

@@ -14,6 +14,9 @@ from issue_core.services.common import MAX_ID
 
 # app.py puts there the paths ("pages/sites.py", …) of the pages in the user's navigation.
 AVAILABLE_PAGES_KEY = "issue_pages"
+# … and there, each run, the st.Page it registered for each path: a link to the page object needs no lookup of
+# its file (a path is resolved on disk at every st.page_link: several ms per page with 40 site links).
+REGISTERED_PAGES_KEY = "issue_page_objects"
 
 
 def query_id(name: str) -> int | None:
@@ -36,9 +39,11 @@ def link_to_page(
     """A link to `path` (relative to the project, e.g. "pages/sites.py") when the user's navigation
     holds it; otherwise the same words as plain text, so the user still knows where to go."""
     if path in available_pages():
+        # An absolute path (a page run alone, without app.py's navigation): resolved the same whatever the
+        # entry script's folder.
+        page = st.session_state.get(REGISTERED_PAGES_KEY, {}).get(path) or str(PROJECT_ROOT / path)
         try:
-            # An absolute path: resolved the same whatever the entry script's folder.
-            st.page_link(str(PROJECT_ROOT / path), label=label, icon=icon, query_params=query_params)
+            st.page_link(page, label=label, icon=icon, query_params=query_params)
             return
         except StreamlitPageNotFoundError:  # registered under another path: fall back to the text
             pass
