@@ -40,6 +40,8 @@ UTILISATION_DAYS = 90  # the overview's utilisation covers the last quarter
 FLOW_DAYS = 30  # entries and exits counted over the last month
 DEFAULT_PERIOD_DAYS = 365  # the dashboards' period filter starts with the last year
 TIMELINE_SINCE = date(2020, 1, 1)  # the timeline starts with the programme (its first conventions, 02/2020)
+TIMELINE_CONVENTIONS_PER_PAGE = 40  # conventions drawn at once on the timeline (500 sites at sector scale: 600 bars
+# would make a chart metres tall); a page number reaches the others
 AUDIT_DEFAULT_DAYS = 30  # the audit log opens on the last month
 AUDIT_PAGE_SIZE = 500  # audit rows shown at once: the filters narrow the rest down
 ALERT_MAX_REFERENCES = 10  # household references listed in one alert before "and N more"

@@ -1,7 +1,6 @@
 """Households: the list a user may see, one household's history, and (admin, coordinator) register,
 edit and end the follow-up. Directors read only; the meeting screen has no access."""
 
-import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -30,7 +29,7 @@ from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
-from issue_core.ui.pickers import count_text, page_offset
+from issue_core.ui.pickers import count_text, filters_signature, page_offset
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn, form_key, keep_chosen
 from issue_core.visibility import scope_of
@@ -48,11 +47,6 @@ may_register = (actor.is_admin or can_edit_household(actor, actor.organisation_i
 st.title(t("nav.households"))
 offer_undo(t, actor)
 show_flash()
-
-
-def filters_signature(filters: tuple) -> str:
-    """A short name of the filters chosen, for the key of the page number."""
-    return hashlib.sha1(repr(filters).encode()).hexdigest()[:10]
 
 
 def status_label(status: str) -> str:

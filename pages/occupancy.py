@@ -1,7 +1,6 @@
 """Unit occupancy: the board of every site's units today (compact tiles, filtered, a page of sites at a
 time; a site's detailed tiles on demand), units available vs occupied per month, vacancy per site."""
 
-import hashlib
 from datetime import timedelta
 
 import pandas as pd
@@ -28,7 +27,7 @@ from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import available_pages, placement_form_link, waiting_list_link
-from issue_core.ui.pickers import count_text, page_offset
+from issue_core.ui.pickers import count_text, filters_signature, page_offset
 from issue_core.ui.site_links import site_link
 from issue_core.visibility import scope_of
 
@@ -142,10 +141,8 @@ def all_sites() -> None:
         totals["unavailable"], totals["reserved"]), strict=True):
         column.metric(label, count_text(t, int(value)), border=True)
     st.html(STYLE + legend_html(t))
-    # Other filters start again from the first page (a page number of their own).
-    signature = hashlib.sha1(repr((filters, board)).encode(), usedforsecurity=False).hexdigest()[:16]
-    first = page_offset(t, f"occ_page_{signature}", len(sites), BOARD_SITES_PER_PAGE, "board.pages",
-                        say_one_page=True)
+    first = page_offset(t, f"occ_page_{filters_signature(filters, board)}", len(sites), BOARD_SITES_PER_PAGE,
+                        "board.pages", say_one_page=True)
     shown = sites.iloc[first:first + BOARD_SITES_PER_PAGE]
     units = read(units_board, today, tuple(int(site) for site in shown["site_id"]), board, scope)
     # built once per page of sites and version of their units: 400 tiles otherwise made again at every rerun

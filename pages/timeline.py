@@ -6,7 +6,7 @@ import streamlit as st
 from issue_core import clock
 from issue_core.charts.timeline import conventions_gantt, lane_periods, unit_lanes
 from issue_core.models import Role
-from issue_core.policy import TIMELINE_SINCE
+from issue_core.policy import TIMELINE_CONVENTIONS_PER_PAGE, TIMELINE_SINCE
 from issue_core.queries.screens.timeline import (
     conventions_timeline,
     site_units,
@@ -17,6 +17,7 @@ from issue_core.ui.data import read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
+from issue_core.ui.pickers import filters_signature, page_offset
 from issue_core.ui.site_links import site_link, site_links
 from issue_core.visibility import scope_of
 
@@ -35,26 +36,28 @@ if conventions.empty:
 
 st.subheader(t("timeline.conventions"))
 st.caption(t("timeline.gantt_help"))
+first = page_offset(t, f"timeline_page_{filters_signature(filters)}", len(conventions), TIMELINE_CONVENTIONS_PER_PAGE)
+shown = conventions.iloc[first:first + TIMELINE_CONVENTIONS_PER_PAGE]
 conventions_table = pd.DataFrame(
     {
-        t("timeline.col.site"): conventions["site"],
-        t("timeline.col.housing_operator"): conventions["housing_operator"],
-        t("timeline.col.status"): conventions["status"].map(lambda s: t(f"status.{s}")),
-        t("timeline.col.start"): conventions["start_date"].map(t.date),
-        t("timeline.col.planned_end"): conventions["planned_end_date"].map(t.date),
-        t("timeline.col.actual_end"): conventions["actual_end_date"].map(t.date),
-        t("timeline.col.duration"): conventions["duration_months"],
-        t("timeline.col.units_planned"): conventions["units_planned"],
-        t("timeline.col.closure_reason"): conventions["closure_reason"].fillna(""),
+        t("timeline.col.site"): shown["site"],
+        t("timeline.col.housing_operator"): shown["housing_operator"],
+        t("timeline.col.status"): shown["status"].map(lambda s: t(f"status.{s}")),
+        t("timeline.col.start"): shown["start_date"].map(t.date),
+        t("timeline.col.planned_end"): shown["planned_end_date"].map(t.date),
+        t("timeline.col.actual_end"): shown["actual_end_date"].map(t.date),
+        t("timeline.col.duration"): shown["duration_months"],
+        t("timeline.col.units_planned"): shown["units_planned"],
+        t("timeline.col.closure_reason"): shown["closure_reason"].fillna(""),
     }
 )
 duration = t("timeline.col.duration")
 chart_with_numbers(  # on screen 28,5 (the user's decimal sign), in the CSV the number
-    t, cached_chart(conventions_gantt, conventions, today, t),
+    t, cached_chart(conventions_gantt, shown, today, t),
     conventions_table.assign(**{duration: conventions_table[duration].map(lambda m: "" if pd.isna(m) else number(t, m))}),
     "timeline-conventions", conventions_table,
 )
-site_links(t, conventions["site"])  # each site's own page
+site_links(t, shown["site"])  # each site's own page
 
 st.subheader(t("timeline.units"))
 site_names = conventions.drop_duplicates("site_id").set_index("site_id")["site"]

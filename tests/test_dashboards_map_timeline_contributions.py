@@ -118,6 +118,18 @@ def test_timeline_has_one_row_per_convention_with_its_duration(run_page, actors)
     assert any("52,5 mois" in set(d.get("duration", [])) for d in gantt)
 
 
+def test_the_timeline_draws_its_conventions_a_page_at_a_time(run_page, actors, demo_engine, monkeypatch):
+    expected = list(conventions_timeline(demo_engine, TODAY)["site"])  # in the page's order
+    monkeypatch.setattr(policy, "TIMELINE_CONVENTIONS_PER_PAGE", 4)
+    app = run_page("timeline", actors["dir.diogenes"])
+    assert list(frames(app)[0]["Site"]) == expected[:4]
+    rows = set().union(*(set(d["row"]) for d in chart_datasets(app) if "row" in d))
+    assert rows == set(expected[:4])  # the chart draws the page's conventions only
+    assert f"Lignes 1 à 4 sur {len(expected)}." in [caption.value for caption in app.caption]
+    next(number for number in app.number_input if number.key.startswith("timeline_page_")).set_value(2).run()
+    assert list(frames(app)[0]["Site"]) == expected[4:]
+
+
 def test_timeline_durations_come_from_the_query(demo_engine):
     frame = conventions_timeline(demo_engine, TODAY)
     assert dict(zip(frame["site"], frame["duration_months"], strict=True)) == DURATIONS

@@ -5,6 +5,7 @@ number, and a choice offers those few; a long list is read one page at a time
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import streamlit as st
@@ -55,3 +56,9 @@ def page_offset(t: Translator, key: str, total: int, page_size: int, rows_key: s
     rows.caption(t(rows_key, first=count_text(t, first + 1), last=count_text(t, min(first + page_size, total)),
                    total=count_text(t, total)))
     return first
+
+
+def filters_signature(*chosen: object) -> str:
+    """A short name of the filters chosen, for the key of a page number: other filters start again from the
+    first page (a page number of their own)."""
+    return hashlib.sha1(repr(chosen).encode(), usedforsecurity=False).hexdigest()[:16]
