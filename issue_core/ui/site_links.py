@@ -40,9 +40,11 @@ def site_links(t: Translator, names: Iterable[str], per_row: int = LINKS_PER_ROW
     names = list(dict.fromkeys(str(name) for name in names))
     # a link is a widget: hundreds of them would slow every rerun, and nobody reads that many
     shown, more = names[:policy.SITE_LINKS_MAX], len(names) - policy.SITE_LINKS_MAX
-    for first in range(0, len(shown), per_row):
-        for column, name in zip(st.columns(per_row), shown[first:first + per_row], strict=False):
-            with column:
+    # one row of columns, each holding every per_row-th link: the same places as a row of columns per line of
+    # links, with a tenth of the layout blocks (each one a message to the browser at every rerun)
+    for offset, column in enumerate(st.columns(per_row)):
+        with column:
+            for name in shown[offset::per_row]:
                 site_link(t, name)
     if more > 0:
         st.caption(t("site.links_more", count=more))
