@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from issue_core.auth import SYSTEM
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.services import sites as site_services
-from tests.conftest import APP, PASSWORDS, page_titles, sign_in, signed_in, use_database
+from tests.conftest import APP, PASSWORDS, SESSION_KEY, page_titles, sign_in, signed_in, use_database
 
 DASHBOARDS = {"overview", "map", "timeline", "occupancy", "caseloads", "contributions", "sites", "site", "report"}
 ADMIN_ONLY = {"users", "audit", "admin_sites", "close_site", "admin_reference", "data_export"}
@@ -129,6 +129,29 @@ def test_sites_page_lists_the_six_sites_with_durations_and_status(app):
     assert table.loc["Peterbos", "Période de la convention"] == "01/03/2020 – 30/09/2020 (prévue : 28/02/2021)"
     assert [m.value for m in app.metric] == ["6", "39", "1"]  # one overdue: Ganshoren
     assert "1 convention(s)" in app.warning[0].value
+
+
+def test_a_sign_in_stopped_before_its_language_still_speaks_the_account_language(app, demo_url):
+    """A rerun can stop a sign-in after its session was kept, before its language was (the cookie component
+    reporting back on a busy server): the runs after it take the account's language, not the default."""
+    from issue_core.services.users import open_session
+
+    engine = create_issue_engine(demo_url)
+    set_language = "UPDATE app_user SET language = '{}' WHERE username = 'dir.diogenes'"
+    with engine.begin() as connection:
+        connection.exec_driver_sql(set_language.format("nl"))
+    try:
+        app.session_state[SESSION_KEY] = open_session(engine, "dir.diogenes")
+        app.session_state["authentication_status"] = True  # as the sign-in left them: no "language" yet
+        app.session_state["username"] = "dir.diogenes"
+        app.run()
+        assert not app.exception
+        assert page_titles(app) == ["Mijn organisatie"]
+        assert app.session_state["language"] == "nl"
+    finally:  # the module's demo copy, as the other tests expect it
+        with engine.begin() as connection:
+            connection.exec_driver_sql(set_language.format("fr"))
+        engine.dispose()
 
 
 def test_language_switch_translates_and_is_kept_for_the_user(app, demo_url):

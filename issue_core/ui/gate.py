@@ -105,6 +105,9 @@ def current_actor() -> Actor | None:
         return None
     actor = Actor(username=user.username, role=Role(user.role), organisation_id=user.organisation_id)
     st.session_state[ACTOR_KEY] = actor
+    # A sign-in stopped by a rerun (the cookie component reporting back, on a busy server) after its session
+    # was kept but before its language was: the account's language, not French, for the runs after it.
+    st.session_state.setdefault("language", user.language)
     # a wall never types the screen account's password: no change of it asked there
     st.session_state["issue_must_change_password"] = user.must_change_password and not screen_device()
     return actor
