@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
+from issue_core.charts import BOX_FIGURES, month_label
 from issue_core.charts import caseloads as charts
-from issue_core.charts import month_label
 from issue_core.models import Role
 from issue_core.queries.metrics import (
     caseload_monthly,
@@ -129,7 +129,7 @@ measured = by_axis[by_axis["stays"] > 0]
 if measured.empty:
     st.info(t("caseloads.no_data"))
 else:
-    in_months = {figure: (measured[f"{figure}_days"] / DAYS_PER_MONTH).round(1) for figure in charts.BOX_FIGURES}
+    in_months = {figure: (measured[f"{figure}_days"] / DAYS_PER_MONTH).round(1) for figure in BOX_FIGURES}
     shown = pd.DataFrame({"axis": measured["axis_id"].map(axis_labels), **in_months})
     titles = {"axis": t("caseloads.col.axis"), "months": t("caseloads.col.months"),
               "shortest": t("caseloads.col.shortest_months"), "q1": t("caseloads.col.q1_months"),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from issue_core import clock
+from issue_core.charts import BOX_FIGURES
 from issue_core.charts import occupancy as charts
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
@@ -200,9 +201,8 @@ with right:
     if gaps.empty:
         st.info(t("occupancy.no_data"))
     else:
-        figures = ["shortest", "q1", "median", "q3", "longest"]
         shown = pd.DataFrame({"site": gaps["site"], "gaps": gaps["gaps"],
-                              **{figure: gaps[f"{figure}_days"] for figure in figures}})
+                              **{figure: gaps[f"{figure}_days"] for figure in BOX_FIGURES}})
         titles = {"site": t("occupancy.col.site"), "gap_days": t("occupancy.col.gap_days"),
                   "gaps": t("occupancy.col.gaps"), "shortest": t("occupancy.col.shortest_gap"),
                   "q1": t("occupancy.col.q1_gap"), "median": t("occupancy.col.median_gap"),

@@ -15,6 +15,8 @@ TITLE_SIZE = 16
 # A month is written one way on every chart (a temporal axis's d3 format), table, tooltip and file, in
 # every language: 11/2026. Vega-Lite's month names would be English whatever the user's language.
 MONTH_FORMAT = "%m/%Y"
+# The fields of a box plot drawn from its figures (queries.sql.frames.box_figures, in the chart's unit).
+BOX_FIGURES = ("shortest", "q1", "median", "q3", "longest")
 
 
 def month_label(month) -> str:  # noqa: ANN001 (a date, datetime or pandas Timestamp)

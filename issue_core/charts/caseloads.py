@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from issue_core.charts import axis_scale, readable
+from issue_core.charts import BOX_FIGURES, axis_scale, readable
 
 # Streamlit fits the whole chart, axes and legend included, in its height: room for them.
 AXIS_ROOM = 70
@@ -86,9 +86,6 @@ def flows(frame: pd.DataFrame, series_labels: dict[str, str], titles: dict[str, 
                  alt.Tooltip("count:Q", title=titles["count"])],
     )
     return readable(chart, height=420)
-
-
-BOX_FIGURES = ("shortest", "q1", "median", "q3", "longest")
 
 
 def stay_distribution(frame: pd.DataFrame, axis_labels: dict[int, str], titles: dict[str, str]) -> alt.TopLevelMixin:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from issue_core.charts import axis_scale, month_label, readable
+from issue_core.charts import BOX_FIGURES, axis_scale, month_label, readable
 from issue_core.i18n import Translator
 
 # st.badge colours closest to palette.AXIS_COLOURS (blue, orange, violet), for the unit tiles.
@@ -89,11 +89,10 @@ def vacancy_gaps(frame: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMix
     frame: site, gaps, shortest, q1, median, q3, longest. titles: site, gap_days, gaps, and one per figure
     (shortest, q1, median, q3, longest) for the tooltip."""
     order = sorted(frame["site"].unique().tolist())
-    figures = ("shortest", "q1", "median", "q3", "longest")
     base = alt.Chart(frame).encode(
         y=alt.Y("site:N", sort=order, title=titles["site"]),
         tooltip=[alt.Tooltip("site:N", title=titles["site"]), alt.Tooltip("gaps:Q", title=titles["gaps"]),
-                 *(alt.Tooltip(f"{figure}:Q", title=titles[figure]) for figure in figures)],
+                 *(alt.Tooltip(f"{figure}:Q", title=titles[figure]) for figure in BOX_FIGURES)],
     )
     whiskers = base.mark_rule(color=GAP_COLOUR, strokeWidth=2).encode(
         x=alt.X("shortest:Q", title=titles["gap_days"]), x2="longest:Q")

@@ -150,6 +150,6 @@ def site_html(t: Translator, site, units: pd.DataFrame, pages: set[str]) -> str:
 
 def sites_html(t: Translator, sites: pd.DataFrame, units: pd.DataFrame, pages: tuple[str, ...]) -> str:
     """The blocks of `sites` (rows of board_sites) with their units (rows of units_board), one after the other."""
-    of_site = dict(tuple(units.groupby("site_id", sort=False)))
-    return "".join(site_html(t, site, of_site.get(site.site_id, units.iloc[0:0]), set(pages))
+    of_site, may_open = dict(tuple(units.groupby("site_id", sort=False))), set(pages)
+    return "".join(site_html(t, site, of_site.get(site.site_id, units.iloc[0:0]), may_open)
                    for site in sites.itertuples())

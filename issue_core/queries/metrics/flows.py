@@ -17,7 +17,7 @@ from issue_core import clock
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement, Unit
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.frames import BOX_QUANTILES, box_figures, read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.queries.sql.intervals import Window, month_windows, period_window, windows_table
 from issue_core.rules import overlaps
@@ -231,25 +231,20 @@ def length_of_stay_by_axis(
     mean, and the five figures of a box plot (shortest, quartiles, median, longest), taken in pandas from
     those rows (one per stay, already aggregated in SQL) — a chart draws them without the stays.
 
-    columns: axis_id, stays, ongoing, mean_days, median_days, shortest_days, q1_days, q3_days, longest_days
+    columns: axis_id, stays, ongoing, mean_days, shortest_days, q1_days, median_days, q3_days, longest_days
     (NaN for an axis without stays)."""
     return length_of_stay_summary(length_of_stay(engine, start, end, filters, today), filters.axes)
 
 
-STAY_FIGURES = ["mean_days", "median_days", "shortest_days", "q1_days", "q3_days", "longest_days"]
-
-
 def length_of_stay_summary(stays: pd.DataFrame, axes: tuple[int, ...]) -> pd.DataFrame:
-    """length_of_stay_by_axis from the rows of length_of_stay already read. Quartiles interpolate
-    linearly between stays (pandas' default, as Vega's box plots)."""
-    rows = []
-    for axis in axes:
-        of_axis = stays[stays["axis_id"] == axis]
-        days = of_axis["days"]
-        figures = ([days.mean(), days.median(), days.min(), days.quantile(0.25), days.quantile(0.75), days.max()]
-                   if len(days) else [float("nan")] * len(STAY_FIGURES))
-        rows.append((axis, len(days), int(of_axis["ongoing"].sum()), *(float(value) for value in figures)))
-    return pd.DataFrame(rows, columns=["axis_id", "stays", "ongoing", *STAY_FIGURES])
+    """length_of_stay_by_axis from the rows of length_of_stay already read (frames.box_figures)."""
+    per_axis = stays.groupby("axis_id")
+    summary = pd.DataFrame({"stays": per_axis.size(), "ongoing": per_axis["ongoing"].sum(),
+                            "mean_days": per_axis["days"].mean()}).join(box_figures(per_axis["days"]))
+    summary = summary.reindex(list(axes)).rename_axis("axis_id").reset_index()
+    summary = summary.fillna({"stays": 0, "ongoing": 0}).astype({"stays": "int64", "ongoing": "int64"})
+    return summary[["axis_id", "stays", "ongoing", "mean_days", *BOX_QUANTILES]].astype(
+        {"mean_days": "float64", **dict.fromkeys(BOX_QUANTILES, "float64")})
 
 
 @reads("sites", "stays", "reference")

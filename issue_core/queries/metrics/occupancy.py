@@ -29,7 +29,7 @@ from issue_core.db import read_connection
 from issue_core.models import Convention, Household, Placement, Site, Unit, UnitUnavailability
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
-from issue_core.queries.sql.frames import read_frame
+from issue_core.queries.sql.frames import box_figures, read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.queries.sql.intervals import (
     Window,
@@ -370,21 +370,15 @@ def vacancy_gaps(engine: Engine, start: date, end: date, filters: Filters = NO_F
     return read_frame(engine, query, dates=["previous_end", "next_start"], ints=["unit_id", "site_id", "gap_days"])
 
 
-GAP_FIGURES = ["shortest_days", "q1_days", "median_days", "q3_days", "longest_days"]
-
-
 @reads("sites", "stays", "reference")
 def vacancy_gaps_by_site(engine: Engine, start: date, end: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """The gaps of vacancy_gaps summed up per site: their number and the five figures of a box plot (shortest,
-    quartiles interpolated between gaps, median, longest), so a page draws them without every gap.
+    """The gaps of vacancy_gaps summed up per site: their number and the five figures of a box plot
+    (frames.box_figures), so a page draws them without every gap.
 
     columns: site_id, site, gaps, shortest_days, q1_days, median_days, q3_days, longest_days — by site name."""
-    gaps = vacancy_gaps(engine, start, end, filters)
-    per_site = gaps.groupby(["site_id", "site"], sort=False)["gap_days"]
-    figures = {name: per_site.quantile(share) for name, share in zip(GAP_FIGURES, (0, 0.25, 0.5, 0.75, 1), strict=True)}
-    frame = pd.DataFrame({"gaps": per_site.size(), **figures}).reset_index()
-    frame = frame[["site_id", "site", "gaps", *GAP_FIGURES]].sort_values("site", ignore_index=True)
-    return frame.astype({"site_id": "int64", "gaps": "int64", **dict.fromkeys(GAP_FIGURES, "float64")})
+    per_site = vacancy_gaps(engine, start, end, filters).groupby(["site_id", "site"], sort=False)["gap_days"]
+    frame = pd.DataFrame({"gaps": per_site.size()}).join(box_figures(per_site)).reset_index()
+    return frame.sort_values("site", ignore_index=True).astype({"site_id": "int64", "gaps": "int64"})
 
 
 FAR_PAST = date(1, 1, 1)

@@ -112,3 +112,14 @@ def as_date(value) -> date | None:  # noqa: ANN001
     if isinstance(value, date):
         return value if type(value) is date else value.date()
     return date.fromisoformat(str(value)[:10])
+
+
+# A box plot's five figures as quantiles: shortest, first quartile, median, third quartile, longest.
+BOX_QUANTILES = {"shortest_days": 0.0, "q1_days": 0.25, "median_days": 0.5, "q3_days": 0.75, "longest_days": 1.0}
+
+
+def box_figures(days) -> pd.DataFrame:  # noqa: ANN001 (a pandas SeriesGroupBy of days)
+    """Per group of `days`: the five figures of its box plot (BOX_QUANTILES' columns, as floats), quartiles
+    interpolated linearly between values (pandas' default, as Vega's own box plots) — a chart draws a box
+    from them without the rows behind it."""
+    return pd.DataFrame({name: days.quantile(share) for name, share in BOX_QUANTILES.items()}).astype("float64")
