@@ -13,10 +13,12 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -351,6 +353,9 @@ class Payment(Base):
         CheckConstraint("amount >= 0", name="amount"),
         CheckConstraint(_in("method", PaymentMethod), name="method"),
         Index("ix_payment_household_period", "household_id", "period_month"),
+        # the payments of the last days, for the balances (HouseholdLedger); covering, so that a check reading every
+        # payment up to a day through it (SQLite chooses it without statistics) reads no row of the table
+        Index("ix_payment_paid_on", "paid_on", "household_id", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,6 +365,29 @@ class Payment(Base):
     period_month: Mapped[date] = mapped_column(Date)  # first day of the month covered
     method: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
+
+
+class HouseholdLedger(Base):
+    """Per household, the settled part of its balance, kept by the database itself: triggers on placement,
+    contribution_status and payment update it in the writing transaction, whoever writes (issue_core.ledger,
+    migration 0006). The app never writes it. The balances (metrics.contributions) add to it what is still
+    moving: the placements open or ended lately, the payments made lately.
+
+    ended_due: the due of the household's ended placements, whole (as the balances compute it);
+    ended_pieces: their pieces (placement ∩ contribution status period); paid_cents: its payments, in cents;
+    payments: their number."""
+
+    __tablename__ = "household_ledger"
+
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ended_due: Mapped[float] = mapped_column(Double, default=0.0, server_default="0")
+    ended_pieces: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    payments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Tables the database derives from the others (its triggers write them): not exported, never written by the app.
+DERIVED_TABLES = frozenset({HouseholdLedger.__tablename__})
 
 
 class AppUser(Base):

@@ -26,7 +26,7 @@ from sqlalchemy import JSON, Column, Connection, Engine, Float, Integer, Select,
 from issue_core.db import read_connection
 from issue_core.errors import DomainError
 from issue_core.export import csv_parts, write_xlsx
-from issue_core.models import Base
+from issue_core.models import DERIVED_TABLES, Base
 
 # Reference data first, then what refers to it (the order of DOMAIN.md).
 TABLE_ORDER = (
@@ -47,11 +47,11 @@ class TooManyRowsForExcel(DomainError):
 def table_names() -> list[str]:
     """Every table of the models: the known ones in a sensible order, then any newer one."""
     known = [name for name in TABLE_ORDER if name in Base.metadata.tables]
-    return known + sorted(name for name in Base.metadata.tables if name not in TABLE_ORDER)
+    return known + sorted(name for name in Base.metadata.tables if name not in (*TABLE_ORDER, *DERIVED_TABLES))
 
 
 def _table(name: str) -> Table:
-    if name not in Base.metadata.tables:
+    if name not in Base.metadata.tables or name in DERIVED_TABLES:
         raise DomainError("export.unknown_table", table=name)
     return Base.metadata.tables[name]
 

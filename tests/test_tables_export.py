@@ -20,7 +20,7 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import PROJECT_ROOT, create_issue_engine
 from issue_core.errors import DomainError
 from issue_core.i18n import LANGUAGES, catalogue
-from issue_core.models import Base, Role
+from issue_core.models import DERIVED_TABLES, Base, Role
 from issue_core.services import contributions, placements, sites, users
 from tests.conftest import run_page, use_database
 from tests.world import World, row_counts
@@ -56,7 +56,7 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 
 def test_every_table_of_the_models_is_exported_reference_data_first():
     names = tables.table_names()
-    assert sorted(names) == sorted(Base.metadata.tables)
+    assert sorted(names) == sorted(set(Base.metadata.tables) - DERIVED_TABLES)
     assert names[:3] == ["organisation", "axis", "axis_operator"]
     assert names.index("household") < names.index("placement") < names.index("audit_event")
 

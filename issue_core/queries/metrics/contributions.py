@@ -21,9 +21,18 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Float, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, Engine, Float, and_, case, cast, exists, func, literal, or_, select
 
-from issue_core.models import ContributionStatus, Household, Organisation, Payment, Placement, Site, Unit
+from issue_core.models import (
+    ContributionStatus,
+    Household,
+    HouseholdLedger,
+    Organisation,
+    Payment,
+    Placement,
+    Site,
+    Unit,
+)
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed, whole_cents
@@ -44,16 +53,22 @@ from issue_core.rules import covers, overlaps, placement_range
 NO_THRESHOLD = Decimal("0.00")
 
 
-def status_periods():  # noqa: ANN201
-    """Each contribution status with the range it is in force: [effective_from, next effective_from)."""
+def status_periods(household=None, households=None):  # noqa: ANN001, ANN201
+    """Each contribution status with the range it is in force: [effective_from, next effective_from);
+    those of one `household` (an id or a column), or of `households` (a query of ids), only when given."""
     status = ContributionStatus
     by_household = {"partition_by": status.household_id, "order_by": status.effective_from}
-    return select(
+    query = select(
         status.household_id,
         cast(status.monthly_amount, Float).label("amount"),
         status.effective_from.label("start_date"),
         func.lead(status.effective_from).over(**by_household).label("end_date"),
-    ).subquery("status")
+    )
+    if household is not None:
+        query = query.where(status.household_id == household)
+    if households is not None:
+        query = query.where(status.household_id.in_(households))
+    return query.subquery("status")
 
 
 def _status_meets_placement(status, placement=Placement):  # noqa: ANN001, ANN202
@@ -89,39 +104,57 @@ def paid_by_household_query(as_of: date, filters: Filters):  # noqa: ANN201
 def _balances_on(days: tuple[date, ...], filters: Filters):  # noqa: ANN202
     """Per household with something due or paid by the last of `days`: for each day i, due_i and paid_i
     (as due_by_household_query and paid_by_household_query on that day) and counted_i (1 when the
-    household has a stay begun or a payment made by then). One pass over the stays and the payments
-    for all the days: a page comparing today with 30 days earlier scans 1.5 M payments once, not twice."""
+    household has a stay begun or a payment made by then).
+
+    The settled part comes from household_ledger, which the database keeps: the due of the ended
+    placements, the payments. Read here is only what moves: the placements open, or ended after the first
+    of `days` (their due cut at each day, and their whole due taken back out of the ledger's), and the
+    payments made after the first day (taken back out of the ledger's total for the days before them) —
+    a few thousand rows at sector scale, where computing from every stay and payment read 1.7 M."""
+    first_end = date_param(min(days) + ONE_DAY)
     ends = [date_param(day + ONE_DAY) for day in days]
-    pieces = _placed_pieces(date_param(max(days) + ONE_DAY), filters)
-    due = (
+    pieces = _moving_pieces(first_end, date_param(max(days) + ONE_DAY), filters)
+    moving = (
         select(
             pieces.c.household_id,
             *(func.sum(pieces.c.amount * greatest(literal(0.0), _last_position(pieces, end) - pieces.c.first_position))
               .label(f"due_{i}") for i, end in enumerate(ends)),
             *(func.max(case((pieces.c.start_date < end, 1), else_=0)).label(f"placed_{i}")
               for i, end in enumerate(ends)),
+            func.sum(pieces.c.ended_due).label("ended_due"),
+            func.sum(pieces.c.ended).label("ended_pieces"),
         )
         .group_by(pieces.c.household_id)
-    ).subquery("due")
-    made_by = [Payment.paid_on <= date_param(day) for day in days]
-    paid = (
+    ).subquery("moving")
+    # by their day first (an index): grouped by household at once, SQLite would walk every payment in that order
+    payment = (
+        select(Payment.household_id, Payment.paid_on, cast(func.round(Payment.amount * 100), BigInteger).label("cents"))
+        .where(Payment.paid_on > date_param(min(days)), *filters.of_households(Payment.household_id))
+        .cte("recent_payment")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+    later = [payment.c.paid_on > date_param(day) for day in days]
+    recent = (
         select(
-            Payment.household_id,
-            # as floats: sums of amounts to the cent, rounded back exactly by cents_column (PostgreSQL's
-            # numeric would come as a Decimal per row, each rounded in Python)
-            *(cast(func.sum(case((made, Payment.amount), else_=0)), Float).label(f"paid_{i}")
-              for i, made in enumerate(made_by)),
-            *(func.max(case((made, 1), else_=0)).label(f"paying_{i}") for i, made in enumerate(made_by)),
+            payment.c.household_id,
+            *(func.sum(case((made_later, payment.c.cents), else_=0)).label(f"later_cents_{i}")
+              for i, made_later in enumerate(later)),
+            *(func.sum(case((made_later, 1), else_=0)).label(f"later_{i}") for i, made_later in enumerate(later)),
         )
-        .where(Payment.paid_on <= date_param(max(days)), *filters.of_households(Payment.household_id))
-        .group_by(Payment.household_id)
-    ).subquery("paid")
+        .group_by(payment.c.household_id)
+    ).subquery("recent")
+    ledger = HouseholdLedger
+    ended_before = func.coalesce(ledger.ended_due, 0.0) - func.coalesce(moving.c.ended_due, 0.0)
+    pieces_before = func.coalesce(ledger.ended_pieces, 0) - func.coalesce(moving.c.ended_pieces, 0)
     per_day = []
     for i in range(len(days)):
+        paid_cents = func.coalesce(ledger.paid_cents, 0) - func.coalesce(recent.c[f"later_cents_{i}"], 0)
+        payments = func.coalesce(ledger.payments, 0) - func.coalesce(recent.c[f"later_{i}"], 0)
+        placed = or_(pieces_before > 0, func.coalesce(moving.c[f"placed_{i}"], 0) > 0)
         per_day += [
-            func.coalesce(due.c[f"due_{i}"], 0.0).label(f"due_{i}"),
-            func.coalesce(paid.c[f"paid_{i}"], 0).label(f"paid_{i}"),
-            (func.coalesce(due.c[f"placed_{i}"], 0) + func.coalesce(paid.c[f"paying_{i}"], 0)).label(f"counted_{i}"),
+            (ended_before + func.coalesce(moving.c[f"due_{i}"], 0.0)).label(f"due_{i}"),
+            (cast(paid_cents, Float) / 100).label(f"paid_{i}"),
+            case((or_(placed, payments > 0), 1), else_=0).label(f"counted_{i}"),
         ]
     return (
         select(
@@ -133,9 +166,10 @@ def _balances_on(days: tuple[date, ...], filters: Filters):  # noqa: ANN202
             *per_day,
         )
         .join(Organisation, Organisation.id == Household.referent_organisation_id)
-        .outerjoin(due, due.c.household_id == Household.id)
-        .outerjoin(paid, paid.c.household_id == Household.id)
-        .where(or_(due.c.household_id.is_not(None), paid.c.household_id.is_not(None)))
+        .outerjoin(ledger, ledger.household_id == Household.id)
+        .outerjoin(moving, moving.c.household_id == Household.id)
+        .outerjoin(recent, recent.c.household_id == Household.id)
+        .where(or_(ledger.household_id.is_not(None), moving.c.household_id.is_not(None)))
         .where(*filters.household_conditions())
     )
 
@@ -160,20 +194,64 @@ def arrears_on(engine: Engine, days: tuple[date, ...], filters: Filters = NO_FIL
     return tuple(_balances_of_day(frame, i) for i in range(len(days)))
 
 
-def _placed_pieces(end, filters: Filters):  # noqa: ANN001, ANN202
-    """Each placement ∩ status period begun before `end` (exclusive), cut at `end`: its household, amount, start,
-    last day (exclusive) and the month positions of its bounds — computed once per piece for every day of
-    _balances_on (SQLite would inline and recompute them for each day: materialised there)."""
-    status = status_periods()
-    in_force = (status.c.start_date, status.c.end_date)
-    first, last = common_bounds([placement_range(), in_force], Placement.start_date, end)
-    return (
-        select(Placement.household_id, status.c.amount, Placement.start_date, last.label("last"),
-               month_position(first).label("first_position"), month_position(last).label("last_position"))
-        .join(status, _status_meets_placement(status))
-        .where(Placement.start_date < end, *filters.of_households(Placement.household_id))
-        .cte("placed_pieces")
+def _moving_pieces(first_end, end, filters: Filters):  # noqa: ANN001, ANN202
+    """Each placement ∩ status period of a placement open, or ended after `first_end` (the ledger holds the
+    others whole), cut at `end` (exclusive): its household, amount, start, last day (exclusive), the month
+    positions of its bounds, and for an ended placement its whole due (ended_due, as the ledger counts it)
+    and ended = 1 — computed once per piece for every day of _balances_on (SQLite would inline and recompute
+    them for each day: materialised there). The placements are read once (a narrow scan), then only their
+    households' statuses, through the index (household, effective_from)."""
+    placement = (
+        select(Placement.household_id, Placement.start_date, Placement.end_date)
+        .where(or_(Placement.end_date.is_(None), Placement.end_date > first_end))
+        .where(*filters.of_households(Placement.household_id))
+        .cte("moving_placement")
         .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+    status = status_periods(households=select(placement.c.household_id))
+    in_force = (status.c.start_date, status.c.end_date)
+    stay = (placement.c.start_date, placement.c.end_date)
+    first, last = common_bounds([stay, in_force], placement.c.start_date, end)
+    ended = placement.c.end_date.is_not(None)
+    return (
+        select(placement.c.household_id, status.c.amount, placement.c.start_date, last.label("last"),
+               month_position(first).label("first_position"), month_position(last).label("last_position"),
+               case((ended, _piece_due(status, placement.c)), else_=0.0).label("ended_due"),
+               case((ended, 1), else_=0).label("ended"))
+        .join(status, _status_meets_placement(status, placement.c))
+        .cte("moving_pieces")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
+
+def _piece_due(status, placement=Placement):  # noqa: ANN001, ANN202
+    """The whole due of an ended placement's piece with a status period (the range both share, in months,
+    times the amount)."""
+    in_force = (status.c.start_date, status.c.end_date)
+    stay = placement_range(placement)
+    return status.c.amount * common_months([stay, in_force], placement.start_date, placement.end_date)
+
+
+def ended_due_of(household):  # noqa: ANN001, ANN201
+    """(due, pieces) of one household's ended placements, whole: what household_ledger keeps (its triggers
+    compute it with this query, issue_core.ledger)."""
+    status = status_periods(household)
+    return (
+        select(func.coalesce(func.sum(_piece_due(status)), 0.0).label("due"), func.count().label("pieces"))
+        .select_from(Placement)
+        .join(status, _status_meets_placement(status))
+        .where(Placement.household_id == household, Placement.end_date.is_not(None))
+    )
+
+
+def ended_due_by_household():  # noqa: ANN201
+    """ended_due_of for every household with an ended placement, grouped: to fill the ledger in one pass."""
+    status = status_periods()
+    return (
+        select(Placement.household_id, func.sum(_piece_due(status)).label("due"), func.count().label("pieces"))
+        .join(status, _status_meets_placement(status))
+        .where(Placement.end_date.is_not(None))
+        .group_by(Placement.household_id)
     )
 
 
