@@ -282,7 +282,8 @@ class Placement(Base):
             name="exit_destination",
         ),
         CheckConstraint("exit_destination IS NULL OR end_date IS NOT NULL", name="exit_needs_end"),
-        Index("ix_placement_unit_dates", "unit_id", "start_date"),
+        # covering (end_date too): "is the unit occupied on that day" reads no row of the table
+        Index("ix_placement_unit_dates", "unit_id", "start_date", "end_date"),
         Index("ix_placement_household_dates", "household_id", "start_date"),
     )
 

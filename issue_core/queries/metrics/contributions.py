@@ -201,13 +201,7 @@ def _moving_pieces(first_end, end, filters: Filters):  # noqa: ANN001, ANN202
     and ended = 1 — computed once per piece for every day of _balances_on (SQLite would inline and recompute
     them for each day: materialised there). The placements are read once (a narrow scan), then only their
     households' statuses, through the index (household, effective_from)."""
-    placement = (
-        select(Placement.household_id, Placement.start_date, Placement.end_date)
-        .where(or_(Placement.end_date.is_(None), Placement.end_date > first_end))
-        .where(*filters.of_households(Placement.household_id))
-        .cte("moving_placement")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-    )
+    placement = _placements_where(or_(Placement.end_date.is_(None), Placement.end_date > first_end), filters)
     status = status_periods(households=select(placement.c.household_id))
     in_force = (status.c.start_date, status.c.end_date)
     stay = (placement.c.start_date, placement.c.end_date)
@@ -220,6 +214,18 @@ def _moving_pieces(first_end, end, filters: Filters):  # noqa: ANN001, ANN202
                case((ended, 1), else_=0).label("ended"))
         .join(status, _status_meets_placement(status, placement.c))
         .cte("moving_pieces")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
+
+
+def _placements_where(condition, filters: Filters):  # noqa: ANN001, ANN202
+    """The placements meeting `condition` (household, start, end), read once: a few thousand of 257,171 at
+    sector scale, whose households' statuses are then found through their index (status_periods(households=…))
+    — joined the other way, each engine reads every status, and its placements."""
+    return (
+        select(Placement.household_id, Placement.start_date, Placement.end_date)
+        .where(condition, *filters.of_households(Placement.household_id))
+        .cte("placement_read")
         .prefix_with("MATERIALIZED", dialect="sqlite")
     )
 
@@ -334,17 +340,19 @@ def contributions_monthly(engine: Engine, start: date, end: date, filters: Filte
     columns = ["month", "due", "paid", "collection_rate"]
     if not windows:
         return pd.DataFrame(columns=columns)
-    w, status = windows_table(windows), status_periods()
+    w = windows_table(windows)
+    placed = _placements_where(overlaps(*placement_range(), windows[0].start, windows[-1].end), filters)
+    status = status_periods(households=select(placed.c.household_id))
     # Within one whole month, due = amount × placed days ÷ days in the month (w.days): no need for
     # month positions here.
-    placed_days = common_days([placement_range(), (status.c.start_date, status.c.end_date)], w.c.start, w.c.end)
+    stay = placement_range(placed.c)
+    placed_days = common_days([stay, (status.c.start_date, status.c.end_date)], w.c.start, w.c.end)
     due = status.c.amount * placed_days / w.c.days
     due_query = (
         select(w.c.key, func.sum(due).label("due"))
         .select_from(w)
-        .join(Placement, overlaps(*placement_range(), w.c.start, w.c.end))
-        .join(status, _status_meets_placement(status))
-        .where(*filters.of_households(Placement.household_id))
+        .join(placed, overlaps(*stay, w.c.start, w.c.end))
+        .join(status, _status_meets_placement(status, placed.c))
         .group_by(w.c.key)
     )
     paid_query = (  # period_month is the first day of a month, like the windows' keys
