@@ -17,7 +17,7 @@ from issue_core.queries.metrics.kpis import balances_compared
 from issue_core.queries.screens.contributions import collection_of, split_households_in_arrears
 from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.figures import money_column
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -34,6 +34,7 @@ st.title(t("nav.contributions"))
 st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1), today=today))
 
 
+prefetch((contributions_monthly, (start, end, filters)), (balances_compared, (today, filters)))
 monthly = read(contributions_monthly, start, end, filters)
 period = collection_of(monthly)
 # once, whatever the threshold (the figures below are sums of its rows); the overview's read, so it is warm

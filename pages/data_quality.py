@@ -15,7 +15,7 @@ from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS, DATA_QUALITY_LIST_LI
 from issue_core.queries.metrics.data_quality import CHECKS, quality_scores, score_days
 from issue_core.queries.screens.data_quality import problem_counts, problems
 from issue_core.ui.components import cached_chart, chart_with_numbers
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
@@ -37,6 +37,7 @@ def check_title(check: str) -> str:
 
 
 days = tuple(score_days(today))
+prefetch((quality_scores, (days,)), (problem_counts, (today,)), (problems, (today, scope)))
 scores = read(quality_scores, days)
 counts = read(problem_counts, today)
 listed = read(problems, today, scope)

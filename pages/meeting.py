@@ -45,7 +45,7 @@ from issue_core.rules import ConventionStatus
 from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
 from issue_core.ui.board import size_label
 from issue_core.ui.components import axis_label
-from issue_core.ui.data import engine, read
+from issue_core.ui.data import engine, prefetch, read
 from issue_core.ui.feedback import attempt
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import end_if_signed_out, require_role, screen_device
@@ -429,6 +429,10 @@ def wall() -> None:
         st.rerun()  # the settings changed on another device: the whole page again, its controls included
     if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > MEETING_FULL_RUN_SECONDS:
         st.rerun()  # a new day (new defaults) or a long time: the whole page again, sign-in checks included
+    prefetch((site_figures, (today,)), (balances_compared, (today,)),
+             (conventions_ending, (today, DEFAULT_WARNING_DAYS)), (occupancy_tiles, (today,)),
+             (changes_since, (since, today)), (caseload_by_axis, (today,)), (caseload_on, (today,)),
+             (units_to_fill, (today,)), (candidates, (today,)))
     slides = deck(today)
     slide = slide_to_show(now, len(slides))
     name, page, pages, draw = slides[slide]

@@ -25,7 +25,7 @@ from issue_core.queries.sql.frames import money_sum
 from issue_core.rules import ConventionStatus
 from issue_core.ui.alerts import alert_card, first_rows, references_line
 from issue_core.ui.components import axis_label, dashboard_filters
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -40,6 +40,10 @@ filters, _, _ = dashboard_filters(t, period=False)  # every figure here is relat
 st.title(t("nav.overview"))
 st.caption(t("overview.caption", today=today, compared=compared_days(today)[1]))
 
+prefetch((balances_compared, (today, filters)), (site_figures, (today, filters)),
+         (conventions_ending, (today, DEFAULT_WARNING_DAYS, filters)),
+         (running_outside_convention, (today, filters, scope)), (long_vacant_units, (today, filters)),
+         (placed_without_contribution, (today, filters, scope)))
 # the balances of both days in one pass: the arrears key figure and the alert
 balances, balances_then = read(balances_compared, today, filters)
 figures = with_arrears(read(site_figures, today, filters), balances, balances_then)

@@ -455,9 +455,11 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     """Point the app (issue_core.ui.data.engine) at `url`, with nothing cached from another database."""
     import streamlit as st
 
+    from issue_core.ui.data import clear_cached_reads
+
     monkeypatch.setenv("ISSUE_DATABASE_URL", url)
     st.cache_resource.clear()
-    st.cache_data.clear()
+    clear_cached_reads()
 
 
 def run_page(path: str, actor: Actor | None = ADMIN, *, language: str | None = None, pages: set[str] | tuple = (),

@@ -5,15 +5,17 @@ real ones, as in tests/test_cache_areas.py."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from issue_core import policy
+from issue_core.queries.areas import reads
 from issue_core.services import contributions, placements
 from issue_core.ui import data
-from tests.test_cache_areas import DAY, board_states, calls, counted_balance, read
+from tests.test_cache_areas import DAY, board_states, calls, counted_balance, counted_board, read
 from tests.test_cache_areas import app_on_world as app_on_world  # noqa: F401 (the fixture)
 
 
@@ -65,3 +67,48 @@ def test_only_the_latest_reads_are_kept(app_on_world, monkeypatch):  # noqa: F81
         read(counted_balance, world.h_samu, day)
     kept = [args for _, args, _ in data._recent_reads.to_warm()]
     assert kept == [(world.h_samu, DAY + timedelta(days=2)), (world.h_samu, DAY + timedelta(days=1))]
+
+
+# --- a page's cold reads computed side by side (data.prefetch) ----------------------------------------------
+
+
+@reads("money")
+def failing_read(engine, day: date) -> None:
+    calls["failing"] += 1
+    raise RuntimeError("database away")
+
+
+def test_prefetch_computes_the_cold_reads_once_each_and_the_page_finds_them_warm(app_on_world):  # noqa: F811
+    world = app_on_world
+    data.prefetch((counted_board, (world.alpha, DAY)), (counted_balance, (world.h_samu, DAY)))
+    assert calls == {"board": 1, "balance": 1}
+    assert board_states(world) and read(counted_balance, world.h_samu, DAY)["paid"] == 0
+    assert calls == {"board": 1, "balance": 1}  # the page's own reads: cache hits
+
+    data.prefetch((counted_board, (world.alpha, DAY)), (counted_balance, (world.h_samu, DAY)))
+    assert calls == {"board": 1, "balance": 1}  # warm: nothing computed again
+
+    pay(world)  # makes the balance cold (money), not the board
+    data.prefetch((counted_board, (world.alpha, DAY)), (counted_balance, (world.h_samu, DAY)))
+    assert calls == {"board": 1, "balance": 1}  # one cold read: nothing to run beside it, the page reads it itself
+    assert read(counted_balance, world.h_samu, DAY)["paid"] == 50
+    assert calls == {"board": 1, "balance": 2}
+
+
+def test_prefetch_runs_the_cold_reads_on_its_threads_and_leaves_failures_to_the_page(app_on_world, monkeypatch):  # noqa: F811
+    world = app_on_world
+    ran_on: list[str] = []
+    original = data._read_through_cache
+
+    def recorded(*arguments):
+        ran_on.append(threading.current_thread().name)
+        return original(*arguments)
+
+    monkeypatch.setattr(data, "_read_through_cache", recorded)
+    data.prefetch((counted_board, (world.alpha, DAY)), (counted_balance, (world.h_samu, DAY)),
+                  (failing_read, (DAY,)))  # its failure is the page's read's to show, not prefetch's
+    assert len(ran_on) == 3 and all(name.startswith("issue-prefetch") for name in ran_on)
+    assert calls == {"board": 1, "balance": 1, "failing": 1}
+    with pytest.raises(RuntimeError, match="database away"):
+        read(failing_read, DAY)
+    assert calls["failing"] == 2  # a failure is not cached

@@ -92,9 +92,9 @@ def signed_in_app(username: str, password: str):  # noqa: ANN201 (an AppTest)
 
 
 def time_page(app, page: str, repeat: int, empty_ms: float) -> PageTiming:  # noqa: ANN001 (an AppTest)
-    import streamlit as st
+    from issue_core.ui.data import clear_cached_reads
 
-    st.cache_data.clear()
+    clear_cached_reads()
     try:
         app.switch_page(page)
     except ValueError:  # not in this user's navigation (a page of other roles): nothing to time
@@ -115,8 +115,10 @@ def bench_pages(database_url: str, username: str, password: str, repeat: int = 3
     os.environ.setdefault("ISSUE_COOKIE_KEY", secrets.token_urlsafe(48))  # in-process: no browser keeps it
     import streamlit as st
 
+    from issue_core.ui.data import clear_cached_reads
+
     st.cache_resource.clear()  # the engine of another database, in a process that ran other apps before
-    st.cache_data.clear()
+    clear_cached_reads()
     with as_the_live_server():
         empty_ms = empty_page_ms(repeat)
         app = signed_in_app(username, password)

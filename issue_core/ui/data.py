@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import streamlit as st
@@ -83,15 +84,79 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _read_through_cache(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,
                         kwargs: dict) -> Any:
-    # by keyword: for each positional argument Streamlit's cache would read the function's signature again
-    return _cached_read(
-        database=database.url.render_as_string(hide_password=True),
-        module=query.__module__,
-        name=query.__name__,
-        versions=tuple((area, versions[area]) for area in areas_of(query)),
-        args=args,
-        kwargs=tuple(sorted(kwargs.items())),
-    )
+    key = _cache_key(database, versions, query, args, kwargs)
+    result = _cached_read(**key)  # by keyword: for each positional argument Streamlit's cache would read the
+    _computed.add(key)            # function's signature again
+    return result
+
+
+def _cache_key(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,
+               kwargs: dict) -> dict[str, Any]:
+    return {"database": database.url.render_as_string(hide_password=True), "module": query.__module__,
+            "name": query.__name__, "versions": tuple((area, versions[area]) for area in areas_of(query)),
+            "args": args, "kwargs": tuple(sorted(kwargs.items()))}
+
+
+class ComputedReads:
+    """The cache keys of the last policy.PREFETCH_KEYS_KEPT reads this process computed or found cached: a read
+    among them is (most likely) warm. An entry the cache has dropped since only makes that read cold again."""
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[tuple, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _hashable(key: dict[str, Any]) -> tuple | None:
+        kept = tuple(key.values())
+        try:
+            hash(kept)
+        except TypeError:  # an argument Streamlit's cache hashes its own way (a list, a frame): not remembered
+            return None
+        return kept
+
+    def add(self, key: dict[str, Any]) -> None:
+        kept = self._hashable(key)
+        if kept is None:
+            return
+        with self._lock:
+            self._keys[kept] = None
+            self._keys.move_to_end(kept)
+            while len(self._keys) > policy.PREFETCH_KEYS_KEPT:
+                self._keys.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+    def __contains__(self, key: dict[str, Any]) -> bool:
+        kept = self._hashable(key)
+        with self._lock:
+            return kept is not None and kept in self._keys
+
+
+_computed = ComputedReads()
+_prefetching = ThreadPoolExecutor(max_workers=policy.PREFETCH_THREADS, thread_name_prefix="issue-prefetch")
+
+
+def clear_cached_reads() -> None:
+    """Every cached value dropped, and what prefetch knows of them: a cold start (the page bench, tests)."""
+    st.cache_data.clear()
+    _computed.clear()
+
+
+def prefetch(*reads: tuple[Callable[..., Any], tuple]) -> None:
+    """Compute side by side, into the cache, those of a page's reads (query, args) that are cold, before the
+    page reads them one after the other: a cold page waits for its slowest read, not for their sum (each
+    engine works on its own connection while the others wait or run; SQLite and psycopg let go of Python's
+    lock meanwhile). Warm reads cost a lookup here. A read that fails is left to the page's own read, which
+    shows the failure as a page does (ReadTooSlow, the database away)."""
+    database = engine()
+    versions = current_versions(database)
+    cold = [(query, args) for query, args in reads if _cache_key(database, versions, query, args, {}) not in _computed]
+    if len(cold) < 2:
+        return
+    running = [_prefetching.submit(_read_through_cache, database, versions, query, args, {}) for query, args in cold]
+    wait(running)
 
 
 # --- keeping the dashboards warm -------------------------------------------------------------------------
