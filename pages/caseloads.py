@@ -20,7 +20,7 @@ from issue_core.queries.metrics import (
 from issue_core.queries.metrics.flows import durable_exit_summary
 from issue_core.queries.sql.functions import DAYS_PER_MONTH
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -36,6 +36,9 @@ st.caption(t("caseloads.caption", today=today, start=start, end=end - timedelta(
 
 # --- today: households per axis × partner, placed or waiting -----------------------------------------
 
+prefetch((caseload_on, (today, filters)), (caseload_monthly, (start, end, filters)),
+         (entries_exits, (start, end, filters)), (length_of_stay_by_axis, (start, end, filters, today)),
+         (exit_destinations, (start, end, filters)))
 st.header(t("caseloads.today.title", today=today))
 today_frame = read(caseload_on, today, filters)
 columns = st.columns(3)

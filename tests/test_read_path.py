@@ -5,6 +5,7 @@ Writes through the services are unaffected, also on the pooled connection a read
 from __future__ import annotations
 
 import importlib
+import threading
 from datetime import date
 
 import pytest
@@ -112,3 +113,41 @@ def test_a_page_whose_read_is_too_slow_says_so_in_the_users_language(demo_url, m
     app = signed_in(AppTest.from_file(APP, default_timeout=60), "admin")
     assert not app.exception
     assert [error.value for error in app.error] == [Translator("fr")("error.read_too_slow")]
+
+
+def stopped_read() -> None:
+    raise errors.ReadTooSlow()
+
+
+def organisations_read(engine) -> int:  # noqa: ANN001
+    with db.read_connection(engine) as connection:
+        return connection.scalar(select(func.count()).select_from(Organisation))
+
+
+def test_reads_side_by_side_give_each_result_by_name_and_raise_a_failure(engine):
+    organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
+    threads = set()
+
+    def counted():
+        threads.add(threading.current_thread().name)
+        return organisations_read(engine)
+
+    assert db.read_side_by_side(engine, {"one": counted, "two": counted, "three": lambda: 3}) == {
+        "one": 1, "two": 1, "three": 3}
+    assert threads and all(name.startswith("issue-read") for name in threads)
+    with pytest.raises(errors.ReadTooSlow):
+        db.read_side_by_side(engine, {"fine": counted, "stopped": stopped_read})
+
+
+def test_in_a_batch_reads_side_by_side_run_here_and_see_its_writes(engine):
+    with db.batch(engine):
+        organisations.create_organisation(engine, SYSTEM, name="Samu asbl", short_name="Samu", kind="partner")
+        threads = set()
+
+        def counted():
+            threads.add(threading.current_thread().name)
+            return organisations_read(engine)
+
+        assert db.read_side_by_side(engine, {"one": counted, "two": counted}) == {"one": 1, "two": 1}
+        assert threads == {threading.current_thread().name}  # the batch's one connection: never shared by threads
+    assert organisation_count(engine) == 0  # the batch was not committed

@@ -37,7 +37,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from issue_core import clock
-from issue_core.db import read_connection
+from issue_core.db import read_connection, read_side_by_side
 from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Organisation, Placement, Site
 from issue_core.policy import SMALL_COUNT_LIMIT
 from issue_core.queries.areas import MONEY, REFERENCE, SITES, STAYS, reads
@@ -241,11 +241,18 @@ def split(frame: pd.DataFrame, key: str) -> dict[int, pd.DataFrame]:
     return {int(value): rows for value, rows in frame.groupby(key, sort=False)}
 
 
-def scope_data(engine: Engine, start: date, end: date, filters: Filters, measured_to: date) -> ScopeData:
-    operator_of = site_operators(engine)
-    units = unit_figures_by_site(engine, start, end, unit_filters(filters))
-    flows = flows_by_site_and_axis(engine, start, end, filters)
-    stays = stays_by_site(engine, start, end, filters, measured_to)
+def scope_reads(engine: Engine, start: date, end: date, filters: Filters, measured_to: date) -> dict:
+    """The reads ScopeData is made of (scope_data_of), to run side by side with the sections' (read_side_by_side)."""
+    return {
+        "operator_of": lambda: site_operators(engine),
+        "units": lambda: unit_figures_by_site(engine, start, end, unit_filters(filters)),
+        "flows": lambda: flows_by_site_and_axis(engine, start, end, filters),
+        "stays": lambda: stays_by_site(engine, start, end, filters, measured_to),
+    }
+
+
+def scope_data_of(operator_of: dict[int, int], units: pd.DataFrame, flows: pd.DataFrame,
+                  stays: pd.DataFrame) -> ScopeData:
     for frame in (units, flows, stays):
         frame["operator_id"] = frame["site_id"].map(operator_of)
     return ScopeData(
@@ -281,9 +288,8 @@ def frame_of(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 # --- sections ------------------------------------------------------------------------------------------
 
 
-def operator_sections(engine: Engine, start: date, end: date, filters: Filters, data: ScopeData) -> list[Section]:
-    """The operators summary and one section per housing operator (its sites and its total)."""
-    sites = sites_in_scope(engine, start, end, filters)
+def operator_sections(sites: pd.DataFrame, data: ScopeData) -> list[Section]:
+    """The operators summary and one section per housing operator (its sites, sites_in_scope, and its total)."""
     site_figures = data.by("site_id", sites["site_id"])
     operator_figures = data.by("operator_id", sites["operator_id"].unique())
     summary_rows, per_operator = [], []
@@ -401,20 +407,30 @@ def build_period_report(engine: Engine, start: date, end: date, filters: Filters
     today = clock.today()
     measured_to = min(end, today)
     arrears_on = min(end - ONE_DAY, today)
-    data = scope_data(engine, start, end, filters, measured_to)
-    operators, *per_operator = operator_sections(engine, start, end, filters, data)
+    # one grouped query per section, independent of each other: read side by side, the slowest first
+    read = read_side_by_side(engine, {
+        **scope_reads(engine, start, end, filters, measured_to),
+        "sites": lambda: sites_in_scope(engine, start, end, filters),
+        "contributions": lambda: contributions_section(engine, start, end, filters),
+        "arrears": lambda: arrears_section(engine, arrears_on, filters),
+        "households": lambda: households_section(engine, start, end, filters),
+        "destinations": lambda: destinations_section(engine, start, end, filters),
+        "names": lambda: filter_names(engine, filters),
+    })
+    data = scope_data_of(read["operator_of"], read["units"], read["flows"], read["stays"])
+    operators, *per_operator = operator_sections(read["sites"], data)
     sections = (
         operators,
-        households_section(engine, start, end, filters),
+        read["households"],
         flows_section(filters, data.flows),
-        destinations_section(engine, start, end, filters),
+        read["destinations"],
         stay_section(filters, data.all_stays),
-        contributions_section(engine, start, end, filters),
-        arrears_section(engine, arrears_on, filters),
+        read["contributions"],
+        read["arrears"],
         *per_operator,
     )
     return PeriodReport(
-        start=start, end=end, filters=filters, filter_names=filter_names(engine, filters), generated_on=today,
+        start=start, end=end, filters=filters, filter_names=read["names"], generated_on=today,
         measured_to=measured_to, arrears_on=arrears_on, sections=sections,
     )
 

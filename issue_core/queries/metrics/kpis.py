@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
+from issue_core.db import read_side_by_side
 from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import households_followed_on
@@ -116,7 +117,10 @@ def site_figures(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> 
     """kpis apart from arrears (None). A page reads the balances itself (contributions.arrears_on on
     compared_days, for its alerts and tables too) and adds them with with_arrears; a payment leaves
     these figures cached."""
-    now, then = (figures_on(engine, day, filters) for day in compared_days(today))
+    day, earlier = compared_days(today)
+    both = read_side_by_side(engine, {"now": lambda: figures_on(engine, day, filters),
+                                      "then": lambda: figures_on(engine, earlier, filters)})
+    now, then = both["now"], both["then"]
     by_axis = {
         axis: Kpi(count, then["households_followed_by_axis"].get(axis))
         for axis, count in now["households_followed_by_axis"].items()
