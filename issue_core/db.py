@@ -252,12 +252,12 @@ _batches: ContextVar[dict[Engine, Connection] | None] = ContextVar("issue_batche
 
 
 def read_side_by_side(engine: Engine, calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run the reads `calls` (of `engine`) at once, policy.PREFETCH_THREADS at a time, each on its own thread and
+    """Run the reads `calls` (of `engine`) at once, policy.SIDE_BY_SIDE_READS at a time, each on its own thread and
     connection (SQLite and psycopg let go of Python's lock while the database works), and return their results
     by name; the first failure is raised. In a batch, whose reads share its one connection, one after the other."""
     if _batch_connection(engine) is not None or len(calls) < 2:
         return {name: call() for name, call in calls.items()}
-    with ThreadPoolExecutor(max_workers=policy.PREFETCH_THREADS, thread_name_prefix="issue-read") as pool:
+    with ThreadPoolExecutor(max_workers=policy.SIDE_BY_SIDE_READS, thread_name_prefix="issue-read") as pool:
         running = {name: pool.submit(call) for name, call in calls.items()}
         return {name: future.result() for name, future in running.items()}
 

@@ -92,8 +92,8 @@ REPORT_MAX_YEARS = 20  # a command-line report period at most: the page's date p
 WARM_READS_KEPT = 64  # the most recent distinct reads kept to warm again (the dashboards' reads at their defaults)
 WARM_READS_MAX_AGE = timedelta(hours=2)  # a read nobody made for this long is not warmed any more
 WARM_CHECK_SECONDS = 5.0  # how often a server process looks for a write (of any process) to warm after
-PREFETCH_THREADS = 3  # a page's cold reads computed side by side (ui.data.prefetch): the SQL of one runs while
-# another converts its rows; more would only queue on two cores
+SIDE_BY_SIDE_READS = 3  # reads run at once (db.read_side_by_side: a page's cold reads, a report's sections): the
+# SQL of one runs while another turns its rows into a frame; more would only queue on two cores
 PREFETCH_KEYS_KEPT = 1024  # the reads a process remembers as computed, to prefetch only the cold ones
 
 # Database time limits

@@ -107,7 +107,7 @@ def test_prefetch_runs_the_cold_reads_on_its_threads_and_leaves_failures_to_the_
     monkeypatch.setattr(data, "_read_through_cache", recorded)
     data.prefetch((counted_board, (world.alpha, DAY)), (counted_balance, (world.h_samu, DAY)),
                   (failing_read, (DAY,)))  # its failure is the page's read's to show, not prefetch's
-    assert len(ran_on) == 3 and all(name.startswith("issue-prefetch") for name in ran_on)
+    assert len(ran_on) == 3 and all(name.startswith("issue-read") for name in ran_on)
     assert calls == {"board": 1, "balance": 1, "failing": 1}
     with pytest.raises(RuntimeError, match="database away"):
         read(failing_read, DAY)

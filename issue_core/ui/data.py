@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -19,7 +19,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from issue_core import policy
-from issue_core.db import get_engine, prepare_database
+from issue_core.db import get_engine, prepare_database, read_side_by_side
 from issue_core.errors import ReadTooSlow
 from issue_core.queries.areas import areas_of
 from issue_core.queries.sql.functions import data_versions
@@ -135,7 +135,6 @@ class ComputedReads:
 
 
 _computed = ComputedReads()
-_prefetching = ThreadPoolExecutor(max_workers=policy.PREFETCH_THREADS, thread_name_prefix="issue-prefetch")
 
 
 def clear_cached_reads() -> None:
@@ -155,8 +154,11 @@ def prefetch(*reads: tuple[Callable[..., Any], tuple]) -> None:
     cold = [(query, args) for query, args in reads if _cache_key(database, versions, query, args, {}) not in _computed]
     if len(cold) < 2:
         return
-    running = [_prefetching.submit(_read_through_cache, database, versions, query, args, {}) for query, args in cold]
-    wait(running)
+    try:
+        read_side_by_side(database, {index: partial(_read_through_cache, database, versions, query, args, {})
+                                     for index, (query, args) in enumerate(cold)})
+    except Exception:  # noqa: BLE001 (the page's own read of it shows the failure, as for any read)
+        logging.getLogger("issue").info("a prefetched read failed", exc_info=True)
 
 
 # --- keeping the dashboards warm -------------------------------------------------------------------------
