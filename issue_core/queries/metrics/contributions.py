@@ -82,10 +82,8 @@ def due_by_household_query(as_of: date, filters: Filters):  # noqa: ANN201
     """Per household: amount due for its placed days up to and including `as_of`."""
     status = status_periods()
     end = date_param(as_of + ONE_DAY)
-    in_force = (status.c.start_date, status.c.end_date)
-    due = status.c.amount * common_months([placement_range(), in_force], Placement.start_date, end)
     return (
-        select(Placement.household_id, func.sum(due).label("due"))
+        select(Placement.household_id, func.sum(_piece_due(status, end=end)).label("due"))
         .join(status, _status_meets_placement(status))
         .where(Placement.start_date < end, *filters.of_households(Placement.household_id))
         .group_by(Placement.household_id)
@@ -230,12 +228,13 @@ def _placements_where(condition, filters: Filters):  # noqa: ANN001, ANN202
     )
 
 
-def _piece_due(status, placement=Placement):  # noqa: ANN001, ANN202
-    """The whole due of an ended placement's piece with a status period (the range both share, in months,
-    times the amount)."""
+def _piece_due(status, placement=Placement, end=None):  # noqa: ANN001, ANN202
+    """The due of a placement's piece with a status period: the range both share, in months, up to `end`
+    (exclusive; by default the placement's own end: an ended placement's whole due), times the amount."""
     in_force = (status.c.start_date, status.c.end_date)
     stay = placement_range(placement)
-    return status.c.amount * common_months([stay, in_force], placement.start_date, placement.end_date)
+    until = placement.end_date if end is None else end
+    return status.c.amount * common_months([stay, in_force], placement.start_date, until)
 
 
 def ended_due_of(household):  # noqa: ANN001, ANN201
