@@ -44,6 +44,7 @@ from issue_core.models import (
 )
 from issue_core.rules import overlaps, site_takes_stay
 from issue_core.services import contributions, households, placements, sites
+from tests.checks import ledger_differences
 from tests.conftest import ENGINES, empty_postgres, sqlite_engine, table_rows, write_rows
 from tests.world import World, build_world, row_counts
 
@@ -416,6 +417,11 @@ class ServiceCalls(RuleBasedStateMachine):
         with read_session(self.engine) as session:
             found = {name: session.execute(query).all() for name, query in VIOLATIONS.items()}
         assert {name: rows for name, rows in found.items() if rows} == {}
+
+    @invariant()
+    def the_ledger_agrees_with_the_records(self):
+        with self.engine.connect() as connection:
+            assert ledger_differences(connection) == []
 
     @invariant()
     def reserved_units_take_their_organisation_or_an_audited_override(self):
