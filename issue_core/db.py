@@ -5,8 +5,8 @@ so two writers queue on the database lock (up to the busy timeout) instead of fa
 with "database is locked"; a read session starts a plain deferred transaction.
 
 Reads (`read_connection`, `read_session`) cannot write and have a time limit (datasette's discipline):
-on SQLite `PRAGMA query_only` and a progress handler that stops the read after policy.READ_TIME_LIMIT_SECONDS,
-both set on the pooled connection for the read only and taken off when it ends; on PostgreSQL a
+on SQLite `PRAGMA query_only`, set on the pooled connection for the read only and taken off when it ends, and
+a watchdog thread that interrupts the read after policy.READ_TIME_LIMIT_SECONDS (SqliteDeadlines); on PostgreSQL a
 `READ ONLY` transaction with `SET LOCAL statement_timeout`, which end with the transaction. A read
 stopped by the limit raises ReadTooSlow. Writes (write_session, batch, migrations) are untouched.
 """
