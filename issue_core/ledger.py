@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Connection, Integer, cast, func, literal_column, or_, select
 
-from issue_core.models import Household, HouseholdLedger, Payment
+from issue_core.models import Household, HouseholdLedger, Money, Payment
 from issue_core.queries.metrics.contributions import ended_due_by_household, ended_due_of
+from issue_core.queries.sql.functions import in_cents
 
 TABLE = HouseholdLedger.__tablename__
 DUE_SOURCES = ("placement", "contribution_status")
@@ -42,8 +43,8 @@ def _ensure_row(household: str, dialect_name: str) -> str:
     return f"INSERT INTO {TABLE} (household_id) VALUES ({household}) ON CONFLICT (household_id) DO NOTHING"
 
 
-def _cents(amount: str) -> str:
-    return f"CAST(ROUND({amount} * 100) AS BIGINT)"
+def _cents(amount: str, dialect) -> str:  # noqa: ANN001
+    return _compiled(in_cents(literal_column(amount, Money)), dialect)
 
 
 def _add_paid(household: str, cents: str, count: str) -> str:
@@ -73,14 +74,15 @@ def _sqlite_triggers(dialect) -> list[str]:  # noqa: ANN001
         return [_ensure_row(household, "sqlite"), _refresh_due(household, dialect)]
 
     def paid(row: str, sign: str) -> list[str]:
-        household = f"{row}.household_id"
-        return [_ensure_row(household, "sqlite"), _add_paid(household, f"{sign}{_cents(f'{row}.amount')}", f"{sign}1")]
+        household, cents = f"{row}.household_id", _cents(f"{row}.amount", dialect)
+        return [_ensure_row(household, "sqlite"), _add_paid(household, f"{sign}{cents}", f"{sign}1")]
 
     statements = []
     for source in DUE_SOURCES:
         statements += [
             f"CREATE TRIGGER {TABLE}_{source}_insert AFTER INSERT ON {source} {body(*refreshed('NEW'))}",
-            f"CREATE TRIGGER {TABLE}_{source}_update AFTER UPDATE ON {source} {body(*refreshed('OLD'), *refreshed('NEW'))}",
+            f"CREATE TRIGGER {TABLE}_{source}_update AFTER UPDATE ON {source} "
+            f"{body(*refreshed('OLD'), *refreshed('NEW'))}",
             f"CREATE TRIGGER {TABLE}_{source}_delete AFTER DELETE ON {source} {body(*refreshed('OLD'))}",
         ]
     statements += [
@@ -130,10 +132,10 @@ def _postgresql_triggers(dialect) -> list[str]:  # noqa: ANN001
         CREATE FUNCTION issue_ledger_payment_changed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF TG_OP <> 'INSERT' THEN
-                PERFORM issue_ledger_add_paid(OLD.household_id, -{_cents('OLD.amount')}, -1);
+                PERFORM issue_ledger_add_paid(OLD.household_id, -{_cents('OLD.amount', dialect)}, -1);
             END IF;
             IF TG_OP <> 'DELETE' THEN
-                PERFORM issue_ledger_add_paid(NEW.household_id, {_cents('NEW.amount')}, 1);
+                PERFORM issue_ledger_add_paid(NEW.household_id, {_cents('NEW.amount', dialect)}, 1);
             END IF;
             RETURN NULL;
         END;
@@ -154,7 +156,7 @@ def computed_rows():  # noqa: ANN201
     household with an ended stay or a payment (the triggers may also keep rows of zeros)."""
     due = ended_due_by_household().subquery("due")
     paid = (
-        select(Payment.household_id, func.sum(func.round(Payment.amount * 100)).label("cents"),
+        select(Payment.household_id, func.sum(in_cents(Payment.amount)).label("cents"),
                func.count().label("payments"))
         .group_by(Payment.household_id)
     ).subquery("paid")

@@ -407,7 +407,7 @@ def build_period_report(engine: Engine, start: date, end: date, filters: Filters
     today = clock.today()
     measured_to = min(end, today)
     arrears_on = min(end - ONE_DAY, today)
-    # one grouped query per section, independent of each other: read side by side, the slowest first
+    # one grouped query per section (and per part of the scope's figures), independent: read side by side
     read = read_side_by_side(engine, {
         **scope_reads(engine, start, end, filters, measured_to),
         "sites": lambda: sites_in_scope(engine, start, end, filters),

@@ -85,8 +85,9 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def _read_through_cache(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,
                         kwargs: dict) -> Any:
     key = _cache_key(database, versions, query, args, kwargs)
-    result = _cached_read(**key)  # by keyword: for each positional argument Streamlit's cache would read the
-    _computed.add(key)            # function's signature again
+    # by keyword: for each positional argument Streamlit's cache would read the function's signature again
+    result = _cached_read(**key)
+    _computed.add(key)
     return result
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Engine, Float, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Engine, Float, and_, case, cast, exists, func, literal, or_, select
 
 from issue_core.models import (
     ContributionStatus,
@@ -36,7 +36,7 @@ from issue_core.models import (
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import cents, cents_column, money_sum, read_frame, typed, whole_cents
-from issue_core.queries.sql.functions import date_param
+from issue_core.queries.sql.functions import date_param, in_cents
 from issue_core.queries.sql.intervals import (
     ONE_DAY,
     common_bounds,
@@ -126,7 +126,7 @@ def _balances_on(days: tuple[date, ...], filters: Filters):  # noqa: ANN202
     ).subquery("moving")
     # by their day first (an index): grouped by household at once, SQLite would walk every payment in that order
     payment = (
-        select(Payment.household_id, Payment.paid_on, cast(func.round(Payment.amount * 100), BigInteger).label("cents"))
+        select(Payment.household_id, Payment.paid_on, in_cents(Payment.amount).label("cents"))
         .where(Payment.paid_on > date_param(min(days)), *filters.of_households(Payment.household_id))
         .cte("recent_payment")
         .prefix_with("MATERIALIZED", dialect="sqlite")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Engine, Float, Integer, func, text
+from sqlalchemy import BigInteger, Date, Engine, Float, Integer, cast, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -35,6 +35,12 @@ def _days_between_postgresql(element, compiler, **kw):  # noqa: ANN001
 def months_to_nearest_half(days):  # noqa: ANN001, ANN201
     """Days → months (365.25 ÷ 12 days each), to the nearest half month, as SQL."""
     return func.round(func.cast(days, Float) * 2 / DAYS_PER_MONTH) / 2.0
+
+
+def in_cents(amount):  # noqa: ANN001, ANN201
+    """An amount to the cent (a Money column, or the SQL text of one in a trigger) as a whole number of cents:
+    exact sums on both engines, where SQLite keeps amounts as floats."""
+    return cast(func.round(amount * 100), BigInteger)
 
 
 def date_param(value):  # noqa: ANN001, ANN201
