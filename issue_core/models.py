@@ -357,6 +357,9 @@ class Payment(Base):
         # the payments of the last days, for the balances (HouseholdLedger); covering, so that a check reading every
         # payment up to a day through it (SQLite chooses it without statistics) reads no row of the table
         Index("ix_payment_paid_on", "paid_on", "household_id", "amount"),
+        # a household's payments from a day on: the first one after its file closed, its recent activity (data
+        # quality); covering, so that a count or a sum reads no row of the table
+        Index("ix_payment_household_paid_on", "household_id", "paid_on", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,8 +12,8 @@ from issue_core.charts.data_quality import score_trend
 from issue_core.i18n import escape_markdown
 from issue_core.models import Role
 from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS, DATA_QUALITY_LIST_LIMIT
-from issue_core.queries.metrics.data_quality import CHECKS, quality_scores, score_days
-from issue_core.queries.screens.data_quality import problem_counts, problems
+from issue_core.queries.metrics.data_quality import CHECKS, quality_figures, score_days
+from issue_core.queries.screens.data_quality import problems
 from issue_core.ui.components import cached_chart, chart_with_numbers
 from issue_core.ui.data import prefetch, read
 from issue_core.ui.gate import require_role
@@ -37,9 +37,8 @@ def check_title(check: str) -> str:
 
 
 days = tuple(score_days(today))
-prefetch((quality_scores, (days,)), (problem_counts, (today,)), (problems, (today, scope)))
-scores = read(quality_scores, days)
-counts = read(problem_counts, today)
+prefetch((quality_figures, (days,)), (problems, (today, scope)))
+scores, counts = read(quality_figures, days)  # counts: today's problems per partner and check
 listed = read(problems, today, scope)
 
 # --- the score per partner --------------------------------------------------------------------------------

@@ -22,16 +22,18 @@ flags on d (a closed file with a payment after closing still counts). The partne
 referent organisation today (its history is not kept). The checks read the records as they are now: a
 problem fixed today no longer counts in any month, a problem recorded late counts from its own date.
 
-Every check is one SQL select over a calendar of days (a UNION ALL of bound rows, queries.sql.intervals
-windows_table): the score of every partner on 13 days is one grouped query, never one per day × partner.
+Every check is one SQL select of its own rows (a stay or a household) with a column per day asked (1 where it
+flags the row that day): the score of every partner on 13 days is one grouped query, never one per day × partner,
+and no check ever makes a row per day × household (at sector scale, 100,000 households, that was 560,000 rows).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, func, literal, or_, select, true, union
+from sqlalchemy import Date, Engine, String, and_, case, exists, func, literal, or_, select, union_all
 
 from issue_core.models import (
     AuditEvent,
@@ -46,16 +48,8 @@ from issue_core.models import (
 )
 from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS, DATA_QUALITY_SCORE_MONTHS
 from issue_core.queries.areas import reads
-from issue_core.queries.sql.frames import read_frame
-from issue_core.queries.sql.intervals import (
-    Window,
-    first_of_month,
-    greatest,
-    next_day,
-    next_month,
-    sum_of_parts,
-    windows_table,
-)
+from issue_core.queries.sql.frames import read_frame, typed
+from issue_core.queries.sql.intervals import first_of_month, greatest, next_day, next_month
 from issue_core.rules import convention_end_sql, covers, follow_up_range, placement_range
 
 CHECKS = ("stay_without_exit", "inactive_waiting", "placed_without_status", "payment_on_closed_file",
@@ -79,34 +73,42 @@ def score_days(today: date, months: int = DATA_QUALITY_SCORE_MONTHS) -> list[dat
     return [*days, today]
 
 
-def calendar(days: list[date]):
-    """The days as a subquery: key (the day d), start (d − INACTIVE_MONTHS: the inactivity window's
-    first day, excluded), end (d + 1)."""
-    return windows_table(
-        [Window(day, months_before(day, DATA_QUALITY_INACTIVE_MONTHS), day + ONE_DAY) for day in sorted(set(days))],
-        "quality_day",
-    )
+def window_start(day: date) -> date:
+    """The first day (excluded) of the inactivity window of `day`: (day − INACTIVE_MONTHS, day]."""
+    return months_before(day, DATA_QUALITY_INACTIVE_MONTHS)
 
 
 def _followed_on(day):
-    """SQL condition on Household: followed on `day`, a column of days (the caseload's rule)."""
+    """SQL condition on Household: followed on `day` (the caseload's rule)."""
     return covers(*follow_up_range(), day)
 
 
-# --- the five checks: each a select of (day, household_id, partner_id) and, with details, (site_id, unit_id,
-# since, payments, amount) ------------------------------------------------------------------------------------
+# --- the five checks: each a select of (household_id, partner_id), with details (site_id, unit_id, since,
+# payments, amount), then one column per day asked: on_0, on_1, … (1 where the check flags the row that day) --------
+
+
+def flag_columns(count: int) -> list[str]:
+    """The names of the columns of `count` days: on_0, on_1, …"""
+    return [f"on_{index}" for index in range(count)]
+
+
+def _flagged(query, conditions: list):
+    """The query's rows flagged on at least one day, with a column per day (flag_columns): 1 where that day's
+    condition holds, else 0. The rows are the check's own (a stay or a household), each read once whatever the
+    number of days: never one row per day."""
+    flags = [case((condition, 1), else_=0).label(name)
+             for condition, name in zip(conditions, flag_columns(len(conditions)), strict=True)]
+    return query.add_columns(*flags).where(or_(*conditions))
 
 
 def _materialized(query, name: str):
-    """The query as a CTE computed once: SQLite would otherwise fold it into the join with the days and redo
-    its per-stay or per-site work for each day. PostgreSQL plans it with the rest (hash joins): forced, its
-    row estimates are lost and the plan's cost sets off the JIT compiler, slower than the query."""
+    """The query as a CTE computed once: SQLite would otherwise fold it into the query reading it and redo its
+    per-stay or per-household work for each of its uses."""
     return query.cte(name).prefix_with("MATERIALIZED")
 
 
-def _columns(day, *, details: bool, site_id=None, unit_id=None, since=None, payments=None, amount=None) -> list:
-    columns = [day.label("day"), Household.id.label("household_id"),
-               Household.referent_organisation_id.label("partner_id")]
+def _columns(*, details: bool, site_id=None, unit_id=None, since=None, payments=None, amount=None) -> list:
+    columns = [Household.id.label("household_id"), Household.referent_organisation_id.label("partner_id")]
     if details:
         columns += [
             (site_id if site_id is not None else literal(0)).label("site_id"),
@@ -118,157 +120,202 @@ def _columns(day, *, details: bool, site_id=None, unit_id=None, since=None, paym
     return columns
 
 
-def _stays_during(cal, name: str):
-    """The stays covering at least one day of the calendar (a CTE): most stays ended before its first day."""
-    first_day, last_day = (select(bound(cal.c.key)).scalar_subquery() for bound in (func.min, func.max))
+def _details_day(days: list[date], details: bool) -> date | None:
+    """The day the details are of: they are given for one day only (today's problems)."""
+    if not details:
+        return None
+    if len(days) != 1:
+        raise ValueError("a check gives its details for one day")
+    return days[0]
+
+
+def _stays_during(days: list[date]) -> list:
+    """Conditions on a stay: it covers at least one of the days (most stays ended before the first)."""
     start, end = placement_range()
-    return _materialized(select(Placement.household_id, Placement.unit_id, start, end)
-                         .where(start <= last_day, or_(end.is_(None), end > first_day)), name)
+    return [start <= max(days), or_(end.is_(None), end > min(days))]
 
 
-def stays_without_exit(cal, *, details: bool = False):
-    """Check 1: one row per stay ended on or before the day without an exit destination (since its end)."""
-    ended = _materialized(select(Placement.household_id, Placement.unit_id, Placement.end_date)
-                          .where(Placement.end_date.is_not(None), Placement.exit_destination.is_(None)),
-                          "stays_ended_without_exit")
+def stays_without_exit(days: list[date], *, details: bool = False):
+    """Check 1: the stays ended on or before the day without an exit destination (since: their end)."""
+    _details_day(days, details)
     query = (
-        select(*_columns(cal.c.key, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=ended.c.end_date))
-        .select_from(cal)
-        .join(ended, ended.c.end_date <= cal.c.key)
-        .join(Household, Household.id == ended.c.household_id)
+        select(*_columns(details=details, site_id=Unit.site_id, unit_id=Unit.id, since=Placement.end_date))
+        .select_from(Placement)
+        .join(Household, Household.id == Placement.household_id)
+        .where(Placement.end_date.is_not(None), Placement.exit_destination.is_(None))
     )
-    return query.join(Unit, Unit.id == ended.c.unit_id) if details else query
+    if details:
+        query = query.join(Unit, Unit.id == Placement.unit_id)
+    return _flagged(query, [Placement.end_date <= day for day in days])
 
 
-def inactive_waiting(cal, *, details: bool = False):
-    """Check 2: one row per household followed on the day, waiting without activity since the inactivity
-    window's start or earlier (since: its last activity)."""
+def inactive_waiting(days: list[date], *, details: bool = False):
+    """Check 2: the households followed on the day, waiting without activity since the inactivity window's
+    start or earlier (since: their last activity)."""
+    day_of_details = _details_day(days, details)
+    starts = [window_start(day) for day in days]
     # No stay ending after the window's start, running, or lined up: also "no stay on d or later". Each
-    # household's stays are summed up once (how many, how many ended, the last end), not read again per day,
-    # and the households so found (a CTE) are the only ones whose statuses, payments and audit are searched.
+    # household's stays are summed up once (how many, how many ended, the last end); the households that can
+    # wait on one of the days (a CTE) are the only ones whose statuses, payments and audit are searched.
     stays = _materialized(select(Placement.household_id, func.count().label("stays"),
                                  func.count(Placement.end_date).label("ended"),
                                  func.max(Placement.end_date).label("last_end"))
                           .group_by(Placement.household_id), "households_stays")
     waiting = _materialized(
-        select(cal.c.key.label("day"), cal.c.start.label("window_start"), cal.c.end.label("window_end"),
-               Household.id.label("household_id"), stays.c.last_end)
-        .select_from(cal)
-        .join(Household, and_(_followed_on(cal.c.key), Household.referred_on <= cal.c.start))
+        select(Household.id.label("household_id"), stays.c.last_end)
         .outerjoin(stays, stays.c.household_id == Household.id)
-        .where(or_(stays.c.household_id.is_(None),
-                   and_(stays.c.ended == stays.c.stays, stays.c.last_end <= cal.c.start))),
+        .where(Household.referred_on <= max(starts),
+               or_(Household.follow_up_ended_on.is_(None), Household.follow_up_ended_on > min(days)),
+               or_(stays.c.household_id.is_(None),
+                   and_(stays.c.ended == stays.c.stays, stays.c.last_end <= max(starts)))),
         "households_waiting")
-    day, window_start = waiting.c.day, waiting.c.window_start
-    status = exists().where(ContributionStatus.household_id == Household.id,
-                            ContributionStatus.effective_from > window_start, ContributionStatus.effective_from <= day)
-    # The waiting households' payments are read once (a CTE), not once per household and day.
-    first_window_start = select(func.min(cal.c.start)).scalar_subquery()
-    paid = _materialized(select(Payment.household_id, Payment.paid_on)
-                         .where(Payment.household_id.in_(select(waiting.c.household_id)),
-                                Payment.paid_on > first_window_start), "waiting_households_payments")
-    payment = exists().where(paid.c.household_id == Household.id, paid.c.paid_on > window_start,
-                             paid.c.paid_on <= day)
-    changed = exists().where(AuditEvent.entity == "household", AuditEvent.entity_id == Household.id,
-                             AuditEvent.action == "household.update", AuditEvent.at >= next_day(window_start),
-                             AuditEvent.at < waiting.c.window_end)
-    since = None
-    if details:
-        def latest(column, *conditions):
-            found = select(func.max(column)).where(*conditions).correlate(Household, waiting).scalar_subquery()
-            return func.coalesce(found, Household.referred_on)
-
-        since = greatest(
-            Household.referred_on,
-            func.coalesce(waiting.c.last_end, Household.referred_on),  # every stay ended by the window's start
-            latest(ContributionStatus.effective_from, ContributionStatus.household_id == Household.id,
-                   ContributionStatus.effective_from <= day),
-            latest(Payment.paid_on, Payment.household_id == Household.id, Payment.paid_on <= day),
-            latest(func.date(AuditEvent.at), AuditEvent.entity == "household", AuditEvent.entity_id == Household.id,
-                   AuditEvent.action == "household.update", AuditEvent.at < waiting.c.window_end),
-        )
-    return (
-        select(*_columns(day, details=details, since=since))
+    active = _activity(waiting, days, starts)
+    since = _last_activity(waiting, day_of_details) if details else None
+    query = (
+        select(*_columns(details=details, since=since))
         .select_from(waiting)
         .join(Household, Household.id == waiting.c.household_id)
-        .where(~status, ~payment, ~changed)
+        .outerjoin(active, active.c.household_id == waiting.c.household_id)
+    )
+    return _flagged(query, [
+        and_(_followed_on(day), Household.referred_on <= start,
+             or_(waiting.c.last_end.is_(None), waiting.c.last_end <= start), func.coalesce(active.c[name], 0) == 0)
+        for day, start, name in zip(days, starts, flag_columns(len(days)), strict=True)
+    ])
+
+
+def _audit_day():
+    """The day of a household's change (the audit's UTC date): activity is counted by day."""
+    return func.date(AuditEvent.at, type_=Date)
+
+
+def _household_changes():
+    return [AuditEvent.entity == "household", AuditEvent.action == "household.update"]
+
+
+def _activity(waiting, days: list[date], starts: list[date]):
+    """Per waiting household with activity in one of the windows (start, day]: one column per day (on_0, …),
+    1 where an income status took effect, a payment was paid or its record changed in that day's window."""
+    first, last = min(starts), max(days)
+    in_waiting = select(waiting.c.household_id)
+    events = union_all(
+        select(ContributionStatus.household_id, ContributionStatus.effective_from.label("day"))
+        .where(ContributionStatus.household_id.in_(in_waiting), ContributionStatus.effective_from > first,
+               ContributionStatus.effective_from <= last),
+        select(Payment.household_id, Payment.paid_on)
+        .where(Payment.household_id.in_(in_waiting), Payment.paid_on > first, Payment.paid_on <= last),
+        select(AuditEvent.entity_id, _audit_day())
+        .where(*_household_changes(), AuditEvent.entity_id.in_(in_waiting), _audit_day() > first,
+               _audit_day() <= last),
+    ).subquery("waiting_households_events")
+    windows = [case((and_(events.c.day > start, events.c.day <= day), 1), else_=0)
+               for day, start in zip(days, starts, strict=True)]
+    return (select(events.c.household_id, *(func.max(window).label(name)
+                                            for window, name in zip(windows, flag_columns(len(days)), strict=True)))
+            .group_by(events.c.household_id).subquery("waiting_households_activity"))
+
+
+def _last_activity(waiting, day: date):
+    """A waiting household's last activity by `day`: its referral, its last stay's end, its last income status,
+    payment or change of record."""
+    def latest(column, *conditions):
+        found = select(func.max(column)).where(*conditions).correlate(Household).scalar_subquery()
+        return func.coalesce(found, Household.referred_on)
+
+    return greatest(
+        Household.referred_on,
+        func.coalesce(waiting.c.last_end, Household.referred_on),  # every stay ended by the window's start
+        latest(ContributionStatus.effective_from, ContributionStatus.household_id == Household.id,
+               ContributionStatus.effective_from <= day),
+        latest(Payment.paid_on, Payment.household_id == Household.id, Payment.paid_on <= day),
+        latest(_audit_day(), *_household_changes(), AuditEvent.entity_id == Household.id, _audit_day() <= day),
     )
 
 
-def placed_without_status(cal, *, details: bool = False):
-    """Check 3: one row per stay covering the day of a household without an income status in force
-    (since the stay's start)."""
-    # Each stay is read once with its household's first income status (none in force on d ⟺ none, or the
-    # first one takes effect after d); only stays that begin without one can be flagged on any day.
-    first_status = (select(ContributionStatus.household_id, func.min(ContributionStatus.effective_from).label("day"))
-                    .group_by(ContributionStatus.household_id).subquery("first_status"))
-    stays = _materialized(select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date,
-                                 first_status.c.day.label("first_status"))
-                          .outerjoin(first_status, first_status.c.household_id == Placement.household_id)
-                          .where(or_(first_status.c.day.is_(None), first_status.c.day > Placement.start_date)),
-                          "stays_begun_without_status")
+def placed_without_status(days: list[date], *, details: bool = False):
+    """Check 3: the stays covering the day of a household without an income status in force (since: the
+    stay's start)."""
+    _details_day(days, details)
+    # Each stay of the days is read once with its household's first income status (none in force on d ⟺ none,
+    # or the first one takes effect after d); only stays that begin without one can be flagged on any day.
+    first_status = (select(func.min(ContributionStatus.effective_from))
+                    .where(ContributionStatus.household_id == Placement.household_id).scalar_subquery())
+    stays = _materialized(
+        select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date,
+               first_status.label("first_status"))
+        .where(*_stays_during(days)),
+        "stays_of_the_days")
     query = (
-        select(*_columns(cal.c.key, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=stays.c.start_date))
-        .select_from(cal)
-        .join(stays, and_(covers(stays.c.start_date, stays.c.end_date, cal.c.key),
-                          or_(stays.c.first_status.is_(None), stays.c.first_status > cal.c.key)))
+        select(*_columns(details=details, site_id=Unit.site_id, unit_id=Unit.id, since=stays.c.start_date))
+        .select_from(stays)
         .join(Household, Household.id == stays.c.household_id)
     )
-    return query.join(Unit, Unit.id == stays.c.unit_id) if details else query
+    if details:
+        query = query.join(Unit, Unit.id == stays.c.unit_id)
+    return _flagged(query, [
+        and_(covers(stays.c.start_date, stays.c.end_date, day),
+             or_(stays.c.first_status.is_(None), stays.c.first_status > day))
+        for day in days
+    ])
 
 
-def payments_on_closed_files(cal, *, details: bool = False):
-    """Check 4: one row per household with payments paid on or after the end of its follow-up, by the day
-    (since the first one; payments: how many, amount: their total). Without details, each household's first
-    such payment is found once (a grouped subquery), then met with the days: not every payment × every day."""
-    after_closing = and_(Household.id == Payment.household_id, Household.follow_up_ended_on.is_not(None),
-                         Payment.paid_on >= Household.follow_up_ended_on)
-    if not details:
-        first = (select(Payment.household_id, func.min(Payment.paid_on).label("first_paid_on"))
-                 .join(Household, after_closing).group_by(Payment.household_id).subquery("first_after_closing"))
-        return (
-            select(*_columns(cal.c.key, details=False))
-            .select_from(cal)
-            .join(first, first.c.first_paid_on <= cal.c.key)
-            .join(Household, Household.id == first.c.household_id)
-        )
-    columns = _columns(cal.c.key, details=True, since=func.min(Payment.paid_on), payments=func.count(Payment.id),
-                       amount=func.sum(Payment.amount))
-    return (
-        select(*columns)
-        .select_from(cal)
-        .join(Payment, Payment.paid_on <= cal.c.key)
-        .join(Household, after_closing)
-        .group_by(cal.c.key, Household.id, Household.referent_organisation_id)
+def payments_on_closed_files(days: list[date], *, details: bool = False):
+    """Check 4: the households with payments paid on or after the end of their follow-up, by the day (since:
+    the first one; payments: how many by the day, amount: their total). Each closed file's first such payment
+    is found through the index on (household, paid_on): not every payment read."""
+    day = _details_day(days, details)
+    closed_on = Household.follow_up_ended_on
+
+    def after_closing(*conditions):
+        return (select(*conditions).where(Payment.household_id == Household.id, Payment.paid_on >= closed_on)
+                .correlate(Household))
+
+    first = _materialized(
+        select(Household.id.label("household_id"),
+               after_closing(func.min(Payment.paid_on)).scalar_subquery().label("paid_on"))
+        .where(closed_on.is_not(None)),
+        "closed_files_first_payment")
+    payments = amount = None
+    if details:
+        payments = after_closing(func.count()).where(Payment.paid_on <= day).scalar_subquery()
+        amount = after_closing(func.sum(Payment.amount)).where(Payment.paid_on <= day).scalar_subquery()
+    query = (
+        select(*_columns(details=details, since=first.c.paid_on, payments=payments, amount=amount))
+        .select_from(first)
+        .join(Household, Household.id == first.c.household_id)
     )
+    return _flagged(query, [first.c.paid_on <= day for day in days])
 
 
-def stays_past_convention(cal, *, details: bool = False):
-    """Check 5: one row per stay covering the day on a site without a convention covering the day by its
-    end (actual, else planned) — since the day after the latest end of the site's conventions started by
-    then (the stay's start if it began later, or if the site has none)."""
-    # The sites without a convention covering the day are found first (a few sites × days), then their
-    # units' stays covering the day through the index on (unit, start), rather than every stay × day.
-    day = cal.c.key
-    covered = exists().where(Convention.site_id == Site.id, Convention.start_date <= day,
-                             convention_end_sql() >= day)
-    last_end = (select(func.max(convention_end_sql())).where(Convention.site_id == Site.id,
-                                                             Convention.start_date <= day)
-                .correlate(Site, cal).scalar_subquery())
-    uncovered = _materialized(select(day.label("day"), Site.id.label("site_id"), last_end.label("last_end"))
-                              .select_from(cal).join(Site, true()).where(~covered), "sites_without_convention")
-    stays = _stays_during(cal, "stays_during_quality_days")
+def stays_past_convention(days: list[date], *, details: bool = False):
+    """Check 5: the stays covering the day on a site without a convention covering the day by its end (actual,
+    else planned) — since the day after the latest end of the site's conventions started by then (the stay's
+    start if it began later, or if the site has none)."""
+    # The sites without a convention covering one of the days are found first (one row per site, a column per
+    # day), then their units' stays of the days through the index on (unit, start, end).
+    day_of_details = _details_day(days, details)
+    uncovered = [~exists().where(Convention.site_id == Site.id, Convention.start_date <= day,
+                                 convention_end_sql() >= day) for day in days]
+    columns = [Site.id.label("site_id")]
+    if details:
+        columns.append(select(func.max(convention_end_sql()))
+                       .where(Convention.site_id == Site.id, Convention.start_date <= day_of_details)
+                       .correlate(Site).scalar_subquery().label("last_end"))
+    sites = _materialized(_flagged(select(*columns), uncovered), "sites_without_convention")
     since = None
     if details:
-        since = greatest(stays.c.start_date, func.coalesce(next_day(uncovered.c.last_end), stays.c.start_date))
-    return (
-        select(*_columns(uncovered.c.day, details=details, site_id=Unit.site_id, unit_id=Unit.id, since=since))
-        .select_from(stays)
-        .join(Unit, Unit.id == stays.c.unit_id)
-        .join(uncovered, and_(uncovered.c.site_id == Unit.site_id,
-                              covers(stays.c.start_date, stays.c.end_date, uncovered.c.day)))
-        .join(Household, Household.id == stays.c.household_id)
+        since = greatest(Placement.start_date, func.coalesce(next_day(sites.c.last_end), Placement.start_date))
+    query = (
+        select(*_columns(details=details, site_id=Unit.site_id, unit_id=Unit.id, since=since))
+        .select_from(sites)
+        .join(Unit, Unit.site_id == sites.c.site_id)
+        .join(Placement, and_(Placement.unit_id == Unit.id, *_stays_during(days)))
+        .join(Household, Household.id == Placement.household_id)
     )
+    return _flagged(query, [
+        and_(sites.c[name] == 1, covers(Placement.start_date, Placement.end_date, day))
+        for day, name in zip(days, flag_columns(len(days)), strict=True)
+    ])
 
 
 CHECK_QUERIES = {
@@ -283,40 +330,83 @@ CHECK_QUERIES = {
 # --- the score ------------------------------------------------------------------------------------------------
 
 
-@reads("sites", "stays", "money", "reference")
-def quality_scores(engine: Engine, days: tuple[date, ...]) -> pd.DataFrame:
-    """The score of every partner on each of `days` (module docstring), in one grouped query.
+class QualityFigures(NamedTuple):
+    """scores: per day and partner (quality_scores' columns); problems: per partner and check, how many problems
+    the check finds on the last day (problem_counts' columns)."""
 
-    columns: day, partner_id, partner, considered (households), flagged (households), score (flagged ÷
-    considered subtracted from 1; None when it considers no household). By day, then partner."""
-    cal = calendar(list(days))
-    # The flagged households of each day (UNION: once each, whichever checks flag them), counted per partner,
-    # with those of them not followed that day (considered all the same); and the followed households per
-    # partner. Two grouped parts, added up: no grouping of every followed household × day.
-    problems = union(*(build(cal) for build in CHECK_QUERIES.values())).subquery("flagged_households")
-    flagged_part = (
-        select(problems.c.day, problems.c.partner_id, literal(0).label("followed"), func.count().label("flagged"),
-               func.sum(case((_followed_on(problems.c.day), 0), else_=1)).label("not_followed"))
-        .join(Household, Household.id == problems.c.household_id)
-        .group_by(problems.c.day, problems.c.partner_id)
+    scores: pd.DataFrame
+    problems: pd.DataFrame
+
+
+@reads("sites", "stays", "money", "reference")
+def quality_figures(engine: Engine, days: tuple[date, ...]) -> QualityFigures:
+    """The scores of every partner on each of `days` and the problems per partner and check on the last of them,
+    in one grouped query (the checks' rows are found once for both)."""
+    days = sorted(set(days))
+    names = flag_columns(len(days))
+    found = _materialized(union_all(*(build(days).add_columns(literal(check).label("check"))
+                                      for check, build in CHECK_QUERIES.items())), "flagged_rows")
+    # Per partner: one pass over the households, counting per day the followed, the flagged (each household
+    # once, whichever checks flag it) and the flagged that are followed (a closed file still counts when flagged).
+    flagged = (select(found.c.household_id, *(func.max(found.c[name]).label(name) for name in names))
+               .group_by(found.c.household_id).subquery("flagged_households"))
+    per_partner = []
+    for day, name in zip(days, names, strict=True):
+        followed, flagged_that_day = _followed_on(day), flagged.c[name] == 1
+        per_partner += [func.sum(case((followed, 1), else_=0)), func.sum(case((flagged_that_day, 1), else_=0)),
+                        func.sum(case((and_(flagged_that_day, followed), 1), else_=0))]
+    partners = (
+        select(literal(None, String).label("check"), Household.referent_organisation_id.label("partner_id"),
+               *_labelled(per_partner, names))
+        .select_from(Household)
+        .outerjoin(flagged, flagged.c.household_id == Household.id)
+        .group_by(Household.referent_organisation_id)
     )
-    followed_part = (
-        select(cal.c.key.label("day"), Household.referent_organisation_id.label("partner_id"),
-               func.count().label("followed"), literal(0).label("flagged"), literal(0).label("not_followed"))
-        .select_from(cal).join(Household, _followed_on(cal.c.key))
-        .group_by(cal.c.key, Household.referent_organisation_id)
-    )
-    parts = sum_of_parts([flagged_part, followed_part], ["day", "partner_id"],
-                         ["followed", "flagged", "not_followed"]).subquery("per_partner")
-    query = (
-        select(parts.c.day, parts.c.partner_id, Organisation.short_name.label("partner"),
-               (parts.c.followed + parts.c.not_followed).label("considered"), parts.c.flagged)
-        .join(Organisation, Organisation.id == parts.c.partner_id)
-        .order_by(parts.c.day, Organisation.short_name)
-    )
-    frame = read_frame(engine, query, dates=["day"], ints=["partner_id", "considered", "flagged"])
-    frame["score"] = [None if considered == 0 else 1 - bad / considered
-                      for considered, bad in zip(frame["considered"], frame["flagged"], strict=True)]
-    frame["score"] = frame["score"].astype("float64")
+    # Per partner and check: its rows (a stay or a household) flagged each day.
+    per_check = [part for name in names for part in (literal(0), func.sum(found.c[name]), literal(0))]
+    checks = (select(found.c.check, found.c.partner_id, *_labelled(per_check, names))
+              .group_by(found.c.check, found.c.partner_id))
+    both = union_all(partners, checks).subquery("counts")
+    query = select(both, Organisation.short_name.label("partner")).join(Organisation,
+                                                                        Organisation.id == both.c.partner_id)
+    wide = read_frame(engine, query, keys=["check"])
+    return QualityFigures(_scores(wide[wide["check"].isna()], days), _problems_on(wide[wide["check"].notna()],
+                                                                                   names[-1]))
+
+
+def _labelled(columns: list, names: list[str]) -> list:
+    """The followed, flagged and both columns of each day, in this order, named after the day's column."""
+    labels = [f"{part}_{name}" for name in names for part in ("followed", "flagged", "both")]
+    return [column.label(label) for column, label in zip(columns, labels, strict=True)]
+
+
+def _scores(wide: pd.DataFrame, days: list[date]) -> pd.DataFrame:
+    rows = []
+    for partner in wide.to_dict("records"):
+        for day, name in zip(days, flag_columns(len(days)), strict=True):
+            followed, bad, both = (int(partner[f"{part}_{name}"] or 0) for part in ("followed", "flagged", "both"))
+            if followed + bad - both:  # a partner is listed on a day it considers a household
+                rows.append({"day": day, "partner_id": int(partner["partner_id"]), "partner": partner["partner"],
+                             "considered": followed + bad - both, "flagged": bad})
+    frame = pd.DataFrame(rows, columns=["day", "partner_id", "partner", "considered", "flagged"])
+    frame = typed(frame.sort_values(["day", "partner"], ignore_index=True),
+                  ints=["partner_id", "considered", "flagged"])
+    frame["score"] = (1 - frame["flagged"] / frame["considered"]).astype("float64")
     return frame
 
+
+def _problems_on(wide: pd.DataFrame, name: str) -> pd.DataFrame:
+    frame = pd.DataFrame({"partner_id": wide["partner_id"], "partner": wide["partner"], "check": wide["check"],
+                          "problems": pd.to_numeric(wide[f"flagged_{name}"]).fillna(0).astype("int64")})
+    frame = frame[frame["problems"] > 0]
+    return typed(frame.sort_values(["partner", "check"], ignore_index=True), ints=["partner_id"])
+
+
+@reads("sites", "stays", "money", "reference")
+def quality_scores(engine: Engine, days: tuple[date, ...]) -> pd.DataFrame:
+    """The score of every partner on each of `days` (module docstring).
+
+    columns: day, partner_id, partner, considered (households), flagged (households), score (flagged ÷
+    considered subtracted from 1). By day, then partner; a partner is listed on a day it considers a
+    household."""
+    return quality_figures(engine, days).scores

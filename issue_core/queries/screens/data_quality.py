@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, literal, select, union_all
 from issue_core.models import Household, Organisation, Site, Unit
 from issue_core.policy import DATA_QUALITY_LIST_LIMIT
 from issue_core.queries.areas import reads
-from issue_core.queries.metrics.data_quality import CHECK_QUERIES, CHECKS, calendar
+from issue_core.queries.metrics.data_quality import CHECK_QUERIES, CHECKS, flag_columns, quality_figures
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.visibility import NOBODY, Scope, blank_references, in_scope
@@ -31,29 +31,22 @@ PROBLEM_COLUMNS = ["check", "total", "rank", "household_id", "reference", "partn
 
 def _problems(today: date, *, details: bool):
     """Subquery: every problem found today, each row marked with its check."""
-    cal = calendar([today])
     parts = []
     for check, build in CHECK_QUERIES.items():
-        part = build(cal, details=details).subquery(f"check_{check}")
-        parts.append(select(literal(check).label("check"), *part.c))
+        part = build([today], details=details).subquery(f"check_{check}")
+        parts.append(select(literal(check).label("check"), *(column for column in part.c
+                                                             if column.name not in flag_columns(1))))
     return union_all(*parts).subquery("problems")
 
 
 @reads("sites", "stays", "money", "reference")
 def problem_counts(engine: Engine, today: date) -> pd.DataFrame:
     """How many problems each check finds today, per partner (a stay for checks 1, 3 and 5, a household
-    for 2 and 4). For everyone: counts name no household.
+    for 2 and 4). For everyone: counts name no household. The page reads them with the scores
+    (metrics.data_quality.quality_figures: the checks' rows found once for both).
 
     columns: partner_id, partner, check, problems. Partners without problems are not listed."""
-    found = _problems(today, details=False)
-    query = (
-        select(found.c.partner_id, Organisation.short_name.label("partner"), found.c.check,
-               func.count().label("problems"))
-        .join(Organisation, Organisation.id == found.c.partner_id)
-        .group_by(found.c.partner_id, Organisation.short_name, found.c.check)
-        .order_by(Organisation.short_name, found.c.check)
-    )
-    return read_frame(engine, query, ints=["partner_id", "problems"], keys=["check"])
+    return quality_figures(engine, (today,)).problems
 
 
 @reads("sites", "stays", "money", "reference")
