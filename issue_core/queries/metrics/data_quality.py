@@ -362,8 +362,9 @@ def quality_figures(engine: Engine, days: tuple[date, ...]) -> QualityFigures:
         .outerjoin(flagged, flagged.c.household_id == Household.id)
         .group_by(Household.referent_organisation_id)
     )
-    # Per partner and check: its rows (a stay or a household) flagged each day.
-    per_check = [part for name in names for part in (literal(0), func.sum(found.c[name]), literal(0))]
+    # Per partner and check: its rows (a stay or a household) flagged on the last day (the other days' columns 0).
+    per_check = [part for name in names
+                 for part in (literal(0), func.sum(found.c[name]) if name == names[-1] else literal(0), literal(0))]
     checks = (select(found.c.check, found.c.partner_id, *_labelled(per_check, names))
               .group_by(found.c.check, found.c.partner_id))
     both = union_all(partners, checks).subquery("counts")
