@@ -350,32 +350,35 @@ def quality_figures(engine: Engine, days: tuple[date, ...]) -> QualityFigures:
     names = flag_columns(len(days))
     found = _materialized(union_all(*(build(days).add_columns(literal(check).label("check"))
                                       for check, build in CHECK_QUERIES.items())), "flagged_rows")
-    # Per partner: one pass over the households, counting per day the followed, the flagged (each household
-    # once, whichever checks flag it) and the flagged that are followed (a closed file still counts when flagged).
+    # Per partner and day: the followed households (one pass over the households); the flagged ones, each once
+    # whichever checks flag it, and how many of them are followed (a closed file still counts when flagged).
+    followed = [part for day in days
+                for part in (func.sum(case((_followed_on(day), 1), else_=0)), literal(0), literal(0))]
+    partners = (select(literal(None, String).label("check"), Household.referent_organisation_id.label("partner_id"),
+                       *_labelled(followed, names))
+                .group_by(Household.referent_organisation_id))
     flagged = (select(found.c.household_id, *(func.max(found.c[name]).label(name) for name in names))
                .group_by(found.c.household_id).subquery("flagged_households"))
-    per_partner = []
-    for day, name in zip(days, names, strict=True):
-        followed, flagged_that_day = _followed_on(day), flagged.c[name] == 1
-        per_partner += [func.sum(case((followed, 1), else_=0)), func.sum(case((flagged_that_day, 1), else_=0)),
-                        func.sum(case((and_(flagged_that_day, followed), 1), else_=0))]
-    partners = (
-        select(literal(None, String).label("check"), Household.referent_organisation_id.label("partner_id"),
-               *_labelled(per_partner, names))
-        .select_from(Household)
-        .outerjoin(flagged, flagged.c.household_id == Household.id)
-        .group_by(Household.referent_organisation_id)
-    )
+    flagged_counts = [part for day, name in zip(days, names, strict=True)
+                      for part in (literal(0), func.sum(flagged.c[name]),
+                                   func.sum(case((and_(flagged.c[name] == 1, _followed_on(day)), 1), else_=0)))]
+    flagged_partners = (select(literal(None, String).label("check"),
+                               Household.referent_organisation_id.label("partner_id"),
+                               *_labelled(flagged_counts, names))
+                        .join(Household, Household.id == flagged.c.household_id)
+                        .group_by(Household.referent_organisation_id))
     # Per partner and check: its rows (a stay or a household) flagged on the last day (the other days' columns 0).
     per_check = [part for name in names
                  for part in (literal(0), func.sum(found.c[name]) if name == names[-1] else literal(0), literal(0))]
     checks = (select(found.c.check, found.c.partner_id, *_labelled(per_check, names))
               .group_by(found.c.check, found.c.partner_id))
-    both = union_all(partners, checks).subquery("counts")
+    both = union_all(partners, flagged_partners, checks).subquery("counts")
     query = select(both, Organisation.short_name.label("partner")).join(Organisation,
                                                                         Organisation.id == both.c.partner_id)
     wide = read_frame(engine, query, keys=["check"])
-    return QualityFigures(_scores(wide[wide["check"].isna()], days), _problems_on(wide[wide["check"].notna()],
+    per_partner = wide[wide["check"].isna()].drop(columns="check").groupby(["partner_id", "partner"],
+                                                                          as_index=False).sum()
+    return QualityFigures(_scores(per_partner, days), _problems_on(wide[wide["check"].notna()],
                                                                                    names[-1]))
 
 
