@@ -243,8 +243,8 @@ def placed_without_status(days: list[date], *, details: bool = False):
     stays = _materialized(
         select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date,
                first_status.label("first_status"))
-        .where(*_stays_during(days)),
-        "stays_of_the_days")
+        .where(*_stays_during(days), or_(first_status.is_(None), first_status > Placement.start_date)),
+        "stays_begun_without_status")
     query = (
         select(*_columns(details=details, site_id=Unit.site_id, unit_id=Unit.id, since=stays.c.start_date))
         .select_from(stays)
