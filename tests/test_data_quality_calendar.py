@@ -7,11 +7,22 @@ column must never depend on the other days asked, and a row appears only when it
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine
 
-from issue_core.queries.metrics.data_quality import CHECK_QUERIES, flag_columns, score_days
+from issue_core.auth import SYSTEM
+from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS
+from issue_core.queries.metrics.data_quality import (
+    CHECK_QUERIES,
+    ONE_DAY,
+    flag_columns,
+    inactive_waiting,
+    months_before,
+    score_days,
+)
+from issue_core.services import contributions
 from tests.conftest import TODAY, world_from
 from tests.test_data_quality import Quality, build_quality
 
@@ -55,3 +66,37 @@ def test_the_details_of_a_day_are_of_its_problems(quality, check):
         assert plain == detailed
     with pytest.raises(ValueError):
         build(DAYS[:2], details=True)
+
+
+def window_start_of(day: date) -> date:
+    return months_before(day, DATA_QUALITY_INACTIVE_MONTHS)
+
+
+# Payments of hD (waiting since 10/01/2026, nothing else happens to it), on the edges of the windows: a window
+# (d − 6 months, d] holds its last day, not its first; two payments on one day; quiet stretches between them.
+EDGES = {
+    "none": [],
+    "on a window's first day": [window_start_of(date(2026, 10, 31))],
+    "the day after it": [window_start_of(date(2026, 10, 31)) + ONE_DAY],
+    "on a window's last day": [date(2026, 7, 31)],
+    "the day after that": [date(2026, 8, 1)],
+    "twice the same day, then months later": [date(2026, 2, 15), date(2026, 2, 15), date(2026, 11, 20)],
+    "a quiet stretch between two, then another": [date(2026, 2, 15), date(2026, 11, 10), date(2026, 11, 15)],
+    "every other month": [date(2026, 2, 1), date(2026, 4, 1), date(2026, 6, 1), date(2026, 8, 1)],
+}
+
+
+@pytest.mark.parametrize("paid", list(EDGES.values()), ids=list(EDGES))
+def test_a_waiting_household_is_flagged_on_the_days_its_window_holds_no_payment(quality, paid):
+    hd = quality.homes["hD"]
+    for day in paid:
+        contributions.record_payment(quality.engine, SYSTEM, hd, paid_on=day, amount=Decimal(5),
+                                     period_months=[day.replace(day=1)], method="cash", confirm_duplicate=True)
+    with quality.engine.connect() as connection:
+        rows = [row for row in connection.execute(inactive_waiting(DAYS)).mappings() if row["household_id"] == hd]
+    flagged = [bool(rows[0][name]) if rows else False for name in flag_columns(len(DAYS))]
+    # counted by hand: referred on 10/01/2026 and never placed, so flagged on d when referred by d's window start
+    # and no payment in the window
+    expected = [date(2026, 1, 10) <= window_start_of(day)
+                and not any(window_start_of(day) < payment <= day for payment in paid) for day in DAYS]
+    assert flagged == expected
