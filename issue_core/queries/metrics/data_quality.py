@@ -263,7 +263,7 @@ def payments_on_closed_files(days: list[date], *, details: bool = False):
     """Check 4: the households with payments paid on or after the end of their follow-up, by the day (since:
     the first one; payments: how many by the day, amount: their total). Each closed file's first such payment
     is found through the index on (household, paid_on): not every payment read."""
-    day = _details_day(days, details)
+    day_of_details = _details_day(days, details)
     closed_on = Household.follow_up_ended_on
 
     def after_closing(*conditions):
@@ -277,8 +277,8 @@ def payments_on_closed_files(days: list[date], *, details: bool = False):
         "closed_files_first_payment")
     payments = amount = None
     if details:
-        payments = after_closing(func.count()).where(Payment.paid_on <= day).scalar_subquery()
-        amount = after_closing(func.sum(Payment.amount)).where(Payment.paid_on <= day).scalar_subquery()
+        payments = after_closing(func.count()).where(Payment.paid_on <= day_of_details).scalar_subquery()
+        amount = after_closing(func.sum(Payment.amount)).where(Payment.paid_on <= day_of_details).scalar_subquery()
     query = (
         select(*_columns(details=details, since=first.c.paid_on, payments=payments, amount=amount))
         .select_from(first)
