@@ -3,8 +3,8 @@
 The checks are the score's definition (queries/metrics/data_quality.py, docs/RULES.md "Data quality"):
 - problem_counts: how many problems each check finds per partner today (counts are for everyone);
 - problems: for each check, how many problems the viewer's scope holds and the DATA_QUALITY_LIST_LIMIT
-  oldest, with what the page needs to name and fix them — one query for the five checks (a window per
-  check), whatever the number of households.
+  oldest, with what the page needs to name and fix them — one query for the five checks (each check's rows
+  counted and its oldest kept by a top-N), whatever the number of households.
 
 A coordinator sees its organisation's problems only (visibility.in_scope), an admin every partner's;
 references are blanked outside the scope all the same (visibility.blank_references).
@@ -29,16 +29,6 @@ PROBLEM_COLUMNS = ["check", "total", "rank", "household_id", "reference", "partn
                    "site", "unit_id", "unit", "since", "days", "payments", "amount"]
 
 
-def _problems(today: date, *, details: bool):
-    """Subquery: every problem found today, each row marked with its check."""
-    parts = []
-    for check, build in CHECK_QUERIES.items():
-        part = build([today], details=details).subquery(f"check_{check}")
-        parts.append(select(literal(check).label("check"), *(column for column in part.c
-                                                             if column.name not in flag_columns(1))))
-    return union_all(*parts).subquery("problems")
-
-
 @reads("sites", "stays", "money", "reference")
 def problem_counts(engine: Engine, today: date) -> pd.DataFrame:
     """How many problems each check finds today, per partner (a stay for checks 1, 3 and 5, a household
@@ -58,17 +48,23 @@ def problems(engine: Engine, today: date, scope: Scope = NOBODY, limit: int = DA
     began (the stay's end; the last activity; the stay's start; the first payment after closing; the
     day after the convention's end), days: today − since; site_id and unit_id 0 (site, unit None) where
     no stay is concerned; payments and amount: the payments after closing (check 4), else 0."""
-    found = _problems(today, details=True)
-    ranked = (
-        select(
-            found,
-            func.count().over(partition_by=found.c.check).label("total"),
-            func.row_number().over(partition_by=found.c.check,
-                                   order_by=(found.c.since, found.c.household_id, found.c.unit_id)).label("rank"),
-        )
-        .where(*in_scope(scope, found.c.partner_id))
-        .subquery("ranked")
-    )
+    # Per check: its rows in the scope (computed once), their number and the `limit` oldest (a top-N, not a
+    # sort of every problem); then the few rows kept are ranked and named.
+    oldest = []
+    for check, build in CHECK_QUERIES.items():
+        part = build([today], details=True).subquery(f"check_{check}")
+        found = (select(*(column for column in part.c if column.name not in flag_columns(1)))
+                 .where(*in_scope(scope, part.c.partner_id))
+                 .cte(f"found_{check}").prefix_with("MATERIALIZED"))
+        total = select(func.count()).select_from(found).scalar_subquery()
+        first = (select(found, literal(check).label("check"), total.label("total"))
+                 .order_by(found.c.since, found.c.household_id, found.c.unit_id).limit(limit)
+                 .subquery(f"first_{check}"))
+        oldest.append(select(first))
+    kept = union_all(*oldest).subquery("kept")
+    ranked = select(kept, func.row_number().over(partition_by=kept.c.check,
+                                                 order_by=(kept.c.since, kept.c.household_id, kept.c.unit_id))
+                    .label("rank")).subquery("ranked")
     query = (
         select(
             ranked.c.check, ranked.c.total, ranked.c.rank, ranked.c.household_id, Household.reference,
@@ -80,7 +76,6 @@ def problems(engine: Engine, today: date, scope: Scope = NOBODY, limit: int = DA
         .join(Organisation, Organisation.id == ranked.c.partner_id)
         .outerjoin(Unit, Unit.id == ranked.c.unit_id)
         .outerjoin(Site, Site.id == ranked.c.site_id)
-        .where(ranked.c.rank <= limit)
         .order_by(ranked.c.check, ranked.c.rank)
     )
     frame = read_frame(engine, query, dates=["since"],
