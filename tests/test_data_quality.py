@@ -40,8 +40,8 @@ from sqlalchemy import Engine, insert
 from issue_core.auth import SYSTEM, Actor
 from issue_core.models import AuditEvent, Role
 from issue_core.queries.metrics.contributions import households_without_contribution
-from issue_core.queries.metrics.data_quality import CHECKS, months_before, quality_scores, score_days
-from issue_core.queries.screens.data_quality import problem_counts, problems
+from issue_core.queries.metrics.data_quality import CHECKS, months_before, quality_figures, score_days
+from issue_core.queries.screens.data_quality import problems
 from issue_core.services import contributions, households, placements, sites
 from issue_core.visibility import EVERY_HOUSEHOLD, NOBODY
 from tests.conftest import TODAY, run_through_navigation, world_from
@@ -173,7 +173,7 @@ def test_the_status_check_is_the_overview_alert(quality):
 
 
 def test_counts_per_partner_and_check(quality):
-    counts = problem_counts(quality.engine, TODAY)
+    counts = quality_figures(quality.engine, (TODAY,)).problems
     assert {(row.partner, row.check): row.problems for row in counts.itertuples()} == {
         ("Dio", "inactive_waiting"): 1, ("Dio", "payment_on_closed_file"): 1, ("Dio", "stay_past_convention"): 1,
         ("Samu", "placed_without_status"): 1, ("Samu", "stay_without_exit"): 1}
@@ -202,7 +202,7 @@ def test_the_list_is_bounded_and_counts_all(quality):
 
 
 def test_the_score_counted_by_hand(quality):
-    scores = quality_scores(quality.engine, tuple(score_days(TODAY)))
+    scores = quality_figures(quality.engine, tuple(score_days(TODAY))).scores
     by = {(row.day, row.partner): (row.considered, row.flagged, round(row.score, 4)) for row in scores.itertuples()}
     assert by[(TODAY, "Samu")] == (5, 2, 0.6)
     assert by[(TODAY, "Dio")] == (4, 3, 0.25)

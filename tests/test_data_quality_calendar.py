@@ -13,14 +13,13 @@ import pytest
 from sqlalchemy import Engine
 
 from issue_core.auth import SYSTEM
-from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS
 from issue_core.queries.metrics.data_quality import (
     CHECK_QUERIES,
     ONE_DAY,
     flag_columns,
     inactive_waiting,
-    months_before,
     score_days,
+    window_start,
 )
 from issue_core.services import contributions
 from tests.conftest import TODAY, world_from
@@ -68,16 +67,12 @@ def test_the_details_of_a_day_are_of_its_problems(quality, check):
         build(DAYS[:2], details=True)
 
 
-def window_start_of(day: date) -> date:
-    return months_before(day, DATA_QUALITY_INACTIVE_MONTHS)
-
-
 # Payments of hD (waiting since 10/01/2026, nothing else happens to it), on the edges of the windows: a window
 # (d − 6 months, d] holds its last day, not its first; two payments on one day; quiet stretches between them.
 EDGES = {
     "none": [],
-    "on a window's first day": [window_start_of(date(2026, 10, 31))],
-    "the day after it": [window_start_of(date(2026, 10, 31)) + ONE_DAY],
+    "on a window's first day": [window_start(date(2026, 10, 31))],
+    "the day after it": [window_start(date(2026, 10, 31)) + ONE_DAY],
     "on a window's last day": [date(2026, 7, 31)],
     "the day after that": [date(2026, 8, 1)],
     "twice the same day, then months later": [date(2026, 2, 15), date(2026, 2, 15), date(2026, 11, 20)],
@@ -97,6 +92,6 @@ def test_a_waiting_household_is_flagged_on_the_days_its_window_holds_no_payment(
     flagged = [bool(rows[0][name]) if rows else False for name in flag_columns(len(DAYS))]
     # counted by hand: referred on 10/01/2026 and never placed, so flagged on d when referred by d's window start
     # and no payment in the window
-    expected = [date(2026, 1, 10) <= window_start_of(day)
-                and not any(window_start_of(day) < payment <= day for payment in paid) for day in DAYS]
+    expected = [date(2026, 1, 10) <= window_start(day)
+                and not any(window_start(day) < payment <= day for payment in paid) for day in DAYS]
     assert flagged == expected

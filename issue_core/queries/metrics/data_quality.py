@@ -50,7 +50,7 @@ from issue_core.policy import DATA_QUALITY_INACTIVE_MONTHS, DATA_QUALITY_SCORE_M
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.frames import read_frame, typed
 from issue_core.queries.sql.intervals import first_of_month, greatest, next_day, next_month
-from issue_core.rules import convention_end_sql, covers, follow_up_range, placement_range
+from issue_core.rules import convention_end_sql, covers, follow_up_range, overlaps, placement_range
 
 CHECKS = ("stay_without_exit", "inactive_waiting", "placed_without_status", "payment_on_closed_file",
           "stay_past_convention")
@@ -129,10 +129,9 @@ def _details_day(days: list[date], details: bool) -> date | None:
     return days[0]
 
 
-def _stays_during(days: list[date]) -> list:
-    """Conditions on a stay: it covers at least one of the days (most stays ended before the first)."""
-    start, end = placement_range()
-    return [start <= max(days), or_(end.is_(None), end > min(days))]
+def _stays_during(days: list[date]):
+    """SQL condition on Placement: the stay covers at least one of the days (most stays ended before the first)."""
+    return overlaps(*placement_range(), min(days), max(days) + ONE_DAY)
 
 
 def stays_without_exit(days: list[date], *, details: bool = False):
@@ -243,7 +242,7 @@ def placed_without_status(days: list[date], *, details: bool = False):
     stays = _materialized(
         select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date,
                first_status.label("first_status"))
-        .where(*_stays_during(days), or_(first_status.is_(None), first_status > Placement.start_date)),
+        .where(_stays_during(days), or_(first_status.is_(None), first_status > Placement.start_date)),
         "stays_begun_without_status")
     query = (
         select(*_columns(details=details, site_id=Unit.site_id, unit_id=Unit.id, since=stays.c.start_date))
@@ -305,7 +304,7 @@ def stays_past_convention(days: list[date], *, details: bool = False):
     # The stays of the days read once (a narrow scan): through an index per unit, PostgreSQL chose the stays'
     # exclusion constraint (GiST), ten times slower than this.
     stays = _materialized(select(Placement.household_id, Placement.unit_id, Placement.start_date, Placement.end_date)
-                          .where(*_stays_during(days)), "stays_on_the_days")
+                          .where(_stays_during(days)), "stays_on_the_days")
     since = None
     if details:
         since = greatest(stays.c.start_date, func.coalesce(next_day(sites.c.last_end), stays.c.start_date))
@@ -335,8 +334,12 @@ CHECK_QUERIES = {
 
 
 class QualityFigures(NamedTuple):
-    """scores: per day and partner (quality_scores' columns); problems: per partner and check, how many problems
-    the check finds on the last day (problem_counts' columns)."""
+    """scores: the score of every partner on each day (module docstring) — columns: day, partner_id, partner,
+    considered (households), flagged (households), score (flagged ÷ considered subtracted from 1); by day, then
+    partner; a partner is listed on a day it considers a household.
+    problems: per partner and check, how many problems the check finds on the last day (a stay for checks 1, 3
+    and 5, a household for 2 and 4) — columns: partner_id, partner, check, problems; partners without problems
+    are not listed."""
 
     scores: pd.DataFrame
     problems: pd.DataFrame
@@ -408,13 +411,3 @@ def _problems_on(wide: pd.DataFrame, name: str) -> pd.DataFrame:
                           "problems": pd.to_numeric(wide[f"flagged_{name}"]).fillna(0).astype("int64")})
     frame = frame[frame["problems"] > 0]
     return typed(frame.sort_values(["partner", "check"], ignore_index=True), ints=["partner_id"])
-
-
-@reads("sites", "stays", "money", "reference")
-def quality_scores(engine: Engine, days: tuple[date, ...]) -> pd.DataFrame:
-    """The score of every partner on each of `days` (module docstring).
-
-    columns: day, partner_id, partner, considered (households), flagged (households), score (flagged ÷
-    considered subtracted from 1). By day, then partner; a partner is listed on a day it considers a
-    household."""
-    return quality_figures(engine, days).scores

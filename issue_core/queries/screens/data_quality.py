@@ -1,7 +1,7 @@
 """Read models of the data quality page (pages/data_quality.py): today's problems, per check.
 
-The checks are the score's definition (queries/metrics/data_quality.py, docs/RULES.md "Data quality"):
-- problem_counts: how many problems each check finds per partner today (counts are for everyone);
+The checks are the score's definition (queries/metrics/data_quality.py, docs/RULES.md "Data quality"), which
+also counts today's problems per partner and check, for everyone (quality_figures):
 - problems: for each check, how many problems the viewer's scope holds and the DATA_QUALITY_LIST_LIMIT
   oldest, with what the page needs to name and fix them — one query for the five checks (each check's rows
   counted and its oldest kept by a top-N), whatever the number of households.
@@ -20,23 +20,13 @@ from sqlalchemy import Engine, func, literal, select, union_all
 from issue_core.models import Household, Organisation, Site, Unit
 from issue_core.policy import DATA_QUALITY_LIST_LIMIT
 from issue_core.queries.areas import reads
-from issue_core.queries.metrics.data_quality import CHECK_QUERIES, CHECKS, flag_columns, quality_figures
+from issue_core.queries.metrics.data_quality import CHECK_QUERIES, CHECKS, flag_columns
 from issue_core.queries.sql.frames import read_frame
 from issue_core.queries.sql.functions import date_param, days_between
 from issue_core.visibility import NOBODY, Scope, blank_references, in_scope
 
 PROBLEM_COLUMNS = ["check", "total", "rank", "household_id", "reference", "partner_id", "partner", "site_id",
                    "site", "unit_id", "unit", "since", "days", "payments", "amount"]
-
-
-@reads("sites", "stays", "money", "reference")
-def problem_counts(engine: Engine, today: date) -> pd.DataFrame:
-    """How many problems each check finds today, per partner (a stay for checks 1, 3 and 5, a household
-    for 2 and 4). For everyone: counts name no household. The page reads them with the scores
-    (metrics.data_quality.quality_figures: the checks' rows found once for both).
-
-    columns: partner_id, partner, check, problems. Partners without problems are not listed."""
-    return quality_figures(engine, (today,)).problems
 
 
 @reads("sites", "stays", "money", "reference")
