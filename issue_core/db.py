@@ -102,8 +102,10 @@ def _install_sqlite_pragmas(engine: Engine, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
-        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":  # each statement commits by itself: no BEGIN
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -12,12 +12,11 @@ from issue_core.charts.contributions import arrears_per_partner, collection_rate
 from issue_core.models import Role
 from issue_core.policy import ARREARS_THRESHOLD, HOUSEHOLD_PAGE_SIZE
 from issue_core.queries.metrics import contributions_monthly
-from issue_core.queries.metrics.contributions import partner_arrears
 from issue_core.queries.metrics.kpis import balances_compared
-from issue_core.queries.screens.contributions import collection_of, split_households_in_arrears
+from issue_core.queries.screens.contributions import collection_of, households_owing, partners_in_arrears
 from issue_core.queries.sql.frames import money_sum
 from issue_core.ui.components import axis_label, cached_chart, chart_with_numbers, dashboard_filters
-from issue_core.ui.data import prefetch, read
+from issue_core.ui.data import prefetch, read, read_from
 from issue_core.ui.figures import money_column
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -37,15 +36,15 @@ st.caption(t("contributions.caption", start=start, end=end - pd.Timedelta(days=1
 prefetch((contributions_monthly, (start, end, filters)), (balances_compared, (today, filters)))
 monthly = read(contributions_monthly, start, end, filters)
 period = collection_of(monthly)
-# once, whatever the threshold (the figures below are sums of its rows); the overview's read, so it is warm
-balances, _ = read(balances_compared, today, filters)
+# the balances are the overview's read (warm): the figures below are derived from them once per threshold
+balances = (balances_compared, (today, filters))
 typed = decimal_input(t, t("contributions.threshold"), key="contrib_threshold", value=ARREARS_THRESHOLD)
 if isinstance(typed, str):  # not a number (the browser says so first): the default threshold
     st.error(t("common.number_expected", example=example_number(t)), icon=":material/error:")
 elif typed is not None and typed < 0:
     st.error(t("error.amount_negative", field=t("contributions.threshold")), icon=":material/error:")
 threshold = float(typed) if isinstance(typed, Decimal) and typed >= 0 else float(ARREARS_THRESHOLD)
-by_partner = partner_arrears(balances, threshold)
+by_partner = read_from(partners_in_arrears, *balances, threshold)
 
 columns = st.columns(4)
 columns[0].metric(t("contributions.metric.due"), t.money(period.due))
@@ -104,7 +103,7 @@ else:
     )
 
 st.subheader(t("contributions.households"))
-split = split_households_in_arrears(balances, scope_of(actor), threshold)
+split = read_from(households_owing, *balances, scope_of(actor), threshold)
 if split.visible.empty and split.hidden.empty:
     st.success(t("contributions.no_arrears"))
 if not split.visible.empty:

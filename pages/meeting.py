@@ -36,16 +36,16 @@ from issue_core.policy import (
     VACANT_ALERT_DAYS,
 )
 from issue_core.queries.metrics.caseloads import caseload_on
-from issue_core.queries.metrics.contributions import partner_arrears
-from issue_core.queries.metrics.kpis import balances_compared, site_figures, with_arrears
+from issue_core.queries.metrics.kpis import arrears_figure, balances_compared, site_figures, with_arrears
 from issue_core.queries.screens.alerts import conventions_ending
+from issue_core.queries.screens.contributions import partners_in_arrears
 from issue_core.queries.screens.meeting import caseload_by_axis, changes_since, occupancy_tiles
 from issue_core.queries.screens.waiting import candidates, units_to_fill
 from issue_core.rules import ConventionStatus
 from issue_core.services.screen_settings import ScreenSettings, save_screen_settings, screen_settings
 from issue_core.ui.board import size_label
 from issue_core.ui.components import axis_label
-from issue_core.ui.data import engine, prefetch, read
+from issue_core.ui.data import engine, prefetch, read, read_from
 from issue_core.ui.feedback import attempt
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import end_if_signed_out, require_role, screen_device
@@ -170,8 +170,8 @@ def slide_to_show(now: float, count: int) -> int:
 
 
 def figures_slide(today: date) -> None:
-    # both days' balances in one pass, read once for this slide and the decisions' arrears
-    figures = with_arrears(read(site_figures, today), *read(balances_compared, today))
+    # both days' balances read in one pass for this slide and the decisions' arrears (each derived once)
+    figures = with_arrears(read(site_figures, today), read_from(arrears_figure, balances_compared, (today,)))
     row = st.columns(5)
     kpi_card(row[0], t, t("overview.kpi.active_sites"), figures.active_sites)
     kpi_card(row[1], t, t("overview.kpi.available_units"), figures.available_units)
@@ -385,7 +385,7 @@ def decisions_slides(today: date) -> list[Callable[[], None]]:
     arrears per partner: each list on its own slides."""
     units, ranked = read(units_to_fill, today), read(candidates, today)  # candidates: no reference (NOBODY)
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
-    owed = partner_arrears(read(balances_compared, today)[0])
+    owed = read_from(partners_in_arrears, balances_compared, (today,))
     owed = owed[owed["arrears"] > 0].sort_values("arrears", ascending=False)
     return [
         *[lambda rows=rows: units_to_fill_table(page_of(units, rows), ranked)

@@ -13,19 +13,24 @@ from issue_core.policy import (
     UTILISATION_DAYS,
     VACANT_ALERT_DAYS,
 )
-from issue_core.queries.metrics.kpis import balances_compared, compared_days, site_figures, with_arrears
+from issue_core.queries.metrics.kpis import (
+    arrears_figure,
+    balances_compared,
+    compared_days,
+    site_figures,
+    with_arrears,
+)
 from issue_core.queries.screens.alerts import conventions_ending
 from issue_core.queries.screens.overview import (
+    arrears_alert,
     long_vacant_units,
-    owing_above,
     placed_without_contribution,
     running_outside_convention,
 )
-from issue_core.queries.sql.frames import money_sum
 from issue_core.rules import ConventionStatus
 from issue_core.ui.alerts import alert_card, first_rows, references_line
 from issue_core.ui.components import axis_label, dashboard_filters
-from issue_core.ui.data import prefetch, read
+from issue_core.ui.data import prefetch, read, read_from
 from issue_core.ui.figures import kpi_card
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -44,9 +49,9 @@ prefetch((balances_compared, (today, filters)), (site_figures, (today, filters))
          (conventions_ending, (today, DEFAULT_WARNING_DAYS, filters)),
          (running_outside_convention, (today, filters, scope)), (long_vacant_units, (today, filters)),
          (placed_without_contribution, (today, filters, scope)))
-# the balances of both days in one pass: the arrears key figure and the alert
-balances, balances_then = read(balances_compared, today, filters)
-figures = with_arrears(read(site_figures, today, filters), balances, balances_then)
+# the balances of both days read in one pass, the arrears key figure and the alert derived from them once
+figures = with_arrears(read(site_figures, today, filters),
+                       read_from(arrears_figure, balances_compared, (today, filters)))
 
 st.subheader(t("overview.section.units"))
 columns = st.columns(4)
@@ -163,17 +168,16 @@ if not uncovered.empty:
         ":material/euro:",
     )
 
-in_arrears = owing_above(balances, ARREARS_THRESHOLD, scope)
-if not in_arrears.empty:
+in_arrears = read_from(arrears_alert, balances_compared, (today, filters), ARREARS_THRESHOLD, scope)
+if in_arrears.count:
     shown += 1
-    per_partner = in_arrears.groupby("partner").agg(count=("household_id", "count"), amount=("arrears", money_sum))
     alert(
         "to_do",
-        t("alert.arrears.title", count=len(in_arrears), threshold=Money(ARREARS_THRESHOLD),
-          total=Money(money_sum(in_arrears["arrears"]))),
-        [t.md("alert.arrears.line", partner=partner, count=int(row["count"]), amount=Money(row["amount"]))
-         for partner, row in per_partner.iterrows()]
-        + your_households(in_arrears),
+        t("alert.arrears.title", count=in_arrears.count, threshold=Money(ARREARS_THRESHOLD),
+          total=Money(in_arrears.total)),
+        [t.md("alert.arrears.line", partner=row.partner, count=int(row.households), amount=Money(row.amount))
+         for row in in_arrears.per_partner.itertuples()]
+        + your_households(in_arrears.references),
         t("alert.arrears.action"), "pages/contributions.py", t("nav.contributions"), ":material/euro:",
     )
 

@@ -13,7 +13,7 @@ from issue_core.queries.screens.timeline import (
     unit_periods,
 )
 from issue_core.ui.components import cached_chart, chart_with_numbers, dashboard_filters
-from issue_core.ui.data import read
+from issue_core.ui.data import read, read_from
 from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -71,7 +71,7 @@ if units.empty:
     st.stop()
 periods = read(unit_periods, site_id, filters, scope_of(actor))
 st.caption(t("timeline.lanes_help"))
-lanes = lane_periods(periods, today, t)
+lanes = read_from(lane_periods, unit_periods, (site_id, filters, scope_of(actor)), today, t)
 chart_with_numbers(
     t,
     cached_chart(unit_lanes, units, periods, conventions[conventions["site_id"] == site_id], today, t),

@@ -241,3 +241,35 @@ def test_the_versions_of_a_run_are_asked_again_after_a_write_of_this_process(app
     context.cursors = {}  # what Streamlit does when the next run starts
     data.current_versions(data.engine())
     assert asked["versions"] == 3
+
+
+def occupied_units(board) -> int:
+    """A figure derived from the board (as the overview's arrears from the balances), counted."""
+    calls["occupied"] += 1
+    return int((board["state"] == "occupied").sum())
+
+
+def test_a_figure_derived_from_a_read_is_derived_once_per_version_of_that_read(app_on_world):
+    from issue_core.ui.data import read_from
+
+    world = app_on_world
+
+    def occupied() -> int:
+        return read_from(occupied_units, counted_board, (world.alpha, DAY))
+
+    placements.place_household(world.engine, world.admin, household_id=world.h_samu, unit_id=world.a1,
+                               start_date=date(2026, 10, 1))
+    assert occupied() == 1
+    assert occupied() == 1
+    assert calls == {"board": 1, "occupied": 1}
+    assert board_states(world)["A1"] == "occupied"
+    assert calls["board"] == 1  # the read it was derived from is the page's own read, cached with it
+
+    pay(world, "50")
+    assert occupied() == 1
+    assert calls == {"board": 1, "occupied": 1}  # a payment writes no site nor stay: both stay cached
+
+    placements.place_household(world.engine, world.admin, household_id=world.h_dio, unit_id=world.a3,
+                               start_date=date(2026, 10, 1))
+    assert occupied() == 2
+    assert calls == {"board": 2, "occupied": 2}

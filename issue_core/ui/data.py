@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from issue_core import policy
 from issue_core.db import get_engine, prepare_database, read_side_by_side
 from issue_core.errors import ReadTooSlow
+from issue_core.i18n import Translator
 from issue_core.queries.areas import areas_of
 from issue_core.queries.sql.functions import data_versions
 from issue_core.ui.i18n import translator
@@ -80,6 +81,28 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         st.stop()
     _recent_reads.remember(query, args, kwargs)
     return result
+
+
+def read_from(derive: Callable[..., Any], query: Callable[..., Any], args: tuple, *derive_args: Any) -> Any:
+    """`derive(read(query, *args), *derive_args)`, cached as long as that read is: a page's figures drawn from a
+    large read (the balances of 90,000 households) then cost a warm rerun the lookup of a small result, not the
+    unpickling of the large one and the pandas work over it. `derive` is a pure function (issue_core.queries,
+    issue_core.charts); given the translator, it gives the same result for the same language."""
+    database = engine()
+    key = _cache_key(database, current_versions(database), query, args, {})
+    try:
+        result = _cached_derived(source=key, module=derive.__module__, name=derive.__qualname__, args=derive_args)
+    except ReadTooSlow as stopped:
+        st.error(stopped.message(translator().language), icon=":material/hourglass_disabled:")
+        st.stop()
+    _computed.add(key)
+    _recent_reads.remember(query, args, {})
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600, hash_funcs={Translator: lambda t: t.language})
+def _cached_derived(source: dict[str, Any], module: str, name: str, args: tuple) -> Any:
+    return getattr(importlib.import_module(module), name)(_cached_read(**source), *args)
 
 
 def _read_through_cache(database: Engine, versions: dict[str, int], query: Callable[..., Any], args: tuple,

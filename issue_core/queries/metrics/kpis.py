@@ -88,11 +88,17 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict
     }
 
 
-def with_arrears(figures: Kpis, balances_now: pd.DataFrame, balances_then: pd.DataFrame) -> Kpis:
-    """`figures` (kpis without arrears) with the arrears key figure taken from the rows of
-    contributions.arrears on its two days — the rows a page reads anyway for its alerts and tables, so
-    the most expensive metric is not computed once more inside kpis."""
-    return replace(figures, arrears=Kpi(total_owed(balances_now), total_owed(balances_then)))
+def arrears_figure(balances: tuple[pd.DataFrame, pd.DataFrame]) -> Kpi:
+    """The arrears key figure from the rows of contributions.arrears on its two days (balances_compared) —
+    the rows a page reads anyway for its alerts and tables, so the most expensive metric is not computed
+    once more inside kpis. A page derives it once per read (ui.data.read_from)."""
+    now, then = balances
+    return Kpi(total_owed(now), total_owed(then))
+
+
+def with_arrears(figures: Kpis, arrears: Kpi) -> Kpis:
+    """`figures` (kpis without arrears) with the arrears key figure (arrears_figure)."""
+    return replace(figures, arrears=arrears)
 
 
 @reads("sites", "stays", "money", "reference")
@@ -101,7 +107,7 @@ def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
     occupancy today; utilisation over the last 90 days; households followed (total and per axis);
     entries and exits (transfers apart) over the last 30 days; total arrears (Σ of positive
     balances) — each with its value 30 days earlier, for the "change over 30 days"."""
-    return with_arrears(site_figures(engine, today, filters), *balances_compared(engine, today, filters))
+    return with_arrears(site_figures(engine, today, filters), arrears_figure(balances_compared(engine, today, filters)))
 
 
 @reads("sites", "stays", "money", "reference")

@@ -12,7 +12,13 @@ from sqlalchemy import Engine
 
 from issue_core.policy import ARREARS_THRESHOLD
 from issue_core.queries.areas import reads
-from issue_core.queries.metrics.contributions import arrears, contributions_monthly, owing_more_than
+from issue_core.queries.metrics.contributions import (
+    NO_THRESHOLD,
+    arrears,
+    contributions_monthly,
+    owing_more_than,
+    partner_arrears,
+)
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import money_sum
 from issue_core.visibility import NOBODY, Scope, blank_references
@@ -78,3 +84,19 @@ def split_households_in_arrears(
         .reset_index(drop=True)
     )
     return ArrearsSplit(visible=visible, hidden=hidden)
+
+
+# --- figures derived from the balances the pages share (metrics.kpis.balances_compared: today's, then the
+# compared day's), once per read and threshold (ui.data.read_from), not at every rerun ----------------------------
+
+
+def partners_in_arrears(balances: tuple[pd.DataFrame, pd.DataFrame],
+                        threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
+    """contributions.partner_arrears of today's balances."""
+    return partner_arrears(balances[0], threshold)
+
+
+def households_owing(balances: tuple[pd.DataFrame, pd.DataFrame], scope: Scope = NOBODY,
+                     threshold: Decimal | float = ARREARS_THRESHOLD) -> ArrearsSplit:
+    """split_households_in_arrears of today's balances."""
+    return split_households_in_arrears(balances[0], scope, threshold)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from issue_core.queries.metrics.contributions import arrears, households_without
 from issue_core.queries.metrics.occupancy import vacant_units
 from issue_core.queries.screens.alerts import placements_outside_convention
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
+from issue_core.queries.sql.frames import money_sum
 from issue_core.visibility import NOBODY, Scope, blank_references
 
 
@@ -48,6 +50,28 @@ def owing_above(
 ) -> pd.DataFrame:
     """arrears_above from the rows of contributions.arrears (a page that has them needs not compute them again)."""
     return blank_references(owing_more_than(frame, threshold).reset_index(drop=True), scope)
+
+
+class ArrearsAlert(NamedTuple):
+    """The overview's arrears alert: how many households owe more than the threshold and how much in all;
+    per_partner: partner, households, amount (by partner); references: the viewer may see of them (column
+    reference, largest arrears first)."""
+
+    count: int
+    total: Decimal
+    per_partner: pd.DataFrame
+    references: pd.DataFrame
+
+
+def arrears_alert(balances: tuple[pd.DataFrame, pd.DataFrame], threshold: Decimal | float = ARREARS_THRESHOLD,
+                  scope: Scope = NOBODY) -> ArrearsAlert:
+    """The arrears alert from the balances of metrics.kpis.balances_compared (today's), derived once per read
+    (ui.data.read_from): the page's rerun then reads these few rows, not every household's balance."""
+    owing = owing_above(balances[0], threshold, scope)
+    per_partner = (owing.groupby("partner", as_index=False)
+                   .agg(households=("household_id", "count"), amount=("arrears", money_sum)))
+    references = owing.loc[owing["reference"].notna(), ["reference"]].reset_index(drop=True)
+    return ArrearsAlert(len(owing), money_sum(owing["arrears"]), per_partner, references)
 
 
 @reads("sites", "stays", "reference")
