@@ -20,7 +20,7 @@ from issue_core import clock
 from issue_core.export import CSV_LAYOUTS, to_csv
 from issue_core.i18n import Translator
 from issue_core.policy import DEFAULT_PERIOD_DAYS
-from issue_core.queries.screens.reference import axes, organisations, sites
+from issue_core.queries.screens.reference import filter_choices
 from issue_core.queries.sql.filters import Filters
 from issue_core.ui.data import read
 
@@ -38,10 +38,7 @@ def dashboard_filters(t: Translator, *, period: bool = True) -> tuple[Filters, d
     would make Streamlit warn about a widget with a default value).
     Returns the filters and the period [start, end) — end is the day after the last day chosen."""
     today = clock.today()
-    partner_rows = read(organisations, kinds=("partner",))
-    operator_rows = read(organisations, kinds=("housing_operator",))
-    site_rows = read(sites)
-    axis_ids = read(axes)["id"].tolist()
+    choices = read(filter_choices)
     with st.sidebar.expander(t("filters.title"), expanded=False, icon=":material/filter_list:"):
         start, last = today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), today
         if period:
@@ -49,16 +46,13 @@ def dashboard_filters(t: Translator, *, period: bool = True) -> tuple[Filters, d
                                    persist_state=KEPT)
             if isinstance(chosen, tuple) and len(chosen) == 2:
                 start, last = chosen
-        chosen_axes = st.multiselect(t("filters.axes"), axis_ids, format_func=lambda a: axis_label(t, a),
+        chosen_axes = st.multiselect(t("filters.axes"), choices.axis_ids, format_func=lambda a: axis_label(t, a),
                                      key="flt_axes", placeholder=t("common.all"), persist_state=KEPT)
-        partners = st.multiselect(t("filters.partners"), partner_rows["id"].tolist(),
-                                  format_func=dict(zip(partner_rows["id"], partner_rows["short_name"])).get,
+        partners = st.multiselect(t("filters.partners"), list(choices.partners), format_func=choices.partners.get,
                                   key="flt_partners", placeholder=t("common.all"), persist_state=KEPT)
-        operators = st.multiselect(t("filters.operators"), operator_rows["id"].tolist(),
-                                   format_func=dict(zip(operator_rows["id"], operator_rows["short_name"])).get,
+        operators = st.multiselect(t("filters.operators"), list(choices.operators), format_func=choices.operators.get,
                                    key="flt_operators", placeholder=t("common.all"), persist_state=KEPT)
-        chosen_sites = st.multiselect(t("filters.sites"), site_rows["id"].tolist(),
-                                      format_func=dict(zip(site_rows["id"], site_rows["name"])).get,
+        chosen_sites = st.multiselect(t("filters.sites"), list(choices.sites), format_func=choices.sites.get,
                                       key="flt_sites", placeholder=t("common.all"), persist_state=KEPT)
     filters = Filters(axis_ids=tuple(chosen_axes), partner_ids=tuple(partners),
                       housing_operator_ids=tuple(operators), site_ids=tuple(chosen_sites))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -45,3 +47,26 @@ def axis_operators(engine: Engine) -> pd.DataFrame:
     )
     with read_connection(engine) as connection:
         return pd.read_sql(query, connection)
+
+
+class FilterChoices(NamedTuple):
+    """What the dashboards' filters offer: the axes, and the partners, housing operators and sites by id (their
+    names, in name order). Plain values: a rerun finds them in the cache without unpickling four frames."""
+
+    axis_ids: tuple[int, ...]
+    partners: dict[int, str]
+    operators: dict[int, str]
+    sites: dict[int, str]
+
+
+@reads("sites", "reference")
+def filter_choices(engine: Engine) -> FilterChoices:
+    def names(frame: pd.DataFrame, column: str) -> dict[int, str]:
+        return dict(zip(frame["id"].tolist(), frame[column].tolist(), strict=True))
+
+    return FilterChoices(
+        axis_ids=tuple(axes(engine)["id"].tolist()),
+        partners=names(organisations(engine, ("partner",)), "short_name"),
+        operators=names(organisations(engine, ("housing_operator",)), "short_name"),
+        sites=names(sites(engine), "name"),
+    )
