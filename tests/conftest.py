@@ -462,6 +462,18 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     clear_cached_reads()
 
 
+def open_numbers(app):  # noqa: ANN001, ANN201 (an AppTest)
+    """Every chart's numbers opened (ui.components.numbers: their table and CSV buttons are sent once the
+    expander is open, as a click in the browser opens it) and the page run again."""
+    keys = [expander.key for expander in app.expander if (expander.key or "").startswith("numbers-")]
+    assert keys, "this page has no chart numbers to open"
+    for key in keys:
+        app.session_state[key] = True
+    app.run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    return app
+
+
 def run_page(path: str, actor: Actor | None = ADMIN, *, language: str | None = None, pages: set[str] | tuple = (),
              query: dict[str, str] | None = None, state: dict | None = None, timeout: float = 60,
              check: bool = True):

@@ -20,7 +20,7 @@ from issue_core.queries.screens.contributions import collection, split_household
 from issue_core.queries.screens.map import sites_on_map
 from issue_core.queries.screens.timeline import conventions_timeline, unit_periods
 from issue_core.visibility import EVERY_HOUSEHOLD, scope_of
-from tests.conftest import TODAY
+from tests.conftest import TODAY, open_numbers
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("map", "timeline", "contributions")}
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
@@ -98,7 +98,7 @@ def test_map_occupied_today_adds_up_to_the_occupancy_metric(demo_engine):
 
 
 def test_timeline_has_one_row_per_convention_with_its_duration(run_page, actors):
-    app = run_page("timeline", actors["dir.diogenes"])
+    app = open_numbers(run_page("timeline", actors["dir.diogenes"]))
     conventions = frames(app)[0]
     assert len(conventions) == 6
     shown = {site: f"{months:g}".replace(".", ",") for site, months in DURATIONS.items()}  # 28,5: the French way
@@ -121,7 +121,7 @@ def test_timeline_has_one_row_per_convention_with_its_duration(run_page, actors)
 def test_the_timeline_draws_its_conventions_a_page_at_a_time(run_page, actors, demo_engine, monkeypatch):
     expected = list(conventions_timeline(demo_engine, TODAY)["site"])  # in the page's order
     monkeypatch.setattr(policy, "TIMELINE_CONVENTIONS_PER_PAGE", 4)
-    app = run_page("timeline", actors["dir.diogenes"])
+    app = open_numbers(run_page("timeline", actors["dir.diogenes"]))
     assert list(frames(app)[0]["Site"]) == expected[:4]
     rows = set().union(*(set(d["row"]) for d in chart_datasets(app) if "row" in d))
     assert rows == set(expected[:4])  # the chart draws the page's conventions only
@@ -157,6 +157,7 @@ def test_timeline_lanes_show_references_only_to_their_organisation(run_page, act
     app = run_page("timeline", actors[role])
     app.selectbox(key="timeline_site").set_value(peterbos).run()
     assert not app.exception
+    open_numbers(app)
     lanes = frames(app)[1]
     assert len(lanes) == 7 and set(lanes["Logement"]) == {f"PET-0{i}" for i in range(1, 8)}
     visible = set().union(*(by_partner[p] for p in expected)) if expected else set()
@@ -180,7 +181,7 @@ def test_unit_periods_keep_rows_and_hide_other_organisations(demo_engine, actors
 
 
 def test_contributions_figures_are_the_queries(run_page, actors, demo_engine):
-    app = run_page("contributions", actors["dir.diogenes"])
+    app = open_numbers(run_page("contributions", actors["dir.diogenes"]))
     start, end = TODAY - timedelta(days=364), TODAY + timedelta(days=1)
     period = collection(demo_engine, start, end)
     monthly = contributions_monthly(demo_engine, start, end)
@@ -205,7 +206,7 @@ def test_contributions_figures_are_the_queries(run_page, actors, demo_engine):
 
 
 def test_a_filter_changes_the_contribution_figures(run_page, actors, organisation_ids):
-    app = run_page("contributions", actors["admin"])
+    app = open_numbers(run_page("contributions", actors["admin"]))
     before = [m.value for m in app.metric]
     app.multiselect(key="flt_partners").set_value([organisation_ids["Smes"]]).run()
     assert not app.exception
@@ -258,3 +259,20 @@ def test_split_households_in_arrears(demo_engine, actors):
     assert "reference" not in split.hidden.columns
     screen = split_households_in_arrears(balances, scope_of(actors["ecran"]), 50)
     assert screen.visible.empty and screen.hidden["households"].sum() == len(owing)
+
+
+def test_a_charts_numbers_are_sent_once_opened(run_page, actors):
+    """A dashboard's numbers (a table and two CSV buttons per chart) are built when their expander is opened,
+    not at every rerun of a page that keeps them closed."""
+    app = run_page("contributions", actors["admin"])
+    expanders = [expander.key for expander in app.expander if (expander.key or "").startswith("numbers-")]
+    assert len(expanders) == 3  # due and paid per month, the collection rate, the arrears per partner
+
+    def csv_buttons() -> list[str]:
+        return [button.proto.id for button in app.get("download_button") if "-csv-" in button.proto.id]
+
+    tables = len(app.dataframe)
+    assert csv_buttons() == []
+    open_numbers(app)
+    assert len(app.dataframe) == tables + 3
+    assert len(csv_buttons()) == 2 * 3

@@ -31,7 +31,7 @@ from issue_core.queries.sql.filters import Filters
 from issue_core.services.sites import add_unavailability
 from issue_core.ui.figures import number
 from issue_core.visibility import EVERY_HOUSEHOLD
-from tests.conftest import TODAY
+from tests.conftest import TODAY, open_numbers
 
 PAGES = {name: str(PROJECT_ROOT / f"pages/{name}.py") for name in ("overview", "occupancy", "caseloads")}
 REFERENCE = re.compile(r"ISS-\d{4}-\d+")
@@ -317,7 +317,7 @@ def test_an_unavailable_unit_shows_its_reason(demo_url, tmp_path, monkeypatch, a
 
 def test_caseloads_today_are_the_metric(open_page, demo_engine):
     expected = caseload_on(demo_engine, TODAY)
-    app = open_page("caseloads")
+    app = open_numbers(open_page("caseloads"))
     shown = metrics(app)
     assert shown["Suivis"] == str(int(expected["followed"].sum()))
     assert shown["Logés"] == str(int(expected["placed"].sum()))
@@ -338,7 +338,7 @@ def test_an_axis_filter_changes_the_caseloads(open_page, demo_engine):
 
 
 def test_caseloads_translate_exit_destinations(open_page):
-    app = open_page("caseloads")
+    app = open_numbers(open_page("caseloads"))
     destinations = [frame.value for frame in app.dataframe if "Destination" in frame.value.columns]
     assert destinations and not any(value.startswith("exit.") or "_" in value
                                     for value in destinations[0]["Destination"])

@@ -49,7 +49,7 @@ from issue_core.queries.screens.payments import editable_households
 from issue_core.services import contributions
 from issue_core.services.undo import undo_event
 from issue_core.visibility import scope_of
-from tests.conftest import TODAY, run_page, world_from
+from tests.conftest import TODAY, open_numbers, run_page, world_from
 from tests.world import build_money_world, refused, row_counts
 
 fr = Translator("fr")
@@ -145,7 +145,7 @@ def csv_lines(data: bytes) -> list[str]:
 
 
 def test_the_contributions_csvs_hold_numbers_plain_and_for_belgian_excel(money_url, deferred_downloads):
-    app = open_page("contributions", ADMIN)
+    app = open_numbers(open_page("contributions", ADMIN))
     # On screen, the amounts stay formatted in the user's language.
     partners = app.dataframe[2].value
     assert partners["Arriérés"].tolist() == [fr.money(Decimal("76.67")), fr.money(Decimal("154.86"))]

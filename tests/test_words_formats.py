@@ -23,7 +23,7 @@ from issue_core.i18n import LANGUAGES, catalogue
 from issue_core.models import Role
 from issue_core.policy import DEFAULT_WARNING_DAYS
 from issue_core.queries.metrics.conventions import sites_overview
-from tests.conftest import TODAY, signed_in
+from tests.conftest import TODAY, open_numbers, signed_in
 
 SOURCES = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "pages").glob("*.py")),
            *sorted((PROJECT_ROOT / "issue_core").rglob("*.py"))]
@@ -160,8 +160,8 @@ def test_durations_show_the_users_decimal_sign(run_page, demo_url):
     engine.dispose()
     halves = {site: f"{months:g}".replace(".", ",") for site, months in zip(expected["site"], expected["duration_months"])}
     assert any("," in shown for shown in halves.values())  # the demo has a convention of n and a half months
-    for name in ("sites", "timeline"):
-        frame = run_page(name).dataframe[0].value
+    for app in (run_page("sites"), open_numbers(run_page("timeline"))):  # the timeline's: its chart's numbers
+        frame = app.dataframe[0].value
         frame = frame.data if hasattr(frame, "data") else frame
         assert dict(zip(frame["Site"], frame["Durée (mois)"])) == {site: halves[site] for site in frame["Site"]}
 
@@ -175,7 +175,7 @@ def test_a_month_is_written_one_way_everywhere(run_page):
     month_formats = [(path.name, line) for path in shown for line in path.read_text(encoding="utf-8").splitlines()
                      if re.search(r"%m/%Y|MMM|%b\b|%B\b", line)]
     assert month_formats == [("__init__.py", 'MONTH_FORMAT = "%m/%Y"')]  # issue_core/charts: the one place
-    app = run_page("caseloads")
+    app = open_numbers(run_page("caseloads"))
     months = [frame.value for frame in app.dataframe if "Mois" in frame.value.columns]
     assert months and all(re.fullmatch(r"\d\d/\d{4}", m) for frame in months for m in frame["Mois"])
 

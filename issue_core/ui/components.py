@@ -59,14 +59,23 @@ def dashboard_filters(t: Translator, *, period: bool = True) -> tuple[Filters, d
     return filters, start, last + timedelta(days=1)
 
 
+def numbers_key(name: str) -> str:
+    """The key of the expander holding the numbers of the chart `name` (its state says whether it is open)."""
+    return f"numbers-{name}"
+
+
 def numbers(t: Translator, frame: pd.DataFrame, name: str, data: pd.DataFrame | None = None) -> None:
     """The table behind a chart (`frame`, formatted for the screen in the user's language) and its CSV,
     built on a click, in two layouts (export.CSV_LAYOUTS): plain, and for Excel in Belgium (";" and a
     decimal comma). The CSV holds `data` — numbers, not formatted text — or `frame` when it has
-    no formatted amounts; formulas neutralised."""
+    no formatted amounts; formulas neutralised. The table and its buttons are sent once the expander is open
+    (opening it reruns the page): a dashboard's closed expanders, a table and two buttons per chart, took a tenth
+    of its every rerun."""
     rows = frame if data is None else data
     stamp = clock.today().isoformat()
-    with st.expander(t("common.numbers"), icon=":material/table:"):
+    with st.expander(t("common.numbers"), icon=":material/table:", key=numbers_key(name), on_change="rerun") as box:
+        if not box.open:
+            return
         st.dataframe(frame, hide_index=True, width="stretch")
         buttons = st.columns(len(CSV_LAYOUTS))
         for column, layout in zip(buttons, CSV_LAYOUTS, strict=True):

@@ -39,3 +39,20 @@ def test_meeting_screen_account_sees_only_the_meeting_screen_and_its_account(sig
     names = sorted(text.splitlines()[-1] for text in links.all_inner_texts())  # the icon's name comes first
     assert names == ["Mon compte", "Écran de réunion"]
     assert "ISS-20" not in page.inner_text("body")
+
+
+def test_a_charts_numbers_open_with_their_table_and_csv_buttons(admin_page):
+    """The numbers behind a chart are sent when their expander opens (a rerun): the table and both CSVs."""
+    page = admin_page
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Contributions et arriérés", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Dû et payé par mois", exact=True).wait_for()
+    numbers = page.locator("[data-testid='stExpander']").filter(has_text="Les chiffres").first
+    assert numbers.get_by_test_id("stDataFrame").count() == 0
+    numbers.get_by_text("Les chiffres").click()
+    numbers.get_by_test_id("stDataFrame").wait_for()
+    wait_for_app(page)
+    assert numbers.get_by_role("button", name="CSV", exact=False).count() == 2  # plain, and for Excel (Belgium)
+    assert page.locator("[data-testid='stException']").count() == 0
+    numbers.scroll_into_view_if_needed()
+    screenshot(page, "dashboard_contributions_numbers")
