@@ -383,12 +383,12 @@ def decisions_slides(today: date) -> list[Callable[[], None]]:
     """Vacant units (and units free within 30 days) with how many waiting households fit them best
     (queries.screens.waiting's ranking; counts only), conventions to renegotiate within 6 months,
     arrears per partner: each list on its own slides."""
-    units, ranked = read(units_to_fill, today), read(candidates, today)  # candidates: no reference (NOBODY)
+    units = read(units_to_fill, today)
     conventions = read(conventions_ending, today, DEFAULT_WARNING_DAYS)
     owed = read_from(partners_in_arrears, balances_compared, (today,))
     owed = owed[owed["arrears"] > 0].sort_values("arrears", ascending=False)
     return [
-        *[lambda rows=rows: units_to_fill_table(page_of(units, rows), ranked)
+        *[lambda rows=rows: units_to_fill_table(page_of(units, rows), read(candidates, today))  # no reference
           for rows in table_rows(len(units), TABLE_ROWS)],
         *[lambda rows=rows: renegotiate_table(page_of(conventions, rows))
           for rows in table_rows(len(conventions), TABLE_ROWS)],
@@ -429,10 +429,11 @@ def wall() -> None:
         st.rerun()  # the settings changed on another device: the whole page again, its controls included
     if today != state.get(DAY_KEY) or now - state.get(FULL_RUN_AT_KEY, now) > MEETING_FULL_RUN_SECONDS:
         st.rerun()  # a new day (new defaults) or a long time: the whole page again, sign-in checks included
+    # What counts the slides (deck), and the first slide's figures; a slide's other reads (the changes, the
+    # candidates: 0.5 s cold at sector scale) are made when it shows, and kept warm after that.
     prefetch((site_figures, (today,)), (balances_compared, (today,)),
              (conventions_ending, (today, DEFAULT_WARNING_DAYS)), (occupancy_tiles, (today,)),
-             (changes_since, (since, today)), (caseload_by_axis, (today,)), (caseload_on, (today,)),
-             (units_to_fill, (today,)), (candidates, (today,)))
+             (caseload_by_axis, (today,)), (caseload_on, (today,)), (units_to_fill, (today,)))
     slides = deck(today)
     slide = slide_to_show(now, len(slides))
     name, page, pages, draw = slides[slide]

@@ -211,6 +211,27 @@ def test_the_reference_scan_would_see_a_reference(demo_url, monkeypatch, actors)
     assert REFERENCE.search(every_text(app))
 
 
+def test_a_slide_reads_what_it_shows_and_what_counts_the_slides(demo_url, monkeypatch, actors):
+    """The wall's first run does not wait for the candidates (0.5 s cold at sector scale) nor the changes:
+    the slide that shows them reads them."""
+    from issue_core.ui import data
+
+    data._recent_reads.clear()
+
+    def read_so_far() -> set[str]:
+        return {query.__name__ for query, _args, _kwargs in data._recent_reads.to_warm()}
+
+    app = open_meeting(demo_url, actors["ecran"], monkeypatch)
+    assert {"site_figures", "balances_compared", "units_to_fill"} <= read_so_far()
+    assert not {"candidates", "changes_since"} & read_so_far()
+    changes, decisions = TITLES.index(f"Depuis le {SINCE:%d/%m/%Y}"), TITLES.index("Décisions de la semaine (1/3)")
+    for number in range(1, decisions + 1):
+        next_slide(app)
+        assert [element.value for element in app.title] == [TITLES[number]]
+        assert ("changes_since" in read_so_far()) == (number >= changes)
+    assert "candidates" in read_so_far()
+
+
 def test_the_slides_show_the_metrics(demo_url, demo_engine, monkeypatch, actors):
     app = open_meeting(demo_url, actors["ecran"], monkeypatch)
     figures = kpis(demo_engine, TODAY)
