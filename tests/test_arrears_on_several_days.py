@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from issue_core.queries import metrics as m
+from issue_core.queries.metrics.contributions import arrears_and_earlier_totals
 from issue_core.queries.metrics.kpis import compared_days
 from issue_core.queries.sql.filters import Filters
 from tests.conftest import TODAY, world_from
@@ -46,6 +47,15 @@ def test_one_pass_equals_each_day_alone_whatever_the_order_and_filters(engine, w
             alone = m.arrears_on(engine, (day,), filters)[0]
             assert frame.equals(alone), day
             assert frame.equals(m.arrears(engine, day, filters))
+
+
+def test_the_earlier_days_are_kept_as_their_totals(engine, world):
+    days = (TODAY, THEN, date(2026, 11, 10), date(2026, 11, 9), date(2026, 5, 31))
+    for filters in (Filters(), Filters(partner_ids=(world["dio"],))):
+        now, totals = arrears_and_earlier_totals(engine, days, filters)
+        assert now.equals(m.arrears(engine, TODAY, filters))
+        assert totals == tuple(m.total_arrears(engine, day, filters) for day in days[1:])
+    assert arrears_and_earlier_totals(engine, days)[1][0::3] == (Decimal("477.42"), Decimal("0.00"))  # by hand
 
 
 def test_the_overview_figure_compares_with_30_days_earlier(engine, world):

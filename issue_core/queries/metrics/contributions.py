@@ -271,10 +271,31 @@ def _balances_of_day(frame: pd.DataFrame, i: int) -> pd.DataFrame:
     day = counted[["household_id", "reference", "axis_id", "partner_id", "partner"]].copy()
     day["due"] = cents_column(counted[f"due_{i}"])
     day["paid"] = cents_column(counted[f"paid_{i}"])
-    # float(cents(due) - cents(paid)) for each row: a whole number of cents, exact whatever the float error
-    difference = (cents_column(day["due"]) - cents_column(day["paid"])) * 100
-    day["arrears"] = pd.Series(np.round(difference) / 100, index=day.index, dtype="float64")
+    day["arrears"] = _arrears_column(day["due"], day["paid"])
     return day.sort_values(["arrears", "reference"], ascending=[False, True], ignore_index=True)
+
+
+def _arrears_column(due: pd.Series, paid: pd.Series) -> pd.Series:
+    """float(cents(due) - cents(paid)) for each row: a whole number of cents, exact whatever the float error."""
+    difference = (cents_column(due) - cents_column(paid)) * 100
+    return pd.Series(np.round(difference) / 100, index=due.index, dtype="float64")
+
+
+def _owed_on_day(frame: pd.DataFrame, i: int) -> Decimal:
+    """total_owed(_balances_of_day(frame, i)), from day i's columns alone: no rows copied, none sorted."""
+    counted = frame[frame[f"counted_{i}"] > 0]
+    arrears = _arrears_column(counted[f"due_{i}"], counted[f"paid_{i}"])
+    return total_owed(arrears.to_frame("arrears"))
+
+
+@reads("sites", "stays", "money", "reference")
+def arrears_and_earlier_totals(engine: Engine, days: tuple[date, ...],
+                               filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, tuple[Decimal, ...]]:
+    """`arrears` on the first of `days`, and total_arrears on each of the others, read in one pass (as
+    arrears_on): the rows of a page's tables today, and the totals its key figure is compared with."""
+    ints = ["household_id", "axis_id", "partner_id"]
+    frame = read_frame(engine, _balances_on(tuple(days), filters), ints=ints)
+    return _balances_of_day(frame, 0), tuple(_owed_on_day(frame, i) for i in range(1, len(days)))
 
 
 def owing_more_than(frame: pd.DataFrame, threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -13,7 +14,7 @@ from issue_core.policy import COMPARISON_DAYS, FLOW_DAYS, UTILISATION_DAYS
 from issue_core.queries.areas import reads
 from issue_core.queries.metrics.caseloads import households_followed_on
 from issue_core.queries.metrics.contributions import (
-    arrears_on,
+    arrears_and_earlier_totals,
     total_owed,
 )
 from issue_core.queries.metrics.flows import (
@@ -88,12 +89,12 @@ def figures_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict
     }
 
 
-def arrears_figure(balances: tuple[pd.DataFrame, pd.DataFrame]) -> Kpi:
-    """The arrears key figure from the rows of contributions.arrears on its two days (balances_compared) —
-    the rows a page reads anyway for its alerts and tables, so the most expensive metric is not computed
-    once more inside kpis. A page derives it once per read (ui.data.read_from)."""
-    now, then = balances
-    return Kpi(total_owed(now), total_owed(then))
+def arrears_figure(balances: tuple[pd.DataFrame, Decimal]) -> Kpi:
+    """The arrears key figure from balances_compared — today's rows of contributions.arrears, which a page
+    reads anyway for its alerts and tables, so the most expensive metric is not computed once more inside
+    kpis, and the total owed on the day compared with. A page derives it once per read (ui.data.read_from)."""
+    now, owed_then = balances
+    return Kpi(total_owed(now), owed_then)
 
 
 def with_arrears(figures: Kpis, arrears: Kpi) -> Kpis:
@@ -111,11 +112,13 @@ def kpis(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> Kpis:
 
 
 @reads("sites", "stays", "money", "reference")
-def balances_compared(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """contributions.arrears today and on the day it is compared with, read in one pass: the one read of
-    the balances that the overview, the meeting and the contributions page share."""
-    now, then = arrears_on(engine, compared_days(today), filters)
-    return now, then
+def balances_compared(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, Decimal]:
+    """contributions.arrears today, and total_arrears on the day it is compared with, read in one pass: the
+    one read of the balances that the overview, the meeting and the contributions page share. Of the earlier
+    day only the total is kept (a second frame of every household's balance would be built, sorted and cached
+    for one sum)."""
+    now, (owed_then,) = arrears_and_earlier_totals(engine, compared_days(today), filters)
+    return now, owed_then
 
 
 @reads("sites", "stays", "reference")

@@ -86,17 +86,17 @@ def split_households_in_arrears(
     return ArrearsSplit(visible=visible, hidden=hidden)
 
 
-# --- figures derived from the balances the pages share (metrics.kpis.balances_compared: today's, then the
-# compared day's), once per read and threshold (ui.data.read_from), not at every rerun ----------------------------
+# --- figures derived from the balances the pages share (metrics.kpis.balances_compared: today's rows, the
+# compared day's total), once per read and threshold (ui.data.read_from), not at every rerun ---------------------------
 
 
-def partners_in_arrears(balances: tuple[pd.DataFrame, pd.DataFrame],
+def partners_in_arrears(balances: tuple[pd.DataFrame, Decimal],
                         threshold: Decimal | float = NO_THRESHOLD) -> pd.DataFrame:
     """contributions.partner_arrears of today's balances."""
     return partner_arrears(balances[0], threshold)
 
 
-def households_owing(balances: tuple[pd.DataFrame, pd.DataFrame], scope: Scope = NOBODY,
+def households_owing(balances: tuple[pd.DataFrame, Decimal], scope: Scope = NOBODY,
                      threshold: Decimal | float = ARREARS_THRESHOLD) -> ArrearsSplit:
     """split_households_in_arrears of today's balances."""
     return split_households_in_arrears(balances[0], scope, threshold)

@@ -63,7 +63,7 @@ class ArrearsAlert(NamedTuple):
     references: pd.DataFrame
 
 
-def arrears_alert(balances: tuple[pd.DataFrame, pd.DataFrame], threshold: Decimal | float = ARREARS_THRESHOLD,
+def arrears_alert(balances: tuple[pd.DataFrame, Decimal], threshold: Decimal | float = ARREARS_THRESHOLD,
                   scope: Scope = NOBODY) -> ArrearsAlert:
     """The arrears alert from the balances of metrics.kpis.balances_compared (today's), derived once per read
     (ui.data.read_from): the page's rerun then reads these few rows, not every household's balance."""
