@@ -187,9 +187,13 @@ def arrears(engine: Engine, as_of: date, filters: Filters = NO_FILTERS) -> pd.Da
 @reads("sites", "stays", "money", "reference")
 def arrears_on(engine: Engine, days: tuple[date, ...], filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, ...]:
     """`arrears` on each of `days`, read in one pass (see _balances_on): the same frames, in the order of `days`."""
-    ints = ["household_id", "axis_id", "partner_id"]
-    frame = read_frame(engine, _balances_on(tuple(days), filters), ints=ints)
+    frame = _balances_frame(engine, days, filters)
     return tuple(_balances_of_day(frame, i) for i in range(len(days)))
+
+
+def _balances_frame(engine: Engine, days: tuple[date, ...], filters: Filters) -> pd.DataFrame:
+    """The rows of _balances_on, typed: a column per day of due, paid and counted."""
+    return read_frame(engine, _balances_on(tuple(days), filters), ints=["household_id", "axis_id", "partner_id"])
 
 
 def _moving_pieces(first_end, end, filters: Filters):  # noqa: ANN001, ANN202
@@ -293,8 +297,7 @@ def arrears_and_earlier_totals(engine: Engine, days: tuple[date, ...],
                                filters: Filters = NO_FILTERS) -> tuple[pd.DataFrame, tuple[Decimal, ...]]:
     """`arrears` on the first of `days`, and total_arrears on each of the others, read in one pass (as
     arrears_on): the rows of a page's tables today, and the totals its key figure is compared with."""
-    ints = ["household_id", "axis_id", "partner_id"]
-    frame = read_frame(engine, _balances_on(tuple(days), filters), ints=ints)
+    frame = _balances_frame(engine, days, filters)
     return _balances_of_day(frame, 0), tuple(_owed_on_day(frame, i) for i in range(1, len(days)))
 
 
