@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
@@ -18,10 +19,11 @@ from issue_core.queries.metrics.data_quality import (
     ONE_DAY,
     flag_columns,
     inactive_waiting,
+    quality_figures,
     score_days,
     window_start,
 )
-from issue_core.services import contributions
+from issue_core.services import contributions, households, placements, sites
 from tests.conftest import TODAY, world_from
 from tests.test_data_quality import Quality, build_quality
 
@@ -65,6 +67,27 @@ def test_the_details_of_a_day_are_of_its_problems(quality, check):
         assert plain == detailed
     with pytest.raises(ValueError):
         build(DAYS[:2], details=True)
+
+
+def test_the_scores_of_many_days_are_those_of_each_day_alone(quality):
+    """The score reads each check once for all its days and counts a household flagged by two checks once."""
+    engine = quality.engine
+    unit = sites.create_unit(engine, SYSTEM, site_id=quality.sites["Old"], label="O2", bedrooms=1, capacity=2)
+    hj, _ = households.register_household(engine, SYSTEM, axis_id=2, referent_organisation_id=quality.dio, adults=1,
+                                          children=0, administrative_status="regular", referred_on=date(2025, 12, 1))
+    # no income status (check 3 from 01/02/2026), on a site whose convention ended on 31/10/2026 (check 5 after)
+    placements.place_household(engine, SYSTEM, household_id=hj, unit_id=unit, start_date=date(2026, 2, 1))
+    together = quality_figures(engine, tuple(DAYS))
+    for day in DAYS:
+        alone = quality_figures(engine, (day,)).scores
+        pd.testing.assert_frame_equal(together.scores[together.scores["day"] == day].reset_index(drop=True), alone)
+    pd.testing.assert_frame_equal(together.problems, quality_figures(engine, (TODAY,)).problems)
+    today = {row.partner: (row.considered, row.flagged) for row in together.scores.itertuples() if row.day == TODAY}
+    # by hand, Dio today: hC hD hI hJ followed and hF's closed file, flagged: hC hD hF and hJ (once, for two checks)
+    assert today == {"Samu": (5, 2), "Dio": (5, 4)}
+    counts = {(row.partner, row.check): row.problems for row in together.problems.itertuples() if row.partner == "Dio"}
+    assert counts == {("Dio", "inactive_waiting"): 1, ("Dio", "payment_on_closed_file"): 1,
+                      ("Dio", "placed_without_status"): 1, ("Dio", "stay_past_convention"): 2}
 
 
 # Payments of hD (waiting since 10/01/2026, nothing else happens to it), on the edges of the windows: a window
