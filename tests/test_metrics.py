@@ -471,6 +471,10 @@ def test_placements_outside_convention(world):
     # Now h4's last day (19/03) is after West's end.
     assert [(r["placement_id"], r["running_today"]) for r in frame.to_dict("records")] == [
         (world.placements["h2"], True), (world.placements["h4"], False)]
+    # The overview's alert reads the running ones only: h2, not h4.
+    running = m.placements_outside_convention(world.engine, TODAY, running_only=True)
+    assert running.to_dict("records") == frame[frame["running_today"]].to_dict("records")
+    assert list(running["placement_id"]) == [world.placements["h2"]]
 
 
 # --- overview -------------------------------------------------------------------------------------

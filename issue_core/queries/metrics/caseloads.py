@@ -27,7 +27,7 @@ from issue_core.queries.sql.intervals import (
     sum_of_parts,
     windows_table,
 )
-from issue_core.rules import follow_up_range, overlaps, placement_range
+from issue_core.rules import covers, follow_up_range, overlaps, placement_range
 
 
 def household_days_query(windows: list[Window], filters: Filters, *, by_partner: bool = False):  # noqa: ANN201
@@ -100,8 +100,12 @@ def caseload_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> pd.
 
 
 def households_followed_on(engine: Engine, day: date, filters: Filters = NO_FILTERS) -> dict[int, int]:
-    """Households followed on `day` per axis (every axis of the filter, zero included)."""
-    counts = read_frame(engine, household_days_query(day_window(day), filters), ints=["axis_id", "followed"])
+    """Households followed on `day` per axis (every axis of the filter, zero included): counted from the households
+    alone (household_days_query of that one day would also sum up its placed days, which this does not need)."""
+    query = (select(Household.axis_id, func.count().label("followed"))
+             .where(covers(*follow_up_range(), day), *filters.household_conditions())
+             .group_by(Household.axis_id))
+    counts = read_frame(engine, query, ints=["axis_id", "followed"])
     found = dict(zip(counts["axis_id"], counts["followed"], strict=True))
     return {axis: int(found.get(axis, 0)) for axis in filters.axes}
 

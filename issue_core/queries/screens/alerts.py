@@ -72,7 +72,8 @@ def conventions_ending(
     )
 
 
-def placements_outside_convention(engine: Engine, today: date, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+def placements_outside_convention(engine: Engine, today: date, filters: Filters = NO_FILTERS, *,
+                                  running_only: bool = False) -> pd.DataFrame:
     """Placements not lying inside one convention of their unit's site (rules.site_takes_stay,
     the rule the services apply): some day they occupy is before the convention's start or after its
     last day (its actual end, inclusive), or they are open-ended in a convention with an actual end.
@@ -80,7 +81,8 @@ def placements_outside_convention(engine: Engine, today: date, filters: Filters 
     by hand can create them.
 
     columns: placement_id, household_id, reference, partner_id, unit_id, unit, site_id, site,
-    start_date, end_date, running_today. Running ones first. Both filter kinds apply."""
+    start_date, end_date, running_today. Running ones first. Both filter kinds apply. running_only: the running
+    ones only, found among the stays covering today (not every stay ever made)."""
     inside = site_takes_stay(Unit.site_id, Placement.start_date, Placement.end_date)
     running = covers(Placement.start_date, Placement.end_date, today)
     query = (
@@ -100,7 +102,7 @@ def placements_outside_convention(engine: Engine, today: date, filters: Filters 
         .join(Household, Household.id == Placement.household_id)
         .join(Unit, Unit.id == Placement.unit_id)
         .join(Site, Site.id == Unit.site_id)
-        .where(~inside)
+        .where(*([running] if running_only else []), ~inside)
         .where(*filters.household_conditions(), *filters.site_conditions(Unit.site_id))
         .order_by(running.desc(), Placement.start_date)
     )

@@ -80,8 +80,7 @@ def running_outside_convention(
 ) -> pd.DataFrame:
     """The placements outside any convention still running today (alerts.placements_outside_convention:
     same columns). Both filter kinds apply."""
-    frame = placements_outside_convention(engine, today, filters)
-    return blank_references(frame[frame["running_today"]].reset_index(drop=True), scope)
+    return blank_references(placements_outside_convention(engine, today, filters, running_only=True), scope)
 
 
 @reads("sites", "stays", "money", "reference")
