@@ -304,7 +304,7 @@ def changes_slide(today: date) -> None:
 
 
 def caseloads_by_axis() -> None:
-    per_axis = read(caseload_by_axis, clock.today())
+    per_axis = read_from(caseload_by_axis, caseload_on, (clock.today(),))
     for row in per_axis.itertuples():
         label, followed, placed, waiting = st.columns([1, 2, 2, 2], vertical_alignment="center")
         label.subheader(axis_label(t, row.axis_id), anchor=False)
@@ -433,7 +433,7 @@ def wall() -> None:
     # candidates: 0.5 s cold at sector scale) are made when it shows, and kept warm after that.
     prefetch((site_figures, (today,)), (balances_compared, (today,)),
              (conventions_ending, (today, DEFAULT_WARNING_DAYS)), (occupancy_tiles, (today,)),
-             (caseload_by_axis, (today,)), (caseload_on, (today,)), (units_to_fill, (today,)))
+             (caseload_on, (today,)), (units_to_fill, (today,)))
     slides = deck(today)
     slide = slide_to_show(now, len(slides))
     name, page, pages, draw = slides[slide]

@@ -154,7 +154,7 @@ def test_the_board_and_caseloads_hold_no_household_column(engine, monkeypatch):
     assert list(zip(tiles["unit"], tiles["state"], tiles["axis_id"], strict=True)) == [
         ("A1", "occupied", 3), ("A2", "vacant", 0), ("A3", "occupied", 1)]
     assert tiles.loc[tiles["unit"] == "A2", "reserved_for"].item() == "Samu"
-    per_axis = caseload_by_axis(engine, TODAY)
+    per_axis = caseload_by_axis(caseload_on(engine, TODAY))
     # Followed: h_cel (1), h_samu, h_four, h_five (2), h_dio (3); placed on 23/11: h_cel, h_dio (h_five left that day).
     assert per_axis.values.tolist() == [[1, 1, 1, 0], [2, 3, 0, 3], [3, 1, 1, 0]]
     assert world.h_samu

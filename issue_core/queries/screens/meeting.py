@@ -4,7 +4,8 @@
   conventions opened / extended / closed, contribution statuses set), aggregated in SQL;
 - occupancy_tiles: every unit of the sites under convention today, with its state and the axis of
   its occupant (no household column at all);
-- caseload_by_axis: households followed, placed and waiting per axis.
+- caseload_by_axis: households followed, placed and waiting per axis (derived from caseload_on's rows, which the
+  screen reads for its tables anyway).
 
 "Since d" is the period [d, today + 1 day): d and today both count. Dated facts are counted by their
 own date (a placement's start or end, a convention's start or actual end, a contribution status's
@@ -24,7 +25,6 @@ from issue_core.db import read_connection
 from issue_core.i18n import BRUSSELS
 from issue_core.models import AuditEvent, ContributionStatus, Convention
 from issue_core.queries.areas import reads
-from issue_core.queries.metrics.caseloads import caseload_on
 from issue_core.queries.metrics.flows import entries_exits_between, exit_destinations
 from issue_core.queries.screens.occupancy_board import sites_with_active_convention, units_board
 from issue_core.queries.sql.filters import ALL_AXES
@@ -108,12 +108,11 @@ def occupancy_tiles(engine: Engine, day: date) -> pd.DataFrame:
     return units_board(engine, day, sites["site_id"])[TILE_COLUMNS]  # one query for every site's units
 
 
-@reads("sites", "stays", "reference")
-def caseload_by_axis(engine: Engine, day: date) -> pd.DataFrame:
-    """Households followed on `day` per axis (every axis, zeros included): followed, placed, waiting.
+def caseload_by_axis(per_partner: pd.DataFrame) -> pd.DataFrame:
+    """Households followed per axis (every axis, zeros included): followed, placed, waiting — the rows of
+    caseloads.caseload_on (per axis and partner) summed per axis.
 
     columns: axis_id, followed, placed, waiting."""
-    per_partner = caseload_on(engine, day)
     totals = per_partner.groupby("axis_id")[["followed", "placed", "waiting"]].sum()
     frame = totals.reindex(list(ALL_AXES), fill_value=0).rename_axis("axis_id").reset_index()
     return frame.astype("int64")
