@@ -23,7 +23,7 @@ from issue_core.queries.screens.occupancy_board import (
 from issue_core.queries.screens.reference import organisations
 from issue_core.ui.board import STYLE, legend_html, sites_html, size_label
 from issue_core.ui.components import axis_label, cached_chart, cached_html, chart_with_numbers, dashboard_filters
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.figures import badge_label, number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -66,6 +66,9 @@ chosen_states = by_state.multiselect(
     format_func=lambda state: t(STATE_KEYS[state], days=VACANT_ALERT_DAYS))
 board = BoardFilter(partner_ids=tuple(chosen_partners), operator_ids=tuple(chosen_operators),
                     states=tuple(chosen_states))
+# the board's sites and the charts' reads, side by side when cold (the board's units depend on its page of sites)
+prefetch((monthly_occupancy, (start, end, filters)), (board_sites, (today, filters, board)),
+         (vacant_days_by_site, (start, end, filters)), (vacancy_gaps_by_site, (start, end, filters)))
 sites = read(board_sites, today, filters, board)
 names = dict(zip(sites["site_id"], sites["site"], strict=True))
 site_id = by_site.selectbox(t("board.filter.site"), list(names), format_func=names.get, index=None,

@@ -10,7 +10,7 @@ from issue_core.models import Role
 from issue_core.policy import CANDIDATES_PER_UNIT, HOUSEHOLD_PAGE_SIZE, MATCHING_HORIZON_DAYS, WAITING_UNITS_PER_PAGE
 from issue_core.queries.screens.waiting import candidates, units_to_fill, waiting_counts, waiting_households
 from issue_core.ui.components import axis_label
-from issue_core.ui.data import read
+from issue_core.ui.data import prefetch, read
 from issue_core.ui.figures import badge_label
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
@@ -28,6 +28,8 @@ scope = scope_of(actor)
 st.title(t("nav.waiting_list"))
 st.caption(t("waiting.caption", today=today, days=MATCHING_HORIZON_DAYS, count=CANDIDATES_PER_UNIT))
 
+prefetch((candidates, (today, scope)), (units_to_fill, (today,)), (waiting_households, (today, scope)),
+         (waiting_counts, (today,)))  # side by side when cold
 counts = read(waiting_counts, today)
 units = read(units_to_fill, today)
 ranked = read(candidates, today, scope)

@@ -112,3 +112,27 @@ def test_prefetch_runs_the_cold_reads_on_its_threads_and_leaves_failures_to_the_
     with pytest.raises(RuntimeError, match="database away"):
         read(failing_read, DAY)
     assert calls["failing"] == 2  # a failure is not cached
+
+
+# A page: the reads its cold run computes side by side (data.prefetch) before the page reads them one by one.
+PREFETCHED = {
+    "pages/waiting_list.py": {"candidates", "units_to_fill", "waiting_households", "waiting_counts"},
+    "pages/occupancy.py": {"monthly_occupancy", "board_sites", "vacant_days_by_site", "vacancy_gaps_by_site"},
+    "pages/data_quality.py": {"quality_figures", "problems"},
+}
+
+
+@pytest.mark.parametrize("page", list(PREFETCHED))
+def test_a_cold_page_computes_its_reads_side_by_side(open_page, monkeypatch, page):
+    first_run_on: dict[str, str] = {}  # the thread of each read's first call: the one that computes it, cold
+    original = data._read_through_cache
+
+    def recorded(database, versions, query, *arguments):
+        first_run_on.setdefault(query.__name__, threading.current_thread().name)
+        return original(database, versions, query, *arguments)
+
+    monkeypatch.setattr(data, "_read_through_cache", recorded)
+    data.clear_cached_reads()
+    open_page(page)
+    assert {name: first_run_on.get(name, "not read")[:len("issue-read")] for name in PREFETCHED[page]} == {
+        name: "issue-read" for name in PREFETCHED[page]}
