@@ -36,8 +36,9 @@ st.caption(t("caseloads.caption", today=today, start=start, end=end - timedelta(
 
 # --- today: households per axis × partner, placed or waiting -----------------------------------------
 
-prefetch((caseload_on, (today, filters)), (caseload_monthly, (start, end, filters)),
-         (entries_exits, (start, end, filters)), (length_of_stay_by_axis, (start, end, filters, today)),
+# the longest first (the stays chained across transfers, then the months' caseloads): the others fit beside them
+prefetch((length_of_stay_by_axis, (start, end, filters, today)), (caseload_monthly, (start, end, filters)),
+         (caseload_on, (today, filters)), (entries_exits, (start, end, filters)),
          (exit_destinations, (start, end, filters)))
 st.header(t("caseloads.today.title", today=today))
 today_frame = read(caseload_on, today, filters)
