@@ -360,6 +360,8 @@ class Payment(Base):
         # a household's payments from a day on: the first one after its file closed, its recent activity (data
         # quality); covering, so that a count or a sum reads no row of the table
         Index("ix_payment_household_paid_on", "household_id", "paid_on", "amount"),
+        # what was paid for the months of a period (contributions_monthly); covering, as the two above
+        Index("ix_payment_period_month", "period_month", "household_id", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Float, and_, case, cast, exists, func, literal, or_, select
 
+from issue_core.db import read_side_by_side
 from issue_core.models import (
     ContributionStatus,
     Household,
@@ -366,16 +368,24 @@ def contributions_monthly(engine: Engine, start: date, end: date, filters: Filte
     w = windows_table(windows)
     placed = _placements_where(overlaps(*placement_range(), windows[0].start, windows[-1].end), filters)
     status = status_periods(households=select(placed.c.household_id))
+    # Each placement ∩ status period of the period, found once (materialised), then met with the months: joined
+    # month by month, SQLite read every status of the placed households again for each month.
+    first, last = common_bounds([placement_range(placed.c), (status.c.start_date, status.c.end_date)],
+                                date_param(windows[0].start), date_param(windows[-1].end))
+    pieces = (
+        select(status.c.amount, first.label("first"), last.label("last"))
+        .select_from(placed)
+        .join(status, _status_meets_placement(status, placed.c))
+        .cte("month_pieces")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
     # Within one whole month, due = amount × placed days ÷ days in the month (w.days): no need for
     # month positions here.
-    stay = placement_range(placed.c)
-    placed_days = common_days([stay, (status.c.start_date, status.c.end_date)], w.c.start, w.c.end)
-    due = status.c.amount * placed_days / w.c.days
+    placed_days = common_days([(pieces.c.first, pieces.c.last)], w.c.start, w.c.end)
     due_query = (
-        select(w.c.key, func.sum(due).label("due"))
+        select(w.c.key, func.sum(pieces.c.amount * placed_days / w.c.days).label("due"))
         .select_from(w)
-        .join(placed, overlaps(*stay, w.c.start, w.c.end))
-        .join(status, _status_meets_placement(status, placed.c))
+        .join(pieces, overlaps(pieces.c.first, pieces.c.last, w.c.start, w.c.end))
         .group_by(w.c.key)
     )
     paid_query = (  # period_month is the first day of a month, like the windows' keys
@@ -386,9 +396,11 @@ def contributions_monthly(engine: Engine, start: date, end: date, filters: Filte
         .group_by(Payment.period_month)
     )
     frame = pd.DataFrame({"month": [window.key for window in windows]})
-    for query, column in ((due_query, "due"), (paid_query, "paid")):
-        part = read_frame(engine, query, dates=["key"], money=[column]).rename(columns={"key": "month"})
-        frame = frame.merge(part, on="month", how="left")
+    parts = read_side_by_side(engine, {  # two independent statements: both cores work
+        column: partial(read_frame, engine, query, dates=["key"], money=[column])
+        for query, column in ((due_query, "due"), (paid_query, "paid"))})
+    for part in parts.values():
+        frame = frame.merge(part.rename(columns={"key": "month"}), on="month", how="left")
     frame = frame.fillna({"due": 0.0, "paid": 0.0})
     frame["collection_rate"] = [
         paid / due if due else None for due, paid in zip(frame["due"], frame["paid"], strict=True)
