@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from issue_core.db import PROJECT_ROOT
 from tests.conftest import CHROMIUM_FLAGS, chromium_path, in_ci  # noqa: F401 (the browser fixtures live there)
@@ -170,6 +171,13 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until the script run is over (as Streamlit's own e2e suite does), then a moment for drawing."""
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_timeout(300)
+
+
+def wait_for_heading(page, name: str, timeout: float = 30_000) -> None:
+    """Wait until the page shows this heading once. A page opened from its address may run twice (the
+    sign-in cookie reruns it): while the second run draws, the first run's heading still shows beside
+    the new one."""
+    expect(page.get_by_role("heading", name=name, exact=True)).to_have_count(1, timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:

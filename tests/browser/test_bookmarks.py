@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_heading
 from tests.browser.test_sign_in import PASSWORDS, sees_sign_in_form, settle, wait_for_cookie
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_the_default_page_opens_at_its_own_address_signed_out_then_from_the_cook
 
         tab = context.new_page()  # the sign-in cookie opens the bookmark directly
         tab.goto(f"{app_url}/overview")
-        tab.get_by_role("heading", name="Vue d'ensemble").wait_for(timeout=30_000)
+        wait_for_heading(tab, "Vue d'ensemble")
         settle(tab)
         assert tab.url.endswith("/overview") and not page_not_found(tab)
         screenshot(tab, "bookmark_overview")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import screenshot, wait_for_app, wait_for_heading
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_an_admin_follows_a_fix_link(admin_page):
     screenshot(page, "data-quality")
     past.get_by_role("link", name="Site").first.click()
     wait_for_app(page)
-    page.get_by_role("heading", name="Ganshoren").wait_for()
+    wait_for_heading(page, "Ganshoren")
     assert re.search(r"/site\?id=\d+$", page.url)
     # the site's page: the admin extends the convention from there
     page.get_by_role("link", name=re.compile("prolongation")).first.wait_for()  # drawn after the heading

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import screenshot, wait_for_app, wait_for_heading
 from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_coordinator_lands_on_its_organisation(page, app_url):
     sign_in(page, app_url, "coord.samusocial")
-    page.get_by_role("heading", name="Mon organisation").wait_for(timeout=30_000)
+    wait_for_heading(page, "Mon organisation")
     wait_for_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
     body = page.inner_text("[data-testid='stMain']")
@@ -25,5 +25,5 @@ def test_a_coordinator_lands_on_its_organisation(page, app_url):
     screenshot(page, "my_organisation_coordinator")
 
     page.goto(f"{app_url}/my-organisation")  # its own address, from the sign-in cookie
-    page.get_by_role("heading", name="Mon organisation").wait_for(timeout=30_000)
+    wait_for_heading(page, "Mon organisation")
     assert re.search(r"/my-organisation$", page.url)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from issue_core.demo import DEMO_ACCOUNTS
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import screenshot, wait_for_app, wait_for_heading
 
 pytestmark = pytest.mark.browser
 PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
@@ -100,7 +100,7 @@ def test_a_bookmarked_page_opens_after_the_sign_in_and_from_the_cookie_in_a_new_
         wait_for_cookie(page)
         tab = context.new_page()  # the same browser: its sign-in cookie opens the bookmark directly
         tab.goto(f"{app_url}/export")
-        tab.get_by_role("heading", name="Exporter").wait_for(timeout=30_000)
+        wait_for_heading(tab, "Exporter")
         assert tab.url.endswith("/export")
     finally:
         context.close()

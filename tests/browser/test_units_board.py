@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import screenshot, wait_for_app, wait_for_heading
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,7 @@ def test_the_board_renders_narrows_and_links_to_the_site_page(admin_page):
     link.click()
     page.wait_for_url("**/site?name=*")
     wait_for_app(page)
-    page.get_by_role("heading", name=name, exact=True).wait_for(timeout=30_000)
+    wait_for_heading(page, name)
+    wait_for_app(page)
     assert page.get_by_role("heading", name="Fiche du site").count() == 1
     assert page.locator("[data-testid='stException']").count() == 0
