@@ -21,7 +21,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import JSON, Column, Connection, Engine, Float, Integer, Select, Table, func, select
+from sqlalchemy import JSON, Column, Connection, Engine, Float, Integer, Select, Table, func, select, text
 
 from issue_core.db import read_connection
 from issue_core.errors import DomainError
@@ -37,6 +37,10 @@ SECRET_COLUMNS = {"app_user": {"password_hash"}, "app_session": {"token_hash"}, 
                   "screen_session": {"token_hash"}}
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, the header row included
 CHUNK_ROWS = 20_000  # rows an export reads (and writes) at a time
+COUNTED_UP_TO = 50_000  # PostgreSQL: the export page shows the estimate of larger tables (table_counts)
+# How far PostgreSQL's estimate may be from the count: autovacuum lets up to 20 % of a table's rows die (or be
+# replaced) before it vacuums, so the estimate can be up to 1.25 times too high or too low.
+ESTIMATE_MARGIN = 1.25
 
 
 class TooManyRowsForExcel(DomainError):
@@ -139,10 +143,39 @@ def table_frame(engine: Engine, name: str) -> pd.DataFrame:
 
 
 def table_counts(engine: Engine) -> pd.DataFrame:
-    """Rows per table, in the export order (columns: table, rows)."""
+    """Rows per table, in the export order (columns: table, rows, exact).
+
+    PostgreSQL's count(*) reads the whole table (70 ms for 1.5 M payments, where SQLite counts every table
+    in 20 ms): a table its statistics put above COUNTED_UP_TO rows shows that estimate instead (exact False,
+    to three significant digits), which autovacuum keeps current, unless it is within ESTIMATE_MARGIN of
+    Excel's limit, where the exact count decides whether the table fits a sheet. SQLite keeps no such
+    statistics: every table is counted."""
+    names = table_names()
     with read_connection(engine) as connection:
-        counts = _row_counts(connection, table_names())
-    return pd.DataFrame(list(counts.items()), columns=["table", "rows"])
+        estimated = _estimated_rows(connection, names) if connection.dialect.name == "postgresql" else {}
+        estimated = {name: _three_digits(rows) for name, rows in estimated.items() if _estimate_will_do(rows)}
+        counted = _row_counts(connection, [name for name in names if name not in estimated])
+    rows = [(name, counted[name], True) if name in counted else (name, estimated[name], False) for name in names]
+    return pd.DataFrame(rows, columns=["table", "rows", "exact"])
+
+
+def _estimated_rows(connection: Connection, names: list[str]) -> dict[str, int]:
+    """PostgreSQL: each table's rows as its planner estimates them (the rows per page of the last VACUUM or ANALYZE
+    times the pages it has now); none for a table never analysed."""
+    estimates = connection.execute(text(
+        "SELECT name, c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::int)"
+        " FROM unnest(CAST(:names AS text[])) AS name JOIN pg_class AS c ON c.oid = to_regclass(name)"
+        " WHERE c.relpages > 0 AND c.reltuples >= 0"
+    ), {"names": names})
+    return {name: int(rows) for name, rows in estimates}
+
+
+def _three_digits(rows: int) -> int:
+    return int(float(f"{rows:.3g}"))
+
+
+def _estimate_will_do(rows: int) -> bool:
+    return rows > COUNTED_UP_TO and not EXCEL_MAX_ROWS / ESTIMATE_MARGIN <= rows <= EXCEL_MAX_ROWS * ESTIMATE_MARGIN
 
 
 def fits_in_excel(rows: int) -> bool:
