@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import JSON, Column, Connection, Engine, Float, Integer, Select, Table, func, select, text
 
-from issue_core.db import read_connection
+from issue_core.db import is_sqlite, read_connection
 from issue_core.errors import DomainError
 from issue_core.export import csv_parts, write_xlsx
 from issue_core.models import DERIVED_TABLES, Base
@@ -152,7 +152,7 @@ def table_counts(engine: Engine) -> pd.DataFrame:
     statistics: every table is counted."""
     names = table_names()
     with read_connection(engine) as connection:
-        estimated = _estimated_rows(connection, names) if connection.dialect.name == "postgresql" else {}
+        estimated = {} if is_sqlite(engine) else _estimated_rows(connection, names)
         estimated = {name: _three_digits(rows) for name, rows in estimated.items() if _estimate_will_do(rows)}
         counted = _row_counts(connection, [name for name in names if name not in estimated])
     rows = [(name, counted[name], True) if name in counted else (name, estimated[name], False) for name in names]

@@ -63,7 +63,7 @@ def test_sign_in_and_out(page, app_url, signed_in_tabs):
     settle(page)
     screenshot(page, "sign_in")
     sign_in(page, app_url, "admin")
-    page.get_by_role("heading", name="Vue d'ensemble").first.wait_for()  # a stale copy may linger during the run
+    wait_for_heading(page, "Vue d'ensemble")
     assert "admin · Administrateur" in page.inner_text("[data-testid='stSidebar']")
     assert page.get_by_role("link", name="Utilisateurs").is_visible()
     page.get_by_role("button", name="Se déconnecter").click()
@@ -96,7 +96,7 @@ def test_a_bookmarked_page_opens_after_the_sign_in_and_from_the_cookie_in_a_new_
         page.get_by_label("Nom d'utilisateur").fill("admin")
         page.get_by_label("Mot de passe").fill(PASSWORDS["admin"])
         page.get_by_role("button", name="Se connecter").click()
-        page.get_by_role("heading", name="Journal d'audit").first.wait_for()  # a stale copy may linger during the run
+        wait_for_heading(page, "Journal d'audit")
         wait_for_cookie(page)
         tab = context.new_page()  # the same browser: its sign-in cookie opens the bookmark directly
         tab.goto(f"{app_url}/export")
