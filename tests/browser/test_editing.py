@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from issue_core import clock
 from issue_core.i18n import Translator
@@ -145,8 +146,8 @@ def test_closing_a_site_relocates_or_exits_every_occupant(page, own_app_url):
     wait_for_app(page)
     page.get_by_role("button", name="Vérifier et clôturer").click()
     dialog = page.get_by_role("dialog")
-    dialog.wait_for()
-    assert all(reference in dialog.inner_text() for reference in occupants)
+    for reference in occupants:  # the dialog draws its list after it opens: wait for each line
+        expect(dialog).to_contain_text(reference)
     screenshot(page, "editing_close_site_confirm")
     dialog.get_by_role("button", name="Clôturer et appliquer le plan").click()
     wait_for_app(page)
