@@ -7,14 +7,15 @@ import streamlit as st
 from issue_core import clock
 from issue_core.i18n import escape_markdown
 from issue_core.models import ExitDestination, Role
-from issue_core.policy import MAX_TEXT, UNDO_MINUTES
-from issue_core.queries.screens.closure import closable_sites, occupants_on, relocation_units
+from issue_core.policy import MAX_TEXT, SEARCH_LIMIT, UNDO_MINUTES
+from issue_core.queries.screens.closure import closable_sites, occupants_on, relocation_units, units_offered
 from issue_core.services.placements import Relocation, close_site
 from issue_core.ui.data import engine, read
 from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import query_id
+from issue_core.ui.pickers import MAX_SEARCH_CHARS, count_text
 from issue_core.ui.undo import offer_undo
 
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
@@ -45,15 +46,20 @@ reason = st.text_input(t("field.closure_reason"), max_chars=MAX_TEXT, key=f"clos
 
 occupants = read(occupants_on, int(site_id), closing_date)
 units = read(relocation_units, closing_date, int(site_id))
-unit_names = {int(u.unit_id): t("closure.unit_option", site=u.site, unit=u.unit, bedrooms=u.bedrooms, capacity=u.capacity)
-              for u in units.itertuples()}
+unit_rows = units.set_index("unit_id")
 
 
 def describe(choice: str) -> str:
     kind, value = choice.split(":", 1)
     if kind == "unit":
-        return t("closure.move_to", unit=unit_names[int(value)])
+        u = unit_rows.loc[int(value)]
+        return t("closure.move_to", unit=t("closure.unit_option", site=u["site"], unit=u["unit"],
+                                           bedrooms=u["bedrooms"], capacity=u["capacity"]))
     return t("closure.exit_to", destination=t(f"exit.{value}"))
+
+
+def chosen_unit_of(choice: str | None) -> int | None:
+    return int(choice.split(":", 1)[1]) if choice and choice.startswith("unit:") else None
 
 
 plan: dict[int, str] = {}
@@ -62,27 +68,38 @@ if occupants.empty:
 else:
     st.subheader(t("closure.plan", count=len(occupants)))
     st.caption(t("closure.plan_help"))
+    # The units are found by typing: each choice offers the first SEARCH_LIMIT that match, not every free unit.
+    typed = st.text_input(t("closure.unit_search"), max_chars=MAX_SEARCH_CHARS, key="closure_unit_search",
+                          placeholder=t("closure.unit_search_placeholder"), help=t("closure.unit_search_help"))
+    search_note = st.empty()  # filled once the choices are known
+    most_matching = 0
     taken: set[int] = set()  # a unit goes to one occupant only
     for occupant in occupants.itertuples():
-        fitting = [
-            int(u.unit_id) for u in units.itertuples()
-            if int(u.unit_id) not in taken and u.reserved_for_id in (0, occupant.partner_id)
-        ]
-        options = [f"unit:{u}" for u in fitting] + [f"exit:{d}" for d in EXITS]
+        key = f"closure_{site_id}_{closing_date.isoformat()}_{occupant.placement_id}"
+        offered, matching = units_offered(units, typed, occupant.partner_id, taken, SEARCH_LIMIT)
+        most_matching = max(most_matching, matching)
+        exhausted = not units_offered(units, "", occupant.partner_id, taken, 0)[1]  # whatever is typed
+        chosen_unit = chosen_unit_of(st.session_state.get(key))
+        if chosen_unit in unit_rows.index and chosen_unit not in (*offered, *taken):
+            offered.insert(0, chosen_unit)  # a choice made stays offered whatever is typed next
+        options = [f"unit:{u}" for u in offered] + [f"exit:{d}" for d in EXITS]
         who, what = st.columns([2, 3])
         who.markdown(t.md("closure.occupant", reference=occupant.reference, unit=occupant.unit,
                           partner=occupant.partner, since=occupant.start_date))
         choice = what.selectbox(
             t.md("closure.relocation_for", reference=occupant.reference), options, index=None, format_func=describe,
-            placeholder=t("closure.choose"), label_visibility="collapsed",
-            key=f"closure_{site_id}_{closing_date.isoformat()}_{occupant.placement_id}",
+            placeholder=t("closure.choose"), label_visibility="collapsed", key=key,
         )
         if choice is not None:
             plan[int(occupant.placement_id)] = choice
-            if choice.startswith("unit:"):
-                taken.add(int(choice.split(":", 1)[1]))
-    if not fitting and not units.empty:
+            if chosen_unit_of(choice) is not None:
+                taken.add(chosen_unit_of(choice))
+    if exhausted and not units.empty:
         st.caption(t("closure.units_exhausted"))
+    if typed.strip() and not most_matching:
+        search_note.caption(t.md("search.none", text=typed.strip()))
+    elif most_matching > SEARCH_LIMIT:
+        search_note.caption(t("closure.units_cut", shown=count_text(t, SEARCH_LIMIT), total=count_text(t, most_matching)))
 
 references = {int(o.placement_id): o.reference for o in occupants.itertuples()}
 

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
+from issue_core import policy
 from issue_core.auth import SYSTEM, Actor
 from issue_core.db import create_issue_engine
 from issue_core.i18n import translate
-from issue_core.models import Role
+from issue_core.models import ExitDestination, Role
+from issue_core.queries.screens.closure import relocation_units, units_offered
 from issue_core.queries.screens.payments import editable_households
 from issue_core.services import sites as site_services
 from tests.checks import violations
 from tests.conftest import run_page
 
 ADMIN = Actor("admin", Role.ADMIN, None)
+EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
 PAGES = {"pages/payments.py", "pages/admin_sites.py", "pages/admin_reference.py", "pages/close_site.py"}
 
 
@@ -405,6 +409,49 @@ def test_closing_a_site_applies_the_relocation_plan_in_one_event(db):
                       "AND p.start_date = '2026-11-24' AND p.end_date IS NULL") == 1
     assert scalar(db, "SELECT actual_end_date FROM convention WHERE site_id = :s", s=site_id)[:10] == "2026-11-23"
     assert all(not rows for rows in violations(db, date(2026, 11, 23)).values())
+
+
+def test_a_closure_choice_offers_the_units_typed_not_every_free_unit(db, monkeypatch):
+    monkeypatch.setattr(policy, "SEARCH_LIMIT", 2)
+    app = open_page("close_site", ADMIN)
+    ganshoren = scalar(db, "SELECT id FROM site WHERE name = 'Ganshoren'")
+    app.selectbox(key="closure_site").set_value(ganshoren).run()
+    free = len(relocation_units(db, date(2026, 11, 23), ganshoren))
+    assert free > 2
+
+    def units_in(box) -> list[str]:
+        return [option for option in box.options if option.startswith("Reloger à")]
+
+    def occupant_box():
+        return next(box for box in app.selectbox if box.label.startswith("Relogement de"))
+
+    box = occupant_box()
+    assert len(units_in(box)) == 2 and len(box.options) == 2 + len(EXITS)
+    assert message("closure.units_cut", shown="2", total=str(free)) in [caption.value for caption in app.caption]
+
+    app.text_input(key="closure_unit_search").input("p-10").run()
+    box = occupant_box()
+    assert units_in(box) and all("p-10" in option.casefold() for option in units_in(box))
+    target = scalar(db, "SELECT id FROM unit WHERE label = '3 P-10'")
+    box.set_value(f"unit:{target}").run()
+
+    app.text_input(key="closure_unit_search").input("zzz").run()  # nothing matches: the choice made stays
+    box = occupant_box()
+    assert box.value == f"unit:{target}" and len(units_in(box)) == 1 and "3 P-10" in units_in(box)[0]
+    assert message("search.none", text="zzz") in [caption.value for caption in app.caption]
+    assert not app.exception
+
+
+def test_units_offered_keeps_reservations_choices_and_the_limit():
+    units = pd.DataFrame({
+        "unit_id": [1, 2, 3, 4, 5], "site": ["Alpha", "Alpha", "Beta", "Beta", "Gamma"],
+        "unit": ["A-1", "A-2", "B-1", "B-2", "G-1"], "reserved_for_id": [0, 7, 0, 0, 9],
+    })
+    assert units_offered(units, "", 7, set(), 50) == ([1, 2, 3, 4], 4)  # 5 is reserved for partner 9
+    assert units_offered(units, "", 7, {3}, 2) == ([1, 2], 3)  # 3 taken; the first 2 of the 3 left
+    assert units_offered(units, "  bEtA ", 9, set(), 50) == ([3, 4], 2)  # the site's name, any case
+    assert units_offered(units, "g-1", 9, set(), 50) == ([5], 1)  # the unit's name
+    assert units_offered(units, "g-1", 7, set(), 50) == ([], 0)
 
 
 def test_closing_without_a_reason_is_refused_and_writes_nothing(db):
