@@ -12,6 +12,8 @@ A change to the due formula must come with a migration that creates these trigge
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from sqlalchemy import BigInteger, Connection, Integer, cast, func, literal_column, or_, select
 
 from issue_core.models import Household, HouseholdLedger, Money, Payment
@@ -26,25 +28,25 @@ POSTGRESQL_FUNCTIONS = ("issue_ledger_refresh_due(integer)", "issue_ledger_add_p
                         "issue_ledger_due_changed()", "issue_ledger_payment_changed()")
 
 
-def _compiled(query, dialect) -> str:  # noqa: ANN001
+def compiled(query, dialect) -> str:  # noqa: ANN001
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def _refresh_due(household: str, dialect) -> str:  # noqa: ANN001
     """An UPDATE setting the ledger's ended due of the household `household` (SQL text: NEW.household_id, …)."""
     target = literal_column(household, Integer)
-    ended = _compiled(ended_due_of(target), dialect)
+    ended = compiled(ended_due_of(target), dialect)
     return f"UPDATE {TABLE} SET (ended_due, ended_pieces) = ({ended}) WHERE household_id = {household}"
 
 
-def _ensure_row(household: str, dialect_name: str) -> str:
+def ensure_row(household: str, dialect_name: str) -> str:
     if dialect_name == "sqlite":
         return f"INSERT OR IGNORE INTO {TABLE} (household_id) VALUES ({household})"
     return f"INSERT INTO {TABLE} (household_id) VALUES ({household}) ON CONFLICT (household_id) DO NOTHING"
 
 
 def _cents(amount: str, dialect) -> str:  # noqa: ANN001
-    return _compiled(in_cents(literal_column(amount, Money)), dialect)
+    return compiled(in_cents(literal_column(amount, Money)), dialect)
 
 
 def _add_paid(household: str, cents: str, count: str) -> str:
@@ -52,17 +54,25 @@ def _add_paid(household: str, cents: str, count: str) -> str:
             f"WHERE household_id = {household}")
 
 
+def for_engine(connection: Connection, sqlite: Callable, postgresql: Callable) -> list[str]:
+    """The statements of `sqlite(dialect)` or `postgresql(dialect)`, for this connection's engine."""
+    return (sqlite if connection.dialect.name == "sqlite" else postgresql)(connection.dialect)
+
+
+def dropping(connection: Connection, sqlite_triggers: Iterable[str], postgresql_functions: Iterable[str]) -> list[str]:
+    """The statements that drop these triggers (SQLite) or these functions and their triggers (PostgreSQL)."""
+    if connection.dialect.name == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in sqlite_triggers]
+    return [f"DROP FUNCTION IF EXISTS {name} CASCADE" for name in postgresql_functions]
+
+
 def create_statements(connection: Connection) -> list[str]:
     """The triggers (and on PostgreSQL their functions) of the ledger, for this connection's engine."""
-    if connection.dialect.name == "sqlite":
-        return _sqlite_triggers(connection.dialect)
-    return _postgresql_triggers(connection.dialect)
+    return for_engine(connection, _sqlite_triggers, _postgresql_triggers)
 
 
 def drop_statements(connection: Connection) -> list[str]:
-    if connection.dialect.name == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-    return [f"DROP FUNCTION IF EXISTS {name} CASCADE" for name in POSTGRESQL_FUNCTIONS]
+    return dropping(connection, SQLITE_TRIGGERS, POSTGRESQL_FUNCTIONS)
 
 
 def _sqlite_triggers(dialect) -> list[str]:  # noqa: ANN001
@@ -71,11 +81,11 @@ def _sqlite_triggers(dialect) -> list[str]:  # noqa: ANN001
 
     def refreshed(row: str) -> list[str]:
         household = f"{row}.household_id"
-        return [_ensure_row(household, "sqlite"), _refresh_due(household, dialect)]
+        return [ensure_row(household, "sqlite"), _refresh_due(household, dialect)]
 
     def paid(row: str, sign: str) -> list[str]:
         household, cents = f"{row}.household_id", _cents(f"{row}.amount", dialect)
-        return [_ensure_row(household, "sqlite"), _add_paid(household, f"{sign}{cents}", f"{sign}1")]
+        return [ensure_row(household, "sqlite"), _add_paid(household, f"{sign}{cents}", f"{sign}1")]
 
     statements = []
     for source in DUE_SOURCES:
@@ -98,7 +108,7 @@ def _postgresql_triggers(dialect) -> list[str]:  # noqa: ANN001
         f"""
         CREATE FUNCTION issue_ledger_refresh_due(target integer) RETURNS void LANGUAGE plpgsql AS $$
         BEGIN
-            {_ensure_row('target', 'postgresql')};
+            {ensure_row('target', 'postgresql')};
             -- wait for any other transaction writing this household's ledger: the next statement then sees
             -- what it committed (READ COMMITTED takes a snapshot per statement)
             PERFORM 1 FROM {TABLE} WHERE household_id = target FOR UPDATE;
@@ -110,7 +120,7 @@ def _postgresql_triggers(dialect) -> list[str]:  # noqa: ANN001
         CREATE FUNCTION issue_ledger_add_paid(target integer, cents bigint, count integer) RETURNS void
         LANGUAGE plpgsql AS $$
         BEGIN
-            {_ensure_row('target', 'postgresql')};
+            {ensure_row('target', 'postgresql')};
             {_add_paid('target', 'cents', 'count')};
         END;
         $$

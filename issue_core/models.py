@@ -392,8 +392,26 @@ class HouseholdLedger(Base):
     payments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class Stay(Base):
+    """A household's stay: its placements chained across transfers (a placement starts a new stay unless the
+    household's previous one ended that day as a transfer, metrics.flows.stays_query), kept by the database:
+    triggers on placement compute the household's stays again in the writing transaction, whoever writes
+    (issue_core.stays, migration 0009). The app never writes it. The length of stay and the report's stays read
+    it, where they chained every placement of the households placed in the period at each read.
+
+    start_date: its first placement's start; end_date: its last placement's end (None while one is open);
+    placements: how many it chains."""
+
+    __tablename__ = "stay"
+
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    placements: Mapped[int] = mapped_column(Integer)
+
+
 # Tables the database derives from the others (its triggers write them): not exported, never written by the app.
-DERIVED_TABLES = frozenset({HouseholdLedger.__tablename__})
+DERIVED_TABLES = frozenset({HouseholdLedger.__tablename__, Stay.__tablename__})
 
 
 class AppUser(Base):

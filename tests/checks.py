@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import Connection, Engine, Text, and_, cast, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from issue_core import ledger, rules
+from issue_core import ledger, rules, stays
 from issue_core.models import (
     AuditEvent,
     ContributionStatus,
@@ -17,6 +17,7 @@ from issue_core.models import (
     HouseholdLedger,
     Payment,
     Placement,
+    Stay,
     Unit,
     UnitUnavailability,
 )
@@ -75,12 +76,25 @@ def ledger_differences(connection: Connection) -> list[tuple]:
             if not same(kept.get(household, zero), computed.get(household, zero))]
 
 
+def stays_differences(connection: Connection) -> list[tuple]:
+    """The stays the table `stay` holds and the placements do not make (issue_core.stays.computed_rows), and
+    those they make that it does not: (household, start, end, placements, "kept" or "computed")."""
+    def rows(query) -> set[tuple]:  # dates as ISO text: SQLite's CASE gives them untyped
+        return {(row[0], str(row[1])[:10], row[2] and str(row[2])[:10], row[3]) for row in connection.execute(query)}
+
+    kept, computed = rows(select(Stay.__table__)), rows(stays.computed_rows())
+    return sorted([(*row, "kept") for row in kept - computed] + [(*row, "computed") for row in computed - kept],
+                  key=repr)
+
+
 def violations(engine: Engine, today: date | None = None) -> dict[str, list[tuple]]:  # noqa: ARG001
-    """The offending rows of each invariant (all lists empty when the database is consistent), and the
-    households whose ledger (kept by the database's triggers) disagrees with their records.
+    """The offending rows of each invariant (all lists empty when the database is consistent), the
+    households whose ledger (kept by the database's triggers) disagrees with their records, and the stays the
+    table `stay` (kept by triggers too) holds wrong.
     No invariant depends on the day any more (an open placement needs a convention without actual
     end, DOMAIN.md invariant 4): `today` is accepted for the callers that pass it."""
     with engine.connect() as connection:
         found = {name: [tuple(row) for row in connection.execute(query)] for name, query in VIOLATIONS.items()}
         found["ledger_differs"] = ledger_differences(connection)
+        found["stays_differ"] = stays_differences(connection)
         return found

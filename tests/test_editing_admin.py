@@ -6,6 +6,7 @@ to the form and writes nothing (row and audit counts compared before and after).
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pandas as pd
@@ -19,11 +20,11 @@ from issue_core.auth import SYSTEM, Actor
 from issue_core.db import create_issue_engine
 from issue_core.i18n import translate
 from issue_core.models import ExitDestination, Role
-from issue_core.queries.screens.closure import relocation_units, units_offered
+from issue_core.queries.screens.closure import occupants_on, relocation_units, units_offered
 from issue_core.queries.screens.payments import editable_households
 from issue_core.services import sites as site_services
 from tests.checks import violations
-from tests.conftest import run_page
+from tests.conftest import run_page, use_database
 
 ADMIN = Actor("admin", Role.ADMIN, None)
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
@@ -411,13 +412,28 @@ def test_closing_a_site_applies_the_relocation_plan_in_one_event(db):
     assert all(not rows for rows in violations(db, date(2026, 11, 23)).values())
 
 
-def test_a_closure_choice_offers_the_units_typed_not_every_free_unit(db, monkeypatch):
+@pytest.fixture
+def pristine_demo(demo_sqlite_template, tmp_path, monkeypatch):
+    """This test's own copy of the demo as seeded: the free units do not depend on what other tests placed."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_sqlite_template, path)
+    use_database(monkeypatch, f"sqlite:///{path}")
+    engine = create_issue_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+def test_a_closure_choice_offers_the_units_typed_not_every_free_unit(pristine_demo, monkeypatch):
+    db = pristine_demo
     monkeypatch.setattr(policy, "SEARCH_LIMIT", 2)
     app = open_page("close_site", ADMIN)
-    ganshoren = scalar(db, "SELECT id FROM site WHERE name = 'Ganshoren'")
-    app.selectbox(key="closure_site").set_value(ganshoren).run()
-    free = len(relocation_units(db, date(2026, 11, 23), ganshoren))
-    assert free > 2
+    site = scalar(db, "SELECT id FROM site WHERE name = 'Trèfles'")
+    app.selectbox(key="closure_site").set_value(site).run()
+    day = date(2026, 11, 23)
+    occupant = occupants_on(db, site, day).iloc[0]
+    units = relocation_units(db, day, site)
+    every, free = units_offered(units, "", occupant.partner_id, set(), 1_000)
+    assert free > 2  # the free units the occupant may take (a unit reserved for another partner is not offered)
 
     def units_in(box) -> list[str]:
         return [option for option in box.options if option.startswith("Reloger à")]
@@ -429,15 +445,15 @@ def test_a_closure_choice_offers_the_units_typed_not_every_free_unit(db, monkeyp
     assert len(units_in(box)) == 2 and len(box.options) == 2 + len(EXITS)
     assert message("closure.units_cut", shown="2", total=str(free)) in [caption.value for caption in app.caption]
 
-    app.text_input(key="closure_unit_search").input("p-10").run()
+    last = units.set_index("unit_id").loc[every[-1]]  # beyond the first two: found by typing its name
+    app.text_input(key="closure_unit_search").input(last["unit"].lower()).run()
     box = occupant_box()
-    assert units_in(box) and all("p-10" in option.casefold() for option in units_in(box))
-    target = scalar(db, "SELECT id FROM unit WHERE label = '3 P-10'")
-    box.set_value(f"unit:{target}").run()
+    assert units_in(box) and all(last["unit"].casefold() in option.casefold() for option in units_in(box))
+    box.set_value(f"unit:{every[-1]}").run()
 
     app.text_input(key="closure_unit_search").input("zzz").run()  # nothing matches: the choice made stays
     box = occupant_box()
-    assert box.value == f"unit:{target}" and len(units_in(box)) == 1 and "3 P-10" in units_in(box)[0]
+    assert box.value == f"unit:{every[-1]}" and len(units_in(box)) == 1 and last["unit"] in units_in(box)[0]
     assert message("search.none", text="zzz") in [caption.value for caption in app.caption]
     assert not app.exception
 

@@ -6,6 +6,7 @@ read from it are those computed from every stay and payment (due_by_household_qu
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -166,6 +167,22 @@ def assert_balances_match_every_stay_and_payment(engine, world, day) -> None:
         assert all(direct.get(household, (0.0, 0.0)) == balance for household, balance in shown.items())
 
 
+def second_waits_for_first(engine, first: Callable, second: Callable) -> None:
+    """`first` and `second` (each a write on a connection) in two transactions at once: the second is held until the
+    first commits (PostgreSQL: the household's ledger row's lock; SQLite: the write lock), then commits."""
+    with engine.connect() as one, engine.connect() as other:
+        one.begin()
+        first(one)
+        other.begin()
+        waiting = threading.Thread(target=second, args=(other,))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # held until the first commits
+        one.commit()
+        waiting.join(timeout=30)
+        other.commit()
+
+
 def test_the_migration_fills_the_ledger_of_what_is_there(engine, world):
     kept = ledger_rows(engine)
     assert kept[world["hD"]] == (0.0, 0, 50_000, 5)  # hD: its stay runs on; 500.00 paid for five months
@@ -210,17 +227,8 @@ def test_two_writers_of_one_household_each_count_the_others_stay(engine, world):
     def end(connection, stay):
         connection.execute(text("UPDATE placement SET end_date = :e WHERE id = :id"), {"id": stay, "e": ends[stay]})
 
-    with engine.connect() as one, engine.connect() as other:
-        one.begin()
-        end(one, first)
-        other.begin()
-        waiting = threading.Thread(target=end, args=(other, second))
-        waiting.start()
-        waiting.join(timeout=0.5)
-        assert waiting.is_alive()  # held until the first commits
-        one.commit()
-        waiting.join(timeout=30)
-        other.commit()
+    second_waits_for_first(engine, lambda connection: end(connection, first),
+                           lambda connection: end(connection, second))
     kept = ledger_rows(engine)
     assert kept[household][:2] == (pytest.approx(200.0), 2)  # January and April, at 100 a month
     assert_ledger_holds_what_its_tables_say(engine)

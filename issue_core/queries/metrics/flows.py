@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from issue_core import clock
-from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement, Unit
+from issue_core.models import DURABLE_DESTINATIONS, ExitDestination, Household, Placement, Stay, Unit
 from issue_core.queries.areas import reads
 from issue_core.queries.sql.filters import NO_FILTERS, Filters
 from issue_core.queries.sql.frames import BOX_QUANTILES, box_figures, read_frame
@@ -159,13 +159,13 @@ def _materialized(query, name: str):
     return query.cte(name).prefix_with("MATERIALIZED")
 
 
-def stays_query(filters: Filters = NO_FILTERS, meeting: tuple[date, date] | None = None):  # noqa: ANN201
-    """One row per stay: a household's placements chained across transfers.
+def stays_query(household=None):  # noqa: ANN001, ANN201
+    """One row per stay: a household's placements chained across transfers (all households', or `household`'s:
+    an id or an SQL expression). What the table `stay` holds: its triggers compute a household's rows with it
+    (issue_core.stays).
 
     A placement starts a new stay unless the household's previous placement ended that same day
-    as a transfer ("gaps and islands" with window functions; stays numbered per household).
-    With `meeting` (a period), only the households with a placement meeting it are read (all their
-    placements): a stay meeting the period holds such a placement, its placements being contiguous."""
+    as a transfer ("gaps and islands" with window functions; stays numbered per household)."""
     by_household = {"partition_by": Placement.household_id, "order_by": Placement.start_date}
     ordered = select(
         Placement.household_id,
@@ -173,11 +173,9 @@ def stays_query(filters: Filters = NO_FILTERS, meeting: tuple[date, date] | None
         Placement.end_date,
         func.lag(Placement.end_date).over(**by_household).label("previous_end"),
         func.lag(Placement.exit_destination).over(**by_household).label("previous_exit"),
-    ).where(*filters.of_households(Placement.household_id))
-    if meeting is not None:
-        placed = aliased(Placement)
-        ordered = ordered.where(Placement.household_id.in_(
-            select(placed.household_id).where(overlaps(placed.start_date, placed.end_date, *meeting))))
+    )
+    if household is not None:
+        ordered = ordered.where(Placement.household_id == household)
     ordered = ordered.subquery("ordered")
     continues = and_(ordered.c.previous_exit == TRANSFER, ordered.c.previous_end == ordered.c.start_date)
     flagged = select(ordered, case((continues, 0), else_=1).label("new_stay")).subquery("flagged")
@@ -213,7 +211,7 @@ def length_of_stay(
 
     columns: axis_id, partner_id, start_date, end_date, days, placements (in the stay), ongoing."""
     stays, query = _stays_meeting(start, end, filters, today or clock.today())
-    query = query.order_by(Household.axis_id, stays.c.start_date)
+    query = query.order_by(Household.axis_id, stays.c.start_date, stays.c.household_id)
     if in_filtered_units and filters.filters_units:
         query = query.where(_has_placement_in_units(stays, start, end, filters))
     frame = read_frame(
@@ -274,11 +272,10 @@ def stays_by_site(
 
 
 def _stays_meeting(start: date, end: date, filters: Filters, today: date):
-    """(stays subquery, query): the stays meeting [start, end) and begun by today, with their
+    """(stays table, query): the stays meeting [start, end) and begun by today, with their
     household's axis and partner, days (measured to today when ongoing), placements, ongoing.
-    Household filters apply. Only the placements of the households placed in the period are chained
-    (the same stays, read faster)."""
-    stays = stays_query(filters, (start, end)).subquery("stays")
+    Household filters apply. The stays are those the database keeps (table `stay`, stays_query)."""
+    stays = Stay.__table__.alias("stays")
     day = date_param(today)
     ongoing = (stays.c.end_date.is_(None)) | (stays.c.end_date > day)
     measured_to = case((ongoing, day), else_=stays.c.end_date)
