@@ -153,7 +153,16 @@ def parse_number(text: str | None, language: str = DEFAULT_LANGUAGE) -> Decimal 
     return Decimal(value)
 
 
-def _format_param(value: object, language: str) -> object:
+# Parameters that count things (households, units, stays, rows, days, a limit's characters…): a whole number is
+# grouped per language, 10 458 (fr), 10.458 (nl), 10,458 (en). Ids and row numbers have other names and stay as
+# they are.
+COUNT_PARAMS = frozenset({"count", "total", "shown", "stays", "ongoing", "units", "occupied", "vacant", "unavailable",
+                          "households", "placeable", "rows", "columns", "done", "days", "limit", "minimum", "maximum"})
+
+
+def _format_param(name: str, value: object, language: str) -> object:
+    if name in COUNT_PARAMS and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return format_number(int(value), language, 0)
     if isinstance(value, Term):
         return translate(value.key, language)
     if isinstance(value, HouseholdOf):
@@ -171,7 +180,7 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> s
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     if not params:
         return text
-    formatted = _KeepMissing({name: _format_param(value, language) for name, value in params.items()})
+    formatted = _KeepMissing({name: _format_param(name, value, language) for name, value in params.items()})
     try:
         return text.format_map(formatted)
     except (IndexError, ValueError):

@@ -114,7 +114,7 @@ def test_a_stay_ending_before_it_starts_is_told_with_its_other_problems(world):
                                    start_date=date(2024, 3, 1), end_date=date(2024, 2, 1), notes="x" * 2001)
     assert caught.value.message("fr") == (
         "Corrigez ces 2 points :\n"
-        "- Notes : 2000 caractères au plus.\n"
+        "- Notes : 2\u202f000 caractères au plus.\n"
         "- La fin (01/02/2024) doit être après le début (01/03/2024).")
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from issue_core.errors import DomainError, HouseholdOf, Money, Term
@@ -72,6 +73,21 @@ def test_dates_and_money_per_locale():
     assert format_money(Decimal("1234.5"), "fr").replace("\u202f", " ").replace("\xa0", " ") == "1 234,50 €"
     assert format_money(Decimal("1234.5"), "nl").replace("\xa0", " ") == "€ 1.234,50"
     assert format_money(Decimal("1234.5"), "en") == "€1,234.50"
+
+
+def test_counts_in_texts_are_grouped_per_language_and_ids_are_not():
+    """A count of stays, households or rows reads 10 458 (fr), 10.458 (nl), 10,458 (en), whether it comes from
+    Python or from a frame (numpy); a small count, a flag and a number that is not a count stay as they are."""
+    detail = {"mean": "3", "stays": np.int64(10458), "ongoing": 2460}
+    assert translate("caseloads.stay.detail", "fr", **detail).replace("\u202f", " ") == (
+        "moyenne 3 · 10 458 séjour(s), dont 2 460 en cours")
+    assert "10.458 verblijf/verblijven, waarvan 2.460" in translate("caseloads.stay.detail", "nl", **detail)
+    assert "10,458 stay(s), 2,460 running" in translate("caseloads.stay.detail", "en", **detail)
+    assert translate("export.rows", "fr", count=12) == "12 ligne(s)"
+    assert translate("quality.list.cut", "en", shown=50, total=1234, limit=5000) == (
+        "The 50 oldest of 1,234 (at most 5,000 listed per check).")
+    assert translate("import.file.field_too_long", "en", row=12345, maximum=2000) == (
+        "Row 12345: a field is longer than 2,000 characters.")  # a row number is not a count
 
 
 def test_error_parameters_are_rendered_in_the_language():

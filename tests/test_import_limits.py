@@ -117,9 +117,9 @@ def test_a_tiny_workbook_declaring_a_huge_sheet_is_refused_in_little_memory():
     error, peak = refusal("households.xlsx", content)
     assert peak < 100 * MB
     assert error.key == "import.file.sheet_too_large"
-    assert error.message("en") == ("The sheet households declares 15000 rows × 16384 columns, more than 1000000 cells: "
-                                   "delete the empty rows and columns around the data, or copy the data into a new "
-                                   "template.")
+    assert error.message("en") == ("The sheet households declares 15,000 rows × 16,384 columns, more than 1,000,000 "
+                                   "cells: delete the empty rows and columns around the data, or copy the data into a "
+                                   "new template.")
 
 
 def test_a_far_cell_behind_a_small_declared_size_is_streamed_in_little_memory():
@@ -145,8 +145,8 @@ def test_fifty_thousand_rows_are_refused_as_too_many():
     content = big_workbook({"households": [HOUSEHOLD_HEADERS, *households_rows(50_000)]})
     error = refusal("households.xlsx", content)[0]
     assert error.key == "import.file.too_many_rows"
-    assert error.message("en") == "Too many rows: at most 20000 per file, all tables together. Split the file."
-    assert error.message("fr") == ("Trop de lignes : au plus 20000 par fichier, toutes tables confondues. "
+    assert error.message("en") == "Too many rows: at most 20,000 per file, all tables together. Split the file."
+    assert error.message("fr") == ("Trop de lignes : au plus 20\u202f000 par fichier, toutes tables confondues. "
                                    "Découpez le fichier.")
 
 
@@ -198,7 +198,7 @@ def csv_bytes(records: list[list]) -> bytes:
 def test_csv_rows_columns_and_fields_are_bounded():
     error, peak = refusal("households.csv", csv_bytes([HOUSEHOLD_HEADERS, *households_rows(50_000)]))
     assert peak < 100 * MB
-    assert error.message("en") == "Too many rows: at most 20000 per file, all tables together. Split the file."
+    assert error.message("en") == "Too many rows: at most 20,000 per file, all tables together. Split the file."
 
     wide = households_rows(1)[0] + ["x"] * 150
     error = refusal("households.csv", csv_bytes([HOUSEHOLD_HEADERS, households_rows(1)[0], wide]))[0]
@@ -206,7 +206,7 @@ def test_csv_rows_columns_and_fields_are_bounded():
 
     long_field = households_rows(1)[0][:7] + ["n" * 200_000]
     error = refusal("households.csv", csv_bytes([HOUSEHOLD_HEADERS, long_field]))[0]
-    assert error.message("en") == "Row 2: a field is longer than 131072 characters."
+    assert error.message("en") == "Row 2: a field is longer than 131,072 characters."
 
     assert read_upload("households.csv", csv_bytes([HOUSEHOLD_HEADERS, *households_rows(20_000)])).total() == 20_000
 
@@ -230,7 +230,8 @@ def test_the_page_refuses_the_tiny_workbook_with_its_message(open_page, world): 
     buttons(app)["Vérifier"].click().run()
     assert not app.exception
     assert [error.value for error in app.error] == [
-        "L'onglet households déclare 15000 lignes × 16384 colonnes, plus que 1000000 cellules : supprimez les lignes "
+        "L'onglet households déclare 15\u202f000 lignes × 16\u202f384 colonnes, plus que 1\u202f000\u202f000 "
+        "cellules : supprimez les lignes "
         "et colonnes vides autour des données, ou recopiez les données dans un nouveau modèle."]
 
 
