@@ -157,7 +157,8 @@ def parse_number(text: str | None, language: str = DEFAULT_LANGUAGE) -> Decimal 
 # grouped per language, 10 458 (fr), 10.458 (nl), 10,458 (en). Ids and row numbers have other names and stay as
 # they are.
 COUNT_PARAMS = frozenset({"count", "total", "shown", "stays", "ongoing", "units", "occupied", "vacant", "unavailable",
-                          "households", "placeable", "rows", "columns", "done", "days", "limit", "minimum", "maximum"})
+                          "households", "placeable", "placed", "waiting", "missing", "flagged", "considered", "exits",
+                          "durable", "rows", "columns", "done", "days", "limit", "minimum", "maximum"})
 
 
 def _format_param(name: str, value: object, language: str) -> object:

@@ -84,6 +84,8 @@ def test_counts_in_texts_are_grouped_per_language_and_ids_are_not():
     assert "10.458 verblijf/verblijven, waarvan 2.460" in translate("caseloads.stay.detail", "nl", **detail)
     assert "10,458 stay(s), 2,460 running" in translate("caseloads.stay.detail", "en", **detail)
     assert translate("export.rows", "fr", count=12) == "12 ligne(s)"
+    assert translate("caseloads.exits.share_label", "en", share="29.4%", durable=2355, exits=np.int64(8018)) == (
+        "29.4% (2,355/8,018)")  # the label written on a chart's bar
     assert translate("quality.list.cut", "en", shown=50, total=1234, limit=5000) == (
         "The 50 oldest of 1,234 (at most 5,000 listed per check).")
     assert translate("import.file.field_too_long", "en", row=12345, maximum=2000) == (
