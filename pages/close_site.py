@@ -15,7 +15,7 @@ from issue_core.ui.feedback import submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import query_id
-from issue_core.ui.pickers import MAX_SEARCH_CHARS, count_text
+from issue_core.ui.pickers import MAX_SEARCH_CHARS
 from issue_core.ui.undo import offer_undo
 
 EXITS = [d for d in ExitDestination.values() if d != ExitDestination.OTHER_ISSUE_UNIT.value]
@@ -92,14 +92,14 @@ else:
         )
         if choice is not None:
             plan[int(occupant.placement_id)] = choice
-            if chosen_unit_of(choice) is not None:
-                taken.add(chosen_unit_of(choice))
+            if (unit := chosen_unit_of(choice)) is not None:
+                taken.add(unit)
     if exhausted and not units.empty:
         st.caption(t("closure.units_exhausted"))
     if typed.strip() and not most_matching:
         search_note.caption(t.md("search.none", text=typed.strip()))
     elif most_matching > SEARCH_LIMIT:
-        search_note.caption(t("closure.units_cut", shown=count_text(t, SEARCH_LIMIT), total=count_text(t, most_matching)))
+        search_note.caption(t("closure.units_cut", shown=SEARCH_LIMIT, total=most_matching))
 
 references = {int(o.placement_id): o.reference for o in occupants.itertuples()}
 

@@ -8,7 +8,6 @@ from issue_core import clock
 from issue_core.models import Role
 from issue_core.tables import COUNTED_UP_TO, EXCEL_MAX_ROWS, fits_in_excel, table_counts, tables_csv, tables_xlsx
 from issue_core.ui.data import engine, read
-from issue_core.ui.figures import number
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 
@@ -29,7 +28,7 @@ st.download_button(
     key="xlsx-all", icon=":material/download:", type="primary", disabled=not everything_fits, on_click="ignore",
 )
 if not everything_fits:
-    st.warning(t("export.all_too_big", maximum=number(t, EXCEL_MAX_ROWS - 1, 0)), icon=":material/warning:")
+    st.warning(t("export.all_too_big", maximum=EXCEL_MAX_ROWS - 1), icon=":material/warning:")
 
 header = st.columns([3, 1, 1, 1])
 header[0].markdown(f"**{t('export.col.table')}**")
@@ -37,7 +36,7 @@ header[1].markdown(f"**{t('export.col.rows')}**")
 for name, rows, exact in zip(counts["table"], counts["rows"], counts["exact"]):
     line = st.columns([3, 1, 1, 1], vertical_alignment="center")
     line[0].markdown(f"{t(f'export.table.{name}')}  \n`{name}`")
-    line[1].markdown(t("export.rows" if exact else "export.rows_estimated", count=number(t, rows, 0)))
+    line[1].markdown(t("export.rows" if exact else "export.rows_estimated", count=rows))
     line[2].download_button(
         t("export.csv"), data=lambda name=name: tables_csv(database, name), file_name=f"issue-{name}-{stamp}.csv",
         mime=CSV, key=f"csv-{name}", icon=":material/download:", on_click="ignore", help=t("export.csv_help", table=name),
@@ -49,5 +48,5 @@ for name, rows, exact in zip(counts["table"], counts["rows"], counts["exact"]):
     )
 
 if not counts["exact"].all():
-    st.caption(t("export.estimated_hint", rows=number(t, COUNTED_UP_TO, 0)))
+    st.caption(t("export.estimated_hint", rows=COUNTED_UP_TO))
 st.caption(t("export.backup_hint"))

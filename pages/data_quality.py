@@ -19,7 +19,6 @@ from issue_core.ui.data import prefetch, read
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
-from issue_core.ui.pickers import count_text
 from issue_core.visibility import scope_of
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR)
@@ -131,14 +130,14 @@ if actor.role != Role.ADMIN:
 for check in CHECKS:
     rows = listed[listed["check"] == check]
     total = int(rows["total"].iloc[0]) if not rows.empty else 0
-    with st.expander(t("quality.check.title", title=check_title(check), count=count_text(t, total)),
+    with st.expander(t("quality.check.title", title=check_title(check), count=total),
                      expanded=total > 0, icon=":material/check_circle:" if total == 0 else ":material/error:"):
         st.caption(t(f"quality.check.{check}.help", months=DATA_QUALITY_INACTIVE_MONTHS))
         if rows.empty:
             st.success(t("quality.list.none"))
             continue
         if total > len(rows):
-            st.caption(t("quality.list.cut", shown=count_text(t, len(rows)), total=count_text(t, total),
+            st.caption(t("quality.list.cut", shown=len(rows), total=total,
                          limit=DATA_QUALITY_LIST_LIMIT))
         page, label, icon, params = FIX[check]
         for row in rows.itertuples():

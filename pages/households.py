@@ -29,7 +29,7 @@ from issue_core.ui.feedback import show_flash, submit
 from issue_core.ui.gate import require_role
 from issue_core.ui.i18n import translator
 from issue_core.ui.links import link_to_page
-from issue_core.ui.pickers import count_text, filters_signature, page_offset
+from issue_core.ui.pickers import filters_signature, page_offset
 from issue_core.ui.undo import offer_undo
 from issue_core.ui.versions import as_drawn, form_key, keep_chosen
 from issue_core.visibility import scope_of
@@ -242,7 +242,7 @@ with tabs[0]:
         )
     filters = (tuple(chosen_axes), tuple(chosen_partners), tuple(chosen_states), reference.strip())
     total = read(households_count, scope, today, *filters)
-    st.caption(t("households.count", count=count_text(t, total), today=today))
+    st.caption(t("households.count", count=total, today=today))
     if total == 0:
         st.info(t("households.none"))
     else:

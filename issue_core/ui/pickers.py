@@ -32,7 +32,7 @@ def count_text(t: Translator, count: int) -> str:
 def say_if_cut(t: Translator, shown: int, total: int) -> None:
     """"Showing 50 of 1 234: type more" when the choice offers only the first matches."""
     if total > shown:
-        st.caption(t("search.cut", shown=count_text(t, shown), total=count_text(t, total)))
+        st.caption(t("search.cut", shown=shown, total=total))
 
 
 def say_nothing_found(t: Translator, typed: str, otherwise: str) -> None:
@@ -54,7 +54,7 @@ def page_offset(t: Translator, key: str, total: int, page_size: int, rows_key: s
         page = number.number_input(t("search.page"), min_value=1, max_value=pages, value=1, step=1, key=key)
     first = (int(page) - 1) * page_size
     rows.caption(t(rows_key, first=count_text(t, first + 1), last=count_text(t, min(first + page_size, total)),
-                   total=count_text(t, total)))
+                   total=total))
     return first
 
 
